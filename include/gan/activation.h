@@ -1,0 +1,38 @@
+/* Element-wise activations, forward and backward side by side.
+ *
+ * Every derivative here is computed from the activation's OUTPUT y, so a
+ * network stores one tensor per layer (its post-activation) and backward
+ * never needs the pre-activation: tanh' = 1 - y^2, sigmoid' = y (1 - y),
+ * and for (leaky) ReLU with slope >= 0, y > 0 exactly when x > 0. */
+#ifndef GAN_ACTIVATION_H
+#define GAN_ACTIVATION_H
+
+#include <stddef.h>
+
+#include "gan/error.h"
+
+typedef enum {
+    ACT_IDENTITY,
+    ACT_RELU,
+    ACT_LEAKY_RELU,
+    ACT_TANH,
+    ACT_SIGMOID,
+    ACT_COUNT
+} act_t;
+
+#define ACT_DEFAULT_LEAK 0.2f
+
+/* "identity", "relu", "leaky_relu", "tanh", "sigmoid". */
+const char *act_name(act_t act);
+/* Parses a name; on failure returns GAN_ERR_INPUT with the valid names. */
+int act_from_name(act_t *act, const char *name, gan_err_t *err);
+
+/* y = f(x), n elements; y may equal x (in place). leak: slope for x < 0 of
+ * ACT_LEAKY_RELU, must be >= 0. */
+void act_forward(float *y, const float *x, size_t n, act_t act, float leak);
+
+/* dx = dy * f'(x), written from y = f(x); dx may equal dy. */
+void act_backward(float *dx, const float *dy, const float *y, size_t n,
+                  act_t act, float leak);
+
+#endif

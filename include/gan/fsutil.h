@@ -1,0 +1,50 @@
+/* File-system helpers shared by every writer: atomic replacement of a file,
+ * recursive mkdir, path joining.
+ *
+ * An atomic write goes to "<dir>/.<name>.tmp.<pid>" in the final file's own
+ * folder, is flushed and fsync'ed, then renamed over the final name (and the
+ * folder fsync'ed), so a crash, a full disk or a Ctrl-C never leaves a
+ * half-written file under the final name. */
+#ifndef GAN_FSUTIL_H
+#define GAN_FSUTIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "gan/error.h"
+
+typedef struct {
+    FILE *fp;             /* write here between begin and commit */
+    char final_path[1024];
+    char tmp_path[2200];
+} atomic_file_t;
+
+/* Opens the temporary file. GAN_ERR_RUNTIME (with the path and errno text)
+ * if it cannot be created. */
+int atomic_begin(atomic_file_t *af, const char *final_path, gan_err_t *err);
+/* Flushes, fsyncs, closes and renames into place. Any write error seen on
+ * the stream (e.g. disk full) fails here with the final path named, and the
+ * temporary file is removed. */
+int atomic_commit(atomic_file_t *af, gan_err_t *err);
+/* Closes and removes the temporary file; safe to call after a failed begin
+ * or a commit (then it does nothing). */
+void atomic_abort(atomic_file_t *af);
+
+/* Writes n bytes to path atomically. */
+int atomic_write_bytes(const char *path, const void *data, size_t n, gan_err_t *err);
+
+/* mkdir -p; GAN_ERR_RUNTIME on failure. */
+int fs_mkdirs(const char *path, gan_err_t *err);
+/* 1 if path exists (any type), else 0. */
+int fs_exists(const char *path);
+/* 1 if path is a directory. */
+int fs_is_dir(const char *path);
+
+/* out = a + "/" + b; GAN_ERR_INPUT if it does not fit in out_size. */
+int fs_join(char *out, size_t out_size, const char *a, const char *b, gan_err_t *err);
+
+/* Reads a whole file into a malloc'ed buffer (NUL-terminated for text use;
+ * *n excludes the NUL). Caller frees. GAN_ERR_INPUT if missing. */
+int fs_read_all(const char *path, char **data, size_t *n, gan_err_t *err);
+
+#endif

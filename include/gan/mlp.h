@@ -1,0 +1,69 @@
+/* A multilayer perceptron: a stack of dense + activation layers whose
+ * parameters live in ONE flat float buffer and whose gradients live in
+ * another, laid out layer by layer as [W (out x in), b (out)]. Init, Adam,
+ * gradient norms, NaN checks and checkpoints then see one array.
+ *
+ * All work buffers are allocated once in mlp_create for max_batch rows;
+ * forward and backward never allocate and accept any batch <= max_batch.
+ * The net knows nothing about GANs: a discriminator is an MLP whose last
+ * layer is ACT_IDENTITY (a logit) followed by the fused loss in loss.h. */
+#ifndef GAN_MLP_H
+#define GAN_MLP_H
+
+#include <stddef.h>
+
+#include "gan/activation.h"
+#include "gan/error.h"
+
+#define MLP_MAX_LAYERS 16
+
+typedef struct {
+    int n_in, n_out;
+    act_t act;
+    size_t w_off, b_off; /* offsets into params / grads */
+} mlp_layer_t;
+
+/* Fields are read-only for callers; mlp_create fills them. */
+typedef struct {
+    int n_layers;
+    mlp_layer_t layers[MLP_MAX_LAYERS];
+    float leak;       /* slope of ACT_LEAKY_RELU */
+    int max_batch;
+    size_t n_params;
+    float *params;    /* n_params, owned */
+    float *grads;     /* n_params, owned; true dL/dparams */
+    float *acts[MLP_MAX_LAYERS]; /* layer outputs, max_batch x n_out each */
+    const float *input;          /* input of the last forward (not owned) */
+    int batch;                   /* batch of the last forward */
+    float *dz, *dx;              /* backward scratch, max_batch x widest */
+    float *ones;                 /* max_batch ones for bias gradients */
+    float *buffer;               /* the one allocation behind the above */
+} mlp_t;
+
+/* Builds a net with n_layers layers: sizes has n_layers + 1 entries (input
+ * first), acts one per layer. Parameters start at zero (see init.h).
+ * Returns GAN_ERR_INPUT for bad sizes, GAN_ERR_RUNTIME if out of memory;
+ * on error net is left destroyable. */
+int mlp_create(mlp_t *net, int n_layers, const int *sizes, const act_t *acts,
+               float leak, int max_batch, gan_err_t *err);
+/* Frees everything; accepts a zeroed or already destroyed net. */
+void mlp_destroy(mlp_t *net);
+
+int mlp_input_size(const mlp_t *net);
+int mlp_output_size(const mlp_t *net);
+
+/* Runs x (batch x input size) through the net and returns the output
+ * (batch x output size), which lives in the net until the next forward.
+ * x must stay unchanged until mlp_backward has run. */
+const float *mlp_forward(mlp_t *net, const float *x, int batch);
+
+/* Sets every gradient to zero. */
+void mlp_zero_grad(mlp_t *net);
+
+/* Backpropagates dout (batch x output size, the gradient of the loss with
+ * respect to the last forward's output). Parameter gradients are added to
+ * net->grads when param_grads is non-zero; dx (batch x input size) receives
+ * the gradient with respect to the input unless it is NULL. */
+void mlp_backward(mlp_t *net, float *dx, const float *dout, int param_grads);
+
+#endif

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# install-deps.sh - install the Debian packages needed to build and test gan.
+#
+#   scripts/install-deps.sh [--with-browser] [--with-npm]
+#
+# As root: apt-get update, then apt-get install -y --no-install-recommends of
+# build-essential pkg-config libopenblas-dev zlib1g-dev libstb-dev
+# libcriterion-dev libxml2-utils (+ the options below).
+# Otherwise: prints the apt-get line to run with sudo and exits 1.
+#   --with-browser  also install chromium (used by the report tests)
+#   --with-npm      also install npm (the fallback source of download_mnist.sh);
+#                   skipped when an npm command is already on PATH
+set -euo pipefail
+
+PKGS=(build-essential pkg-config libopenblas-dev zlib1g-dev libstb-dev
+      libcriterion-dev libxml2-utils)
+
+for arg in "$@"; do
+  case "$arg" in
+    --with-browser) PKGS+=(chromium) ;;
+    --with-npm)
+      if command -v npm >/dev/null 2>&1; then
+        echo "install-deps: npm already on PATH ($(command -v npm)), not installing the npm package"
+      else
+        PKGS+=(npm)
+      fi ;;
+    -h|--help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) echo "install-deps: unknown option '$arg' (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: installing packages needs root; run:" >&2
+  echo "sudo apt-get install -y --no-install-recommends ${PKGS[*]}" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Wait (up to 10 min) rather than fail if another apt/dpkg holds the lock,
+# e.g. unattended-upgrades on a freshly booted machine.
+APT_OPTS=(-o DPkg::Lock::Timeout=600)
+echo "install-deps: apt-get update"
+apt-get "${APT_OPTS[@]}" update
+echo "install-deps: apt-get install ${PKGS[*]}"
+apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "${PKGS[@]}"

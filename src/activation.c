@@ -1,0 +1,98 @@
+/* Activations and their derivatives; see activation.h for why backward
+ * reads the output. The loops are plain so gcc vectorizes them. */
+#include "gan/activation.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const act_names[ACT_COUNT] = {
+    [ACT_IDENTITY] = "identity", [ACT_RELU] = "relu",
+    [ACT_LEAKY_RELU] = "leaky_relu", [ACT_TANH] = "tanh",
+    [ACT_SIGMOID] = "sigmoid",
+};
+
+const char *act_name(act_t act)
+{
+    return (unsigned)act < ACT_COUNT ? act_names[act] : "?";
+}
+
+int act_from_name(act_t *act, const char *name, gan_err_t *err)
+{
+    for (int i = 0; i < ACT_COUNT; i++) {
+        if (strcmp(name, act_names[i]) == 0) {
+            *act = (act_t)i;
+            return GAN_OK;
+        }
+    }
+    return gan_err_set(err, GAN_ERR_INPUT,
+                       "unknown activation '%s' (valid: identity, relu, leaky_relu, tanh, sigmoid)",
+                       name);
+}
+
+static float sigmoidf(float x)
+{
+    /* Branch on the sign so exp() never overflows. */
+    if (x >= 0.0f)
+        return 1.0f / (1.0f + expf(-x));
+    float e = expf(x);
+    return e / (1.0f + e);
+}
+
+/* x: n, y: n */
+void act_forward(float *y, const float *x, size_t n, act_t act, float leak)
+{
+    switch (act) {
+    case ACT_IDENTITY:
+        if (y != x)
+            memmove(y, x, n * sizeof *y);
+        break;
+    case ACT_RELU:
+        for (size_t i = 0; i < n; i++)
+            y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
+    case ACT_LEAKY_RELU:
+        for (size_t i = 0; i < n; i++)
+            y[i] = x[i] > 0.0f ? x[i] : leak * x[i];
+        break;
+    case ACT_TANH:
+        for (size_t i = 0; i < n; i++)
+            y[i] = tanhf(x[i]);
+        break;
+    case ACT_SIGMOID:
+        for (size_t i = 0; i < n; i++)
+            y[i] = sigmoidf(x[i]);
+        break;
+    default:
+        break;
+    }
+}
+
+/* dy: n, y: n (forward output), dx: n */
+void act_backward(float *dx, const float *dy, const float *y, size_t n,
+                  act_t act, float leak)
+{
+    switch (act) {
+    case ACT_IDENTITY:
+        if (dx != dy)
+            memmove(dx, dy, n * sizeof *dx);
+        break;
+    case ACT_RELU:
+        for (size_t i = 0; i < n; i++)
+            dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+        break;
+    case ACT_LEAKY_RELU:
+        for (size_t i = 0; i < n; i++)
+            dx[i] = y[i] > 0.0f ? dy[i] : leak * dy[i];
+        break;
+    case ACT_TANH: /* d tanh = 1 - tanh^2 */
+        for (size_t i = 0; i < n; i++)
+            dx[i] = dy[i] * (1.0f - y[i] * y[i]);
+        break;
+    case ACT_SIGMOID: /* d sigmoid = s (1 - s) */
+        for (size_t i = 0; i < n; i++)
+            dx[i] = dy[i] * y[i] * (1.0f - y[i]);
+        break;
+    default:
+        break;
+    }
+}

@@ -1,0 +1,189 @@
+/* Atomic file replacement and small path helpers; see fsutil.h. */
+#include "gan/fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void dir_of(char *out, size_t size, const char *path)
+{
+    snprintf(out, size, "%s", path);
+    char *slash = strrchr(out, '/');
+    if (!slash)
+        snprintf(out, size, ".");
+    else if (slash == out)
+        out[1] = '\0';
+    else
+        *slash = '\0';
+}
+
+int atomic_begin(atomic_file_t *af, const char *final_path, gan_err_t *err)
+{
+    memset(af, 0, sizeof *af);
+    if (strlen(final_path) >= sizeof af->final_path)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: path too long", final_path);
+    snprintf(af->final_path, sizeof af->final_path, "%s", final_path);
+    char dir[1024];
+    dir_of(dir, sizeof dir, final_path);
+    const char *base = strrchr(final_path, '/');
+    base = base ? base + 1 : final_path;
+    int n = snprintf(af->tmp_path, sizeof af->tmp_path, "%s/.%s.tmp.%ld", dir, base,
+                     (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof af->tmp_path)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: path too long", final_path);
+    af->fp = fopen(af->tmp_path, "wb");
+    if (!af->fp)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot create (%s)", af->tmp_path,
+                           strerror(errno));
+    return GAN_OK;
+}
+
+static void fsync_dir(const char *path)
+{
+    char dir[1024];
+    dir_of(dir, sizeof dir, path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+int atomic_commit(atomic_file_t *af, gan_err_t *err)
+{
+    if (!af->fp)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: not open", af->final_path);
+    int failed = ferror(af->fp) || fflush(af->fp) != 0;
+    int saved_errno = errno;
+    if (!failed && fsync(fileno(af->fp)) != 0) {
+        failed = 1;
+        saved_errno = errno;
+    }
+    if (fclose(af->fp) != 0 && !failed) {
+        failed = 1;
+        saved_errno = errno;
+    }
+    af->fp = NULL;
+    if (failed) {
+        unlink(af->tmp_path);
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: write failed (%s); the previous file is untouched",
+                           af->final_path, saved_errno ? strerror(saved_errno) : "I/O error");
+    }
+    if (rename(af->tmp_path, af->final_path) != 0) {
+        saved_errno = errno;
+        unlink(af->tmp_path);
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot rename into place (%s)",
+                           af->final_path, strerror(saved_errno));
+    }
+    fsync_dir(af->final_path);
+    af->tmp_path[0] = '\0';
+    return GAN_OK;
+}
+
+void atomic_abort(atomic_file_t *af)
+{
+    if (af->fp) {
+        fclose(af->fp);
+        af->fp = NULL;
+    }
+    if (af->tmp_path[0]) {
+        unlink(af->tmp_path);
+        af->tmp_path[0] = '\0';
+    }
+}
+
+int atomic_write_bytes(const char *path, const void *data, size_t n, gan_err_t *err)
+{
+    atomic_file_t af;
+    int rc = atomic_begin(&af, path, err);
+    if (rc)
+        return rc;
+    if (n && fwrite(data, 1, n, af.fp) != n) {
+        int e = errno;
+        atomic_abort(&af);
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: write failed (%s)", path, strerror(e));
+    }
+    return atomic_commit(&af, err);
+}
+
+int fs_mkdirs(const char *path, gan_err_t *err)
+{
+    char buf[1024];
+    if (strlen(path) >= sizeof buf)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: path too long", path);
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot create folder (%s)", buf,
+                               strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot create folder (%s)", buf,
+                           strerror(errno));
+    if (!fs_is_dir(buf))
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: exists and is not a folder", buf);
+    return GAN_OK;
+}
+
+int fs_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int fs_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int fs_join(char *out, size_t out_size, const char *a, const char *b, gan_err_t *err)
+{
+    int n = snprintf(out, out_size, "%s/%s", a, b);
+    if (n < 0 || (size_t)n >= out_size)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s/%s: path too long", a, b);
+    return GAN_OK;
+}
+
+int fs_read_all(const char *path, char **data, size_t *n, gan_err_t *err)
+{
+    *data = NULL;
+    *n = 0;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: cannot open (%s)", path, strerror(errno));
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        size_t got = fread(buf + len, 1, cap - len, fp);
+        len += got;
+        if (len < cap)
+            break;
+        cap *= 2;
+        char *bigger = realloc(buf, cap + 1);
+        if (!bigger) {
+            free(buf);
+            buf = NULL;
+        }
+        buf = bigger;
+    }
+    int read_error = ferror(fp);
+    fclose(fp);
+    if (!buf)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory", path);
+    if (read_error) {
+        free(buf);
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: read error", path);
+    }
+    buf[len] = '\0';
+    *data = buf;
+    *n = len;
+    return GAN_OK;
+}

@@ -1,0 +1,130 @@
+/* MLP over flat parameter and gradient buffers; see mlp.h. */
+#include "gan/mlp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gan/dense.h"
+
+int mlp_create(mlp_t *net, int n_layers, const int *sizes, const act_t *acts,
+               float leak, int max_batch, gan_err_t *err)
+{
+    memset(net, 0, sizeof *net);
+    if (n_layers < 1 || n_layers > MLP_MAX_LAYERS)
+        return gan_err_set(err, GAN_ERR_INPUT, "mlp: %d layers (must be 1..%d)",
+                           n_layers, MLP_MAX_LAYERS);
+    if (max_batch < 1)
+        return gan_err_set(err, GAN_ERR_INPUT, "mlp: max batch %d (must be >= 1)",
+                           max_batch);
+    size_t offset = 0, act_floats = 0;
+    int widest = 0;
+    for (int l = 0; l <= n_layers; l++) {
+        if (sizes[l] < 1 || sizes[l] > (1 << 20))
+            return gan_err_set(err, GAN_ERR_INPUT,
+                               "mlp: layer size %d (must be 1..1048576)", sizes[l]);
+        if (sizes[l] > widest)
+            widest = sizes[l];
+    }
+    for (int l = 0; l < n_layers; l++) {
+        mlp_layer_t *layer = &net->layers[l];
+        layer->n_in = sizes[l];
+        layer->n_out = sizes[l + 1];
+        layer->act = acts[l];
+        layer->w_off = offset;
+        offset += (size_t)layer->n_in * layer->n_out;
+        layer->b_off = offset;
+        offset += (size_t)layer->n_out;
+        act_floats += (size_t)max_batch * layer->n_out;
+    }
+    net->n_layers = n_layers;
+    net->leak = leak;
+    net->max_batch = max_batch;
+    net->n_params = offset;
+
+    size_t scratch = (size_t)max_batch * widest;
+    size_t total = 2 * offset + act_floats + 2 * scratch + (size_t)max_batch;
+    net->buffer = calloc(total, sizeof *net->buffer);
+    if (!net->buffer)
+        return gan_err_set(err, GAN_ERR_RUNTIME,
+                           "mlp: out of memory for %zu floats", total);
+    float *p = net->buffer;
+    net->params = p, p += offset;
+    net->grads = p, p += offset;
+    for (int l = 0; l < n_layers; l++) {
+        net->acts[l] = p;
+        p += (size_t)max_batch * net->layers[l].n_out;
+    }
+    net->dz = p, p += scratch;
+    net->dx = p, p += scratch;
+    net->ones = p;
+    for (int i = 0; i < max_batch; i++)
+        net->ones[i] = 1.0f;
+    return GAN_OK;
+}
+
+void mlp_destroy(mlp_t *net)
+{
+    if (!net)
+        return;
+    free(net->buffer);
+    memset(net, 0, sizeof *net);
+}
+
+int mlp_input_size(const mlp_t *net) { return net->layers[0].n_in; }
+
+int mlp_output_size(const mlp_t *net)
+{
+    return net->layers[net->n_layers - 1].n_out;
+}
+
+const float *mlp_forward(mlp_t *net, const float *x, int batch)
+{
+    net->input = x;
+    net->batch = batch;
+    const float *in = x;
+    for (int l = 0; l < net->n_layers; l++) {
+        const mlp_layer_t *layer = &net->layers[l];
+        float *y = net->acts[l];
+        dense_forward(y, in, net->params + layer->w_off, net->params + layer->b_off,
+                      batch, layer->n_in, layer->n_out);
+        act_forward(y, y, (size_t)batch * layer->n_out, layer->act, net->leak);
+        in = y;
+    }
+    return in;
+}
+
+void mlp_zero_grad(mlp_t *net)
+{
+    memset(net->grads, 0, net->n_params * sizeof *net->grads);
+}
+
+void mlp_backward(mlp_t *net, float *dx, const float *dout, int param_grads)
+{
+    int batch = net->batch;
+    /* The gradient w.r.t. the current layer's output lives in dout (const,
+     * the caller's) for the top layer and then in one of the two scratch
+     * buffers; the input gradient of a layer always goes to the other one,
+     * because sgemm must not read and write the same array. */
+    const float *dy = dout;
+    float *dy_scratch = NULL; /* dy when it is ours to overwrite */
+    for (int l = net->n_layers - 1; l >= 0; l--) {
+        const mlp_layer_t *layer = &net->layers[l];
+        size_t n = (size_t)batch * layer->n_out;
+        if (layer->act != ACT_IDENTITY) {
+            float *dpre = dy_scratch ? dy_scratch : net->dz;
+            act_backward(dpre, dy, net->acts[l], n, layer->act, net->leak);
+            dy = dy_scratch = dpre;
+        }
+        const float *x = l > 0 ? net->acts[l - 1] : net->input;
+        float *dlayer_in = NULL;
+        if (l > 0)
+            dlayer_in = dy == net->dz ? net->dx : net->dz;
+        else
+            dlayer_in = dx;
+        float *dw = param_grads ? net->grads + layer->w_off : NULL;
+        float *db = param_grads ? net->grads + layer->b_off : NULL;
+        dense_backward(dlayer_in, dw, db, dy, x, net->params + layer->w_off,
+                       net->ones, batch, layer->n_in, layer->n_out);
+        dy = dy_scratch = dlayer_in;
+    }
+}
