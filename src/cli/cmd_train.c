@@ -1,9 +1,236 @@
-/* gan train: not built yet. */
+/* gan train: one training run into a run folder, or --resume of one.
+ *
+ * Prints progress on stderr (a live bar on a terminal, one line per epoch
+ * otherwise) and turns SIGINT/SIGTERM into a clean stop: the library
+ * finishes the step, writes the checkpoint and returns; a second signal
+ * exits at once (the checkpoint on disk is always a complete one, because
+ * it is replaced by rename). */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "cli.h"
+#include "gan/fsutil.h"
+#include "train_options.h"
+
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_signal(int sig)
+{
+    if (stop_signal)
+        _exit(128 + sig); /* second signal: leave now */
+    stop_signal = sig;
+}
+
+static void install_signal_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+typedef struct {
+    int quiet, tty;
+    double last_draw;
+} progress_t;
+
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void format_duration(char *out, size_t size, double seconds)
+{
+    long s = seconds > 0 ? (long)(seconds + 0.5) : 0;
+    if (s >= 3600)
+        snprintf(out, size, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    else
+        snprintf(out, size, "%ld:%02ld", s / 60, s % 60);
+}
+
+static void on_progress(void *ctx, const train_progress_t *p)
+{
+    progress_t *pr = ctx;
+    if (pr->quiet)
+        return;
+    if (p->event == TRAIN_EVENT_START) {
+        fprintf(stderr, "training %s: epoch %d of %d, %ld steps of %d per epoch\n", p->run_dir,
+                p->epoch, p->epochs, p->steps, p->batch);
+        return;
+    }
+    if (p->event == TRAIN_EVENT_STEP) {
+        double now = wall_seconds();
+        if (!pr->tty || (now - pr->last_draw < 0.1 && p->step != p->steps))
+            return;
+        pr->last_draw = now;
+        const int width = 24;
+        int filled = (int)((double)p->step / p->steps * width);
+        char bar[32];
+        for (int i = 0; i < width; i++)
+            bar[i] = i < filled ? '#' : '.';
+        bar[width] = '\0';
+        double per_step = p->step > 0 ? p->epoch_seconds / p->step : 0;
+        char eta[32];
+        format_duration(eta, sizeof eta, per_step * (p->steps - p->step));
+        fprintf(stderr, "\repoch %d/%d [%s] %ld/%ld  %.0f img/s  D %.3f  G %.3f  ETA %s   ",
+                p->epoch, p->epochs, bar, p->step, p->steps, p->images_per_sec, p->d_loss,
+                p->g_loss, eta);
+        fflush(stderr);
+        return;
+    }
+    const train_metrics_t *m = p->metrics;
+    fprintf(stderr,
+            "%sepoch %d/%d  d_loss %.4f  g_loss %.4f  d_acc %.3f  D(x) %.3f  D(G(z)) %.3f  "
+            "%.1fs  %.0f img/s\n",
+            pr->tty ? "\r\033[K" : "", m->epoch, p->epochs, m->d_loss, m->g_loss, m->d_acc,
+            m->d_real, m->d_fake, m->seconds, m->images_per_sec);
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: gan train [options]\n"
+            "       gan train --resume=RUN_DIR [--epochs=N]\n"
+            "\n"
+            "Trains the GAN on MNIST and writes a run folder: config.json, metrics.csv,\n"
+            "samples/epoch_NNNN.png, checkpoint.bin. Ctrl-C stops cleanly after the\n"
+            "current step; --resume continues exactly where it stopped.\n"
+            "\n"
+            "run folder:\n"
+            "  --name=NAME          folder runs/NAME (default <init>-s<seed>-<timestamp>)\n"
+            "  --out=DIR            folder DIR instead of runs/NAME\n"
+            "  --resume=DIR         continue the run in DIR with its own settings;\n"
+            "                       --epochs=N raises its total epoch count\n"
+            "  --force              replace an existing run in the folder\n"
+            "  --quiet              no progress output\n");
+    train_options_help(out);
+}
+
+enum { OPT_NAME = OPT_TRAIN_LAST + 1, OPT_OUT, OPT_RESUME, OPT_FORCE, OPT_QUIET, OPT_HELP };
 
 int cmd_train(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return cli_fail(2, "train: not implemented yet");
+    struct option options[TRAIN_N_LONG_OPTIONS + 8];
+    memcpy(options, train_long_options, TRAIN_N_LONG_OPTIONS * sizeof options[0]);
+    struct option own[] = {
+        {"name", required_argument, 0, OPT_NAME}, {"out", required_argument, 0, OPT_OUT},
+        {"resume", required_argument, 0, OPT_RESUME}, {"force", no_argument, 0, OPT_FORCE},
+        {"quiet", no_argument, 0, OPT_QUIET}, {"help", no_argument, 0, OPT_HELP},
+        {0, 0, 0, 0},
+    };
+    memcpy(options + TRAIN_N_LONG_OPTIONS, own, sizeof own);
+
+    train_cfg_t cfg;
+    train_cfg_default(&cfg);
+    const char *name = NULL, *out = NULL, *resume = NULL;
+    int force = 0, quiet = 0, epochs_given = 0, threads_given = 0;
+    const char *changed = NULL; /* a run-shaping option given with --resume */
+    int c;
+    opterr = 1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (c >= OPT_INIT && c < OPT_TRAIN_LAST) {
+            if (train_option_apply(&cfg, c, optarg))
+                return 2;
+            if (c == OPT_EPOCHS)
+                epochs_given = 1;
+            else if (c == OPT_THREADS)
+                threads_given = 1;
+            else if (!changed)
+                changed = options[c - OPT_INIT].name;
+            continue;
+        }
+        switch (c) {
+        case OPT_NAME: name = optarg; break;
+        case OPT_OUT: out = optarg; break;
+        case OPT_RESUME: resume = optarg; break;
+        case OPT_FORCE: force = 1; break;
+        case OPT_QUIET: quiet = 1; break;
+        case OPT_HELP: usage(stdout); return 0;
+        default: return cli_usage_error("train");
+        }
+    }
+    if (optind < argc)
+        return cli_fail(2, "train: unexpected argument '%s'", argv[optind]);
+
+    gan_err_t err;
+    char run_dir[1024];
+    if (resume) {
+        if (changed)
+            return cli_fail(2, "--%s: a resumed run keeps its own settings (only --epochs and "
+                               "--threads may be given with --resume)", changed);
+        if (name || out || force)
+            return cli_fail(2, "--resume: cannot be combined with --name, --out or --force");
+        train_cfg_t saved;
+        int done = 0;
+        int rc = train_load_config(&saved, &done, resume, &err);
+        if (rc)
+            return cli_fail_err(rc, &err);
+        if (epochs_given) {
+            if (cfg.epochs < done)
+                return cli_fail(2, "--epochs=%d: the run already has %d finished epochs",
+                                cfg.epochs, done);
+            saved.epochs = cfg.epochs;
+        }
+        if (threads_given)
+            saved.threads = cfg.threads;
+        cfg = saved;
+        if (done >= cfg.epochs) {
+            fprintf(stderr, "gan: %s: all %d epochs are done; raise --epochs to train further\n",
+                    resume, cfg.epochs);
+            return 0;
+        }
+        snprintf(run_dir, sizeof run_dir, "%s", resume);
+    } else if (out) {
+        snprintf(run_dir, sizeof run_dir, "%s", out);
+    } else {
+        char label[64], stamp[32];
+        train_init_label(label, sizeof label, &cfg);
+        time_t t = time(NULL);
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&t));
+        if (name && (strchr(name, '/') || name[0] == '.' || name[0] == '\0'))
+            return cli_fail(2, "--name=%s: a plain folder name under runs/ (or use --out=DIR)",
+                            name);
+        if (name)
+            snprintf(run_dir, sizeof run_dir, "runs/%s", name);
+        else
+            snprintf(run_dir, sizeof run_dir, "runs/%s-s%llu-%s", label,
+                     (unsigned long long)cfg.seed, stamp);
+    }
+    int rc = train_cfg_check(&cfg, &err);
+    if (rc)
+        return cli_fail_err(rc, &err);
+
+    progress_t progress = {.quiet = quiet, .tty = isatty(STDERR_FILENO)};
+    train_opts_t opts = {
+        .run_dir = run_dir,
+        .resume = resume != NULL,
+        .force = force,
+        .on_progress = on_progress,
+        .ctx = &progress,
+        .stop = &stop_signal,
+    };
+    install_signal_handlers();
+    rc = train_run(&cfg, &opts, &err);
+    if (progress.tty && !quiet)
+        fputs("\r\033[K", stderr);
+    if (rc == TRAIN_STOPPED) {
+        fprintf(stderr, "gan: stopped by %s; checkpoint saved. Resume with: ./gan train --resume=%s\n",
+                stop_signal == SIGTERM ? "SIGTERM" : "Ctrl-C", run_dir);
+        return 128 + (stop_signal ? stop_signal : SIGINT);
+    }
+    if (rc)
+        return cli_fail_err(rc, &err);
+    if (!quiet)
+        fprintf(stderr, "done: %s (metrics.csv, samples/, checkpoint.bin)\n", run_dir);
+    return 0;
 }

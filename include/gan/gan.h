@@ -1,0 +1,67 @@
+/* The GAN: an MLP generator G (z -> image, tanh output) and an MLP
+ * discriminator D (image -> logit, sigmoid fused into the loss), their Adam
+ * optimizers, and one training step. No file I/O, no printing.
+ *
+ * One step on a real batch x and noise z (Goodfellow et al. 2014):
+ *   fake = G(z)                                   (G runs once per step)
+ *   D step: L_D = BCE(D(x), 1) + BCE(D(fake), 0)  (each a batch mean)
+ *   G step: L_G = BCE(D'(fake), 1)                (non-saturating loss,
+ *           D' = the updated D; fake is reused, G has not changed) */
+#ifndef GAN_GAN_H
+#define GAN_GAN_H
+
+#include "gan/error.h"
+#include "gan/init.h"
+#include "gan/mlp.h"
+#include "gan/optim.h"
+
+#define GAN_MAX_HIDDEN 8
+
+typedef struct {
+    int z_dim;
+    int image_size;                /* 784 for MNIST */
+    int n_g_hidden, g_hidden[GAN_MAX_HIDDEN];
+    int n_d_hidden, d_hidden[GAN_MAX_HIDDEN];
+    float leak;                    /* leaky-ReLU slope of both nets */
+} gan_arch_t;
+
+/* 100 -> 256 -> 512 -> 1024 -> 784 and 784 -> 1024 -> 512 -> 256 -> 1. */
+gan_arch_t gan_arch_default(void);
+
+typedef struct {
+    mlp_t g, d;
+    adam_t g_opt, d_opt;
+    gan_arch_t arch;
+    float *dlogits;  /* max_batch */
+    float *dfake;    /* max_batch x image_size: dL_G/dfake */
+} gan_t;
+
+/* What one step measured, from the D step (before D's update). */
+typedef struct {
+    double d_loss, g_loss;
+    double d_real, d_fake;          /* mean D(x), mean D(G(z)) */
+    double acc_real, acc_fake;      /* fraction with D(x) > 0.5, D(G(z)) < 0.5 */
+} gan_stats_t;
+
+/* Builds both nets (parameters zero until gan_init) and their optimizers.
+ * GAN_ERR_INPUT for a bad architecture, GAN_ERR_RUNTIME out of memory; on
+ * error gan is destroyable. */
+int gan_create(gan_t *gan, const gan_arch_t *arch, adam_cfg_t g_adam,
+               adam_cfg_t d_adam, int max_batch, gan_err_t *err);
+void gan_destroy(gan_t *gan);
+
+/* Initializes G from g_rng and D from d_rng (separate streams, so changing
+ * one net's scheme never changes the other's weights). */
+void gan_init(gan_t *gan, init_scheme_t g_init, init_scheme_t d_init,
+              float init_std, rng_t *g_rng, rng_t *d_rng);
+
+/* One D step then one G step. real: batch x image_size in [-1, 1],
+ * z: batch x z_dim; both must stay valid during the call. */
+void gan_step(gan_t *gan, const float *real, const float *z, int batch,
+              gan_stats_t *stats);
+
+/* G(z) for n <= max_batch rows; returns batch x image_size in G's buffer,
+ * valid until G runs again. */
+const float *gan_generate(gan_t *gan, const float *z, int n);
+
+#endif

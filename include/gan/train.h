@@ -1,0 +1,122 @@
+/* Training runs: epochs over MNIST, per-epoch metrics, sample grids,
+ * resumable checkpoints. Owns the run folder layout (DESIGN.md, "Files a
+ * run writes"); never prints: progress goes through a callback and errors
+ * through gan_err_t.
+ *
+ * Random streams (all from the run's seed; see rng_seed): G's and D's
+ * initial weights each have their own stream, the data order of epoch e is
+ * a fresh shuffle from stream TRAIN_STREAM_SHUFFLE + e, the noise of the
+ * training steps and the fixed sample noise have theirs. So two runs with
+ * one seed and different init schemes see identical batches and noise. */
+#ifndef GAN_TRAIN_H
+#define GAN_TRAIN_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "gan/error.h"
+#include "gan/gan.h"
+#include "gan/init.h"
+#include "gan/optim.h"
+
+/* Returned by train_run when the stop flag was raised: the checkpoint is
+ * written and the run can be resumed. */
+#define TRAIN_STOPPED 3
+
+enum {
+    TRAIN_STREAM_G_INIT = 1,
+    TRAIN_STREAM_D_INIT = 2,
+    TRAIN_STREAM_NOISE = 3,
+    TRAIN_STREAM_FIXED_NOISE = 4,
+    TRAIN_STREAM_SHUFFLE = 1000
+};
+
+/* Every setting that shapes a run (written to config.json and to every
+ * checkpoint header; a resumed run takes them from there). */
+typedef struct {
+    gan_arch_t arch;
+    init_scheme_t g_init, d_init;
+    float init_std;          /* std of the `random` scheme */
+    adam_cfg_t adam;         /* same settings for G and D */
+    int batch, epochs;
+    uint64_t seed;
+    char data_dir[512];
+    long limit;              /* use the first `limit` training images; 0 = all */
+    int threads;             /* OpenBLAS threads */
+    int sample_every;        /* epochs between sample grids */
+    int grid;                /* grid side: grid x grid samples */
+} train_cfg_t;
+
+/* The defaults of `gan train` (issue 4): he_xavier, Adam 2e-4 / 0.5 /
+ * 0.999, batch 64, 30 epochs, seed 1, data/mnist, 8 x 8 grids. */
+void train_cfg_default(train_cfg_t *cfg);
+
+/* Checks value ranges and consistency; GAN_ERR_INPUT naming the option. */
+int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err);
+
+/* One row of metrics.csv. */
+typedef struct {
+    int epoch;
+    long steps;
+    double g_loss, d_loss, d_acc, d_acc_real, d_acc_fake, d_real, d_fake;
+    double seconds, images_per_sec;
+} train_metrics_t;
+
+#define TRAIN_METRICS_HEADER \
+    "epoch,steps,g_loss,d_loss,d_acc,d_acc_real,d_acc_fake,d_real,d_fake,seconds,images_per_sec"
+
+typedef enum { TRAIN_EVENT_START, TRAIN_EVENT_STEP, TRAIN_EVENT_EPOCH } train_event_t;
+
+typedef struct {
+    train_event_t event;
+    int epoch, epochs;        /* epoch being trained (1-based) and total */
+    long step, steps;         /* steps done in this epoch, steps per epoch */
+    double d_loss, g_loss;    /* running means over this epoch */
+    double images_per_sec;    /* this epoch so far */
+    double epoch_seconds;     /* this epoch so far */
+    const train_metrics_t *metrics; /* TRAIN_EVENT_EPOCH only */
+    const float *real, *z;    /* TRAIN_EVENT_STEP: the batch just trained on */
+    int batch, image_size, z_dim;
+    const char *run_dir;
+} train_progress_t;
+
+typedef struct {
+    const char *run_dir;
+    int resume;               /* continue from run_dir/checkpoint.bin */
+    int force;                /* start fresh even if run_dir holds a run */
+    void (*on_progress)(void *ctx, const train_progress_t *p);
+    void *ctx;
+    volatile sig_atomic_t *stop; /* set non-zero (e.g. by SIGINT) to stop */
+} train_opts_t;
+
+/* Trains cfg into opts->run_dir. A new run refuses an existing run folder
+ * (GAN_ERR_INPUT) unless force. Returns GAN_OK, TRAIN_STOPPED (checkpoint
+ * written), GAN_ERR_INPUT (bad data, folder exists, ...) or GAN_ERR_RUNTIME
+ * (I/O failure, divergence: the last good checkpoint and the metrics so far
+ * are kept). Nothing is created before the data and settings check out. */
+int train_run(const train_cfg_t *cfg, const train_opts_t *opts, gan_err_t *err);
+
+/* Reads the settings of the run in run_dir from its checkpoint (falling
+ * back to checkpoint.prev.bin when checkpoint.bin is missing). epoch gets
+ * the number of finished epochs (may be NULL). */
+int train_load_config(train_cfg_t *cfg, int *epoch, const char *run_dir, gan_err_t *err);
+
+/* Builds the run's GAN (max_batch rows) and loads its latest weights. */
+int train_load_gan(gan_t *gan, train_cfg_t *cfg, const char *run_dir, int max_batch,
+                   gan_err_t *err);
+
+/* Writes the settings as lines of a flat JSON object ("key": value,\n),
+ * each ending in a comma: the caller opens the object and closes it after
+ * its own keys (config.json and checkpoint headers share this). */
+void train_cfg_write_fields(FILE *fp, const train_cfg_t *cfg);
+/* Reads the keys train_cfg_write_fields writes. GAN_ERR_INPUT naming origin
+ * and the key when one is missing or bad. */
+int train_cfg_read_json(train_cfg_t *cfg, const char *json, const char *origin,
+                        gan_err_t *err);
+
+/* Label of a run's init: the scheme name if G and D share it, else
+ * "<g>+<d>" (written to config.json as "init"). */
+void train_init_label(char *out, size_t size, const train_cfg_t *cfg);
+
+#endif

@@ -1,0 +1,168 @@
+/* Checkpoint container reader and writer; see checkpoint.h. */
+#include "gan/checkpoint.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "gan/fsutil.h"
+
+static const char ckpt_magic[8] = {'G', 'A', 'N', 'C', 'K', 'P', 'T', '1'};
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+/* zlib's crc32 takes a uInt length: feed large sections in pieces. */
+static uint32_t crc_of(const void *data, uint64_t len)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    const Bytef *p = data;
+    while (len > 0) {
+        uInt chunk = len > (1u << 30) ? (1u << 30) : (uInt)len;
+        crc = crc32(crc, p, chunk);
+        p += chunk;
+        len -= chunk;
+    }
+    return (uint32_t)crc;
+}
+
+int ckpt_write(const char *path, const char *header_json,
+               const ckpt_section_t *sections, int n_sections, gan_err_t *err)
+{
+    atomic_file_t af;
+    int rc = atomic_begin(&af, path, err);
+    if (rc)
+        return rc;
+    uint8_t buf[16];
+    size_t header_len = strlen(header_json);
+    fwrite(ckpt_magic, 1, sizeof ckpt_magic, af.fp);
+    put_u32(buf, CKPT_VERSION);
+    put_u32(buf + 4, (uint32_t)header_len);
+    fwrite(buf, 1, 8, af.fp);
+    fwrite(header_json, 1, header_len, af.fp);
+    put_u32(buf, crc_of(header_json, header_len));
+    fwrite(buf, 1, 4, af.fp);
+    for (int i = 0; i < n_sections; i++) {
+        put_u32(buf, sections[i].tag);
+        put_u64(buf + 4, sections[i].len);
+        fwrite(buf, 1, 12, af.fp);
+        if (sections[i].len)
+            fwrite(sections[i].data, 1, sections[i].len, af.fp);
+        put_u32(buf, crc_of(sections[i].data, sections[i].len));
+        fwrite(buf, 1, 4, af.fp);
+    }
+    /* fwrite errors stick to the stream; atomic_commit checks ferror. */
+    return atomic_commit(&af, err);
+}
+
+static int corrupt(ckpt_file_t *out, gan_err_t *err, const char *path, const char *what)
+{
+    ckpt_free(out);
+    return gan_err_set(err, GAN_ERR_INPUT,
+                       "%s: damaged checkpoint (%s); resume from checkpoint.prev.bin or start a new run",
+                       path, what);
+}
+
+int ckpt_read(ckpt_file_t *out, const char *path, gan_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    char *data = NULL;
+    size_t size = 0;
+    int rc = fs_read_all(path, &data, &size, err);
+    if (rc)
+        return rc;
+    out->blob = (uint8_t *)data;
+    const uint8_t *p = out->blob;
+    if (size < 16 || memcmp(p, ckpt_magic, 8) != 0) {
+        ckpt_free(out);
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: not a gan checkpoint (bad magic)", path);
+    }
+    uint32_t version = get_u32(p + 8);
+    if (version != CKPT_VERSION) {
+        ckpt_free(out);
+        return gan_err_set(err, GAN_ERR_INPUT,
+                           "%s: checkpoint format version %u, this gan reads version %d",
+                           path, version, CKPT_VERSION);
+    }
+    uint64_t header_len = get_u32(p + 12);
+    size_t pos = 16;
+    if (header_len > size - pos || size - pos - header_len < 4)
+        return corrupt(out, err, path, "header length past the end of the file");
+    out->header = malloc(header_len + 1);
+    if (!out->header) {
+        ckpt_free(out);
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory", path);
+    }
+    memcpy(out->header, p + pos, header_len);
+    out->header[header_len] = '\0';
+    if (crc_of(p + pos, header_len) != get_u32(p + pos + header_len))
+        return corrupt(out, err, path, "header CRC mismatch");
+    pos += header_len + 4;
+    while (pos < size) {
+        if (size - pos < 12)
+            return corrupt(out, err, path, "truncated section header");
+        if (out->n_sections == CKPT_MAX_SECTIONS)
+            return corrupt(out, err, path, "too many sections");
+        uint32_t tag = get_u32(p + pos);
+        uint64_t len = get_u64(p + pos + 4);
+        pos += 12;
+        if (len > size - pos || size - pos - len < 4)
+            return corrupt(out, err, path, "section length past the end of the file");
+        if (crc_of(p + pos, len) != get_u32(p + pos + len)) {
+            char what[64];
+            snprintf(what, sizeof what, "CRC mismatch in section %u", tag);
+            return corrupt(out, err, path, what);
+        }
+        out->sections[out->n_sections++] = (ckpt_section_t){tag, p + pos, len};
+        pos += len + 4;
+    }
+    return GAN_OK;
+}
+
+void ckpt_free(ckpt_file_t *ckpt)
+{
+    if (!ckpt)
+        return;
+    free(ckpt->header);
+    free(ckpt->blob);
+    memset(ckpt, 0, sizeof *ckpt);
+}
+
+const void *ckpt_section(const ckpt_file_t *ckpt, uint32_t tag, uint64_t len,
+                         const char *path, const char *name, gan_err_t *err)
+{
+    for (int i = 0; i < ckpt->n_sections; i++) {
+        if (ckpt->sections[i].tag != tag)
+            continue;
+        if (ckpt->sections[i].len != len) {
+            gan_err_set(err, GAN_ERR_INPUT,
+                        "%s: section %s has %llu bytes, the header's architecture needs %llu",
+                        path, name, (unsigned long long)ckpt->sections[i].len,
+                        (unsigned long long)len);
+            return NULL;
+        }
+        return ckpt->sections[i].data;
+    }
+    gan_err_set(err, GAN_ERR_INPUT, "%s: section %s missing", path, name);
+    return NULL;
+}

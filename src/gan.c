@@ -1,0 +1,138 @@
+/* G + D + one training step; see gan.h for the step. */
+#include "gan/gan.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gan/loss.h"
+
+gan_arch_t gan_arch_default(void)
+{
+    return (gan_arch_t){
+        .z_dim = 100,
+        .image_size = 784,
+        .n_g_hidden = 3,
+        .g_hidden = {256, 512, 1024},
+        .n_d_hidden = 3,
+        .d_hidden = {1024, 512, 256},
+        .leak = 0.2f,
+    };
+}
+
+/* sizes: in, hidden..., out; every hidden layer leaky ReLU, then out_act. */
+static int build_mlp(mlp_t *net, int n_in, const int *hidden, int n_hidden, int n_out,
+                     act_t out_act, float leak, int max_batch, gan_err_t *err)
+{
+    int sizes[GAN_MAX_HIDDEN + 2];
+    act_t acts[GAN_MAX_HIDDEN + 1];
+    sizes[0] = n_in;
+    for (int i = 0; i < n_hidden; i++) {
+        sizes[i + 1] = hidden[i];
+        acts[i] = ACT_LEAKY_RELU;
+    }
+    sizes[n_hidden + 1] = n_out;
+    acts[n_hidden] = out_act;
+    return mlp_create(net, n_hidden + 1, sizes, acts, leak, max_batch, err);
+}
+
+int gan_create(gan_t *gan, const gan_arch_t *arch, adam_cfg_t g_adam,
+               adam_cfg_t d_adam, int max_batch, gan_err_t *err)
+{
+    memset(gan, 0, sizeof *gan);
+    gan->arch = *arch;
+    if (arch->n_g_hidden < 0 || arch->n_g_hidden > GAN_MAX_HIDDEN ||
+        arch->n_d_hidden < 0 || arch->n_d_hidden > GAN_MAX_HIDDEN)
+        return gan_err_set(err, GAN_ERR_INPUT, "at most %d hidden layers per net",
+                           GAN_MAX_HIDDEN);
+    int rc = build_mlp(&gan->g, arch->z_dim, arch->g_hidden, arch->n_g_hidden,
+                       arch->image_size, ACT_TANH, arch->leak, max_batch, err);
+    /* D ends in a logit; the sigmoid lives in the fused loss. */
+    if (!rc)
+        rc = build_mlp(&gan->d, arch->image_size, arch->d_hidden, arch->n_d_hidden, 1,
+                       ACT_IDENTITY, arch->leak, max_batch, err);
+    if (!rc)
+        rc = adam_create(&gan->g_opt, gan->g.n_params, g_adam, err);
+    if (!rc)
+        rc = adam_create(&gan->d_opt, gan->d.n_params, d_adam, err);
+    if (!rc) {
+        size_t n = (size_t)max_batch * (1 + (size_t)arch->image_size);
+        gan->dlogits = malloc(n * sizeof *gan->dlogits);
+        if (!gan->dlogits)
+            rc = gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
+        else
+            gan->dfake = gan->dlogits + max_batch;
+    }
+    if (rc)
+        gan_destroy(gan);
+    return rc;
+}
+
+void gan_destroy(gan_t *gan)
+{
+    if (!gan)
+        return;
+    mlp_destroy(&gan->g);
+    mlp_destroy(&gan->d);
+    adam_destroy(&gan->g_opt);
+    adam_destroy(&gan->d_opt);
+    free(gan->dlogits);
+    gan->dlogits = gan->dfake = NULL;
+}
+
+void gan_init(gan_t *gan, init_scheme_t g_init, init_scheme_t d_init,
+              float init_std, rng_t *g_rng, rng_t *d_rng)
+{
+    init_mlp(&gan->g, g_init, init_std, g_rng);
+    init_mlp(&gan->d, d_init, init_std, d_rng);
+}
+
+/* Mean of sigmoid(logit) and the fraction on the wanted side of 0.5. */
+static void logit_stats(const float *logits, int n, int want_real, double *mean_prob,
+                        double *accuracy)
+{
+    double sum = 0.0;
+    int correct = 0;
+    for (int i = 0; i < n; i++) {
+        double x = logits[i];
+        sum += x >= 0.0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x));
+        correct += want_real ? x > 0.0 : x < 0.0;
+    }
+    *mean_prob = sum / n;
+    *accuracy = (double)correct / n;
+}
+
+void gan_step(gan_t *gan, const float *real, const float *z, int batch,
+              gan_stats_t *stats)
+{
+    mlp_t *g = &gan->g, *d = &gan->d;
+    const float scale = 1.0f / (float)batch;
+    const float *fake = mlp_forward(g, z, batch);
+
+    /* D step: the real and fake passes accumulate into one gradient. */
+    mlp_zero_grad(d);
+    const float *logits = mlp_forward(d, real, batch);
+    logit_stats(logits, batch, 1, &stats->d_real, &stats->acc_real);
+    double loss_real = bce_logits(gan->dlogits, logits, 1.0f, batch, scale);
+    mlp_backward(d, NULL, gan->dlogits, 1);
+
+    logits = mlp_forward(d, fake, batch);
+    logit_stats(logits, batch, 0, &stats->d_fake, &stats->acc_fake);
+    double loss_fake = bce_logits(gan->dlogits, logits, 0.0f, batch, scale);
+    mlp_backward(d, NULL, gan->dlogits, 1);
+    adam_step(&gan->d_opt, d->params, d->grads);
+    stats->d_loss = loss_real + loss_fake;
+
+    /* G step through the updated D: only D's input gradient is needed. */
+    logits = mlp_forward(d, fake, batch);
+    stats->g_loss = bce_logits(gan->dlogits, logits, 1.0f, batch, scale);
+    mlp_backward(d, gan->dfake, gan->dlogits, 0);
+    mlp_zero_grad(g);
+    mlp_backward(g, NULL, gan->dfake, 1);
+    adam_step(&gan->g_opt, g->params, g->grads);
+}
+
+const float *gan_generate(gan_t *gan, const float *z, int n)
+{
+    return mlp_forward(&gan->g, z, n);
+}
