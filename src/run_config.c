@@ -106,7 +106,7 @@ void train_cfg_write_fields(FILE *fp, const train_cfg_t *cfg)
     fprintf(fp, "  \"limit\": %ld,\n", cfg->limit);
     fprintf(fp, "  \"threads\": %d,\n", cfg->threads);
     fprintf(fp, "  \"sample_every\": %d,\n", cfg->sample_every);
-    fprintf(fp, "  \"grid\": %d,\n", cfg->grid);
+    fprintf(fp, "  \"grid\": %d", cfg->grid);
 }
 
 /* Reads a number key into *out; on failure fills err naming the key. */

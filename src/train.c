@@ -138,7 +138,7 @@ static int write_checkpoint(run_t *run, gan_err_t *err)
         return gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
     fputs("{\n  \"format\": \"gan checkpoint\",\n", mem);
     train_cfg_write_fields(mem, &run->cfg);
-    fprintf(mem, "  \"epoch\": %d,\n  \"step\": %ld,\n  \"version\": \"%s\"\n}\n", run->epoch,
+    fprintf(mem, ",\n  \"epoch\": %d,\n  \"step\": %ld,\n  \"version\": \"%s\"\n}\n", run->epoch,
             run->step, GAN_VERSION);
     fclose(mem);
 
@@ -332,7 +332,7 @@ static int write_config_json(const run_t *run, const char *dir, gan_err_t *err)
     fputs("{\n", af.fp);
     train_cfg_write_fields(af.fp, &run->cfg);
     fprintf(af.fp,
-            "  \"train_images\": %zu,\n  \"steps_per_epoch\": %ld,\n"
+            ",\n  \"train_images\": %zu,\n  \"steps_per_epoch\": %ld,\n"
             "  \"train_pixels_crc32\": \"%08x\",\n  \"openblas_threads\": %d,\n"
             "  \"started\": \"%s\",\n  \"version\": \"%s\"\n}\n",
             run->n_images, run->steps_per_epoch, data_crc(run), openblas_get_num_threads(),

@@ -106,9 +106,10 @@ int train_load_config(train_cfg_t *cfg, int *epoch, const char *run_dir, gan_err
 int train_load_gan(gan_t *gan, train_cfg_t *cfg, const char *run_dir, int max_batch,
                    gan_err_t *err);
 
-/* Writes the settings as lines of a flat JSON object ("key": value,\n),
- * each ending in a comma: the caller opens the object and closes it after
- * its own keys (config.json and checkpoint headers share this). */
+/* Writes the settings as the lines of a flat JSON object ("key": value),
+ * separated by ",\n", with no newline after the last: the caller opens the
+ * object and closes it, adding its own keys (config.json and checkpoint
+ * headers share this). */
 void train_cfg_write_fields(FILE *fp, const train_cfg_t *cfg);
 /* Reads the keys train_cfg_write_fields writes. GAN_ERR_INPUT naming origin
  * and the key when one is missing or bad. */

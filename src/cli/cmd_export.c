@@ -1,9 +1,115 @@
-/* gan export: not built yet. */
+/* gan export: a run's weights as NumPy .npy files plus manifest.json, so
+ * numpy / PyTorch users can load the model (W is out x in like nn.Linear). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "cli.h"
+#include "gan/fsutil.h"
+#include "gan/json.h"
+#include "gan/npy.h"
+#include "gan/train.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: gan export --run=DIR --out=DIR\n"
+            "\n"
+            "Writes every weight and bias of G and D from DIR/checkpoint.bin as .npy\n"
+            "(float32, little-endian; weights out x in as in torch.nn.Linear) and a\n"
+            "manifest.json naming each file's net, layer, tensor, shape and activation.\n"
+            "  --run=DIR   run folder (required)\n"
+            "  --out=DIR   output folder, created if missing (required)\n");
+}
+
+/* Writes one net's tensors and their manifest entries. */
+static int export_net(FILE *manifest, int *first, const mlp_t *net, const char *prefix,
+                      const char *out_dir, gan_err_t *err)
+{
+    for (int l = 0; l < net->n_layers; l++) {
+        const mlp_layer_t *layer = &net->layers[l];
+        for (int is_bias = 0; is_bias <= 1; is_bias++) {
+            const char *tensor = is_bias ? "bias" : "weight";
+            char file[128], path[1200];
+            snprintf(file, sizeof file, "%s.%d.%s.npy", prefix, l, tensor);
+            int rc = fs_join(path, sizeof path, out_dir, file, err);
+            if (rc)
+                return rc;
+            size_t shape[2] = {(size_t)layer->n_out, (size_t)layer->n_in};
+            const float *data = net->params + (is_bias ? layer->b_off : layer->w_off);
+            rc = npy_write(path, data, is_bias ? 1 : 2, shape, err);
+            if (rc)
+                return rc;
+            char shape_text[64];
+            if (is_bias)
+                snprintf(shape_text, sizeof shape_text, "[%d]", layer->n_out);
+            else
+                snprintf(shape_text, sizeof shape_text, "[%d, %d]", layer->n_out, layer->n_in);
+            fprintf(manifest,
+                    "%s\n    {\"name\": \"%s.%d.%s\", \"file\": \"%s\", \"net\": \"%s\", "
+                    "\"layer\": %d, \"tensor\": \"%s\", \"shape\": %s, \"activation\": \"%s\"}",
+                    *first ? "" : ",", prefix, l, tensor, file, prefix, l, tensor, shape_text,
+                    act_name(layer->act));
+            *first = 0;
+        }
+    }
+    return GAN_OK;
+}
 
 int cmd_export(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return cli_fail(2, "export: not implemented yet");
+    static const struct option options[] = {
+        {"run", required_argument, 0, 'r'}, {"out", required_argument, 0, 'o'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+    };
+    const char *run_dir = NULL, *out_dir = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (c) {
+        case 'r': run_dir = optarg; break;
+        case 'o': out_dir = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: return cli_usage_error("export");
+        }
+    }
+    if (optind < argc)
+        return cli_fail(2, "export: unexpected argument '%s'", argv[optind]);
+    if (!run_dir || !out_dir)
+        return cli_fail(2, "export: --run=DIR and --out=DIR are required");
+
+    gan_t gan;
+    train_cfg_t cfg;
+    gan_err_t err;
+    int rc = train_load_gan(&gan, &cfg, run_dir, 1, &err);
+    if (rc)
+        return cli_fail_err(rc, &err);
+    char manifest_path[1200];
+    atomic_file_t af = {0};
+    rc = fs_mkdirs(out_dir, &err);
+    if (!rc)
+        rc = fs_join(manifest_path, sizeof manifest_path, out_dir, "manifest.json", &err);
+    if (!rc)
+        rc = atomic_begin(&af, manifest_path, &err);
+    if (!rc) {
+        fputs("{\n  \"format\": \"gan export\",\n  \"run\": ", af.fp);
+        json_write_string(af.fp, run_dir);
+        fputs(",\n  \"dtype\": \"float32\",\n  \"layout\": \"weight is out x in; y = x W^T + b "
+              "(torch.nn.Linear)\",\n  \"config\": {\n",
+              af.fp);
+        train_cfg_write_fields(af.fp, &cfg);
+        fputs("\n  },\n  \"tensors\": [", af.fp);
+        int first = 1;
+        rc = export_net(af.fp, &first, &gan.g, "G", out_dir, &err);
+        if (!rc)
+            rc = export_net(af.fp, &first, &gan.d, "D", out_dir, &err);
+        fputs("\n  ]\n}\n", af.fp);
+        rc = rc ? rc : atomic_commit(&af, &err);
+        atomic_abort(&af);
+    }
+    gan_destroy(&gan);
+    if (rc)
+        return cli_fail_err(rc, &err);
+    printf("%s\n", manifest_path);
+    return 0;
 }
