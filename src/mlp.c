@@ -1,6 +1,8 @@
 /* MLP over flat parameter and gradient buffers; see mlp.h. */
 #include "gan/mlp.h"
 
+#include <cblas.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,5 +128,14 @@ void mlp_backward(mlp_t *net, float *dx, const float *dout, int param_grads)
         dense_backward(dlayer_in, dw, db, dy, x, net->params + layer->w_off,
                        net->ones, batch, layer->n_in, layer->n_out);
         dy = dy_scratch = dlayer_in;
+    }
+}
+
+void mlp_weight_grad_norms(double *norms, const mlp_t *net)
+{
+    for (int l = 0; l < net->n_layers; l++) {
+        const mlp_layer_t *layer = &net->layers[l];
+        const float *dw = net->grads + layer->w_off;
+        norms[l] = sqrt((double)cblas_sdot(layer->n_in * layer->n_out, dw, 1, dw, 1));
     }
 }

@@ -44,7 +44,9 @@ float rng_uniform(rng_t *r) { return (float)(rng_next(r) >> 40) * 0x1.0p-24f; }
 
 float rng_uniform_range(rng_t *r, float lo, float hi)
 {
-    return lo + (hi - lo) * rng_uniform(r);
+    /* lo + (hi-lo)*u can round up to hi for u near 1; keep [lo, hi). */
+    float v = lo + (hi - lo) * rng_uniform(r);
+    return v < hi ? v : nextafterf(hi, lo);
 }
 
 /* 53-bit uniform in (0, 1]: never 0, so log() in Box-Muller stays finite. */

@@ -13,11 +13,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "gan/act_stats.h"
 #include "gan/checkpoint.h"
 #include "gan/fsutil.h"
 #include "gan/health.h"
 #include "gan/idx.h"
 #include "gan/json.h"
+#include "gan/metrics_csv.h"
 #include "gan/png_grid.h"
 #include "gan/rng.h"
 
@@ -29,7 +31,7 @@
 enum {
     SEC_G_PARAMS = 1, SEC_G_ADAM_M, SEC_G_ADAM_V,
     SEC_D_PARAMS, SEC_D_ADAM_M, SEC_D_ADAM_V,
-    SEC_ADAM_STEPS, SEC_NOISE_RNG, SEC_FIXED_NOISE, SEC_EPOCH_SUMS
+    SEC_ADAM_STEPS, SEC_NOISE_RNG, SEC_FIXED_NOISE, SEC_EPOCH_SUMS, SEC_GRAD_NORM_SUMS
 };
 
 /* Running sums of the epoch in progress (saved in checkpoints, so a run
@@ -54,6 +56,12 @@ typedef struct {
     int epoch;                /* finished epochs */
     long step;                /* steps done in epoch + 1 */
     epoch_sums_t sums;
+    /* Per layer of G [0] and D [1]: the sum over this epoch's steps of the
+     * L2 norm of the weight gradient (layers.csv reports the mean). */
+    double grad_norm_sums[2][MLP_MAX_LAYERS];
+    float *probe_real;        /* n_samples x image_size: D's fixed probe batch */
+    float *probe_prob;        /* n_samples: sigmoid of D's probe logits */
+    char path_layers[1100];
     char path_metrics[1100], path_ckpt[1100], path_prev[1100], path_samples[1100];
 } run_t;
 
@@ -73,6 +81,8 @@ static int run_paths(run_t *run, const char *dir, gan_err_t *err)
         rc = fs_join(run->path_prev, sizeof run->path_prev, dir, "checkpoint.prev.bin", err);
     if (!rc)
         rc = fs_join(run->path_samples, sizeof run->path_samples, dir, "samples", err);
+    if (!rc)
+        rc = fs_join(run->path_layers, sizeof run->path_layers, dir, "layers.csv", err);
     return rc;
 }
 
@@ -111,8 +121,17 @@ static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
     run->order = malloc(run->n_images * sizeof *run->order);
     run->fixed_noise = malloc((size_t)run->n_samples * cfg->arch.z_dim * sizeof(float));
     run->samples = malloc((size_t)run->n_samples * pixels * sizeof(float));
-    if (!run->real || !run->z || !run->order || !run->fixed_noise || !run->samples)
+    /* D's probe batch: the first training images, at most one batch (D's
+     * work buffers hold max batch rows). */
+    int n_probe = run->n_samples < cfg->batch ? run->n_samples : cfg->batch;
+    run->probe_real = malloc((size_t)n_probe * pixels * sizeof(float));
+    run->probe_prob = malloc((size_t)n_probe * sizeof(float));
+    if (!run->real || !run->z || !run->order || !run->fixed_noise || !run->samples ||
+        !run->probe_real || !run->probe_prob)
         return gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
+    for (int i = 0; i < n_probe; i++)
+        run->order[i] = (uint32_t)i;
+    mnist_batch(run->probe_real, &run->data, run->order, n_probe);
     return GAN_OK;
 }
 
@@ -125,6 +144,8 @@ static void run_free(run_t *run)
     free(run->order);
     free(run->fixed_noise);
     free(run->samples);
+    free(run->probe_real);
+    free(run->probe_prob);
 }
 
 /* --- checkpoints ------------------------------------------------------ */
@@ -159,6 +180,7 @@ static int write_checkpoint(run_t *run, gan_err_t *err)
         {SEC_FIXED_NOISE, run->fixed_noise,
          (size_t)run->n_samples * run->cfg.arch.z_dim * sizeof(float)},
         {SEC_EPOCH_SUMS, &run->sums, sizeof run->sums},
+        {SEC_GRAD_NORM_SUMS, run->grad_norm_sums, sizeof run->grad_norm_sums},
     };
     /* Write the new one under a temporary name first (ckpt_write is
      * atomic), keeping the previous as checkpoint.prev.bin. */
@@ -263,6 +285,9 @@ static int restore_state(gan_t *gan, run_t *run, const ckpt_file_t *ckpt, const 
                      "fixed noise", err);
     if (!rc)
         rc = restore(&run->sums, ckpt, SEC_EPOCH_SUMS, sizeof run->sums, path, "epoch sums", err);
+    if (!rc)
+        rc = restore(run->grad_norm_sums, ckpt, SEC_GRAD_NORM_SUMS, sizeof run->grad_norm_sums,
+                     path, "gradient norm sums", err);
     if (rc)
         return rc;
     if (rng_unpack(&run->noise_rng, rng_bytes) != 0)
@@ -347,51 +372,114 @@ static void format_metrics_row(char *out, size_t size, const train_metrics_t *m)
              m->d_real, m->d_fake, m->seconds, m->images_per_sec);
 }
 
+/* On resume: keep the header and the rows of finished epochs only (a crash
+ * between a row and its checkpoint would otherwise duplicate the row). Rows
+ * start with their epoch; epoch 0 rows (layers.csv) are kept too. */
+static int trim_csv(const char *path, const char *header, int max_epoch, gan_err_t *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (fs_read_all(path, &text, &len, NULL) != GAN_OK)
+        text = NULL;
+    atomic_file_t af;
+    int rc = atomic_begin(&af, path, err);
+    if (rc) {
+        free(text);
+        return rc;
+    }
+    fprintf(af.fp, "%s\n", header);
+    char *save = NULL;
+    for (char *line = text ? strtok_r(text, "\n", &save) : NULL; line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *end = NULL;
+        long epoch = strtol(line, &end, 10);
+        if (end != line && *end == ',' && epoch >= 0 && epoch <= max_epoch)
+            fprintf(af.fp, "%s\n", line);
+    }
+    free(text);
+    return atomic_commit(&af, err);
+}
+
+/* Appends text to a log file and makes it durable. */
+static int append_durably(const char *path, const char *text, gan_err_t *err)
+{
+    FILE *fp = fopen(path, "a");
+    if (!fp)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot append (%s)", path,
+                           strerror(errno));
+    int bad = fputs(text, fp) < 0 || fflush(fp) != 0 || fsync(fileno(fp)) != 0;
+    int saved = errno;
+    if (fclose(fp) != 0)
+        bad = 1;
+    if (bad)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: write failed (%s)", path, strerror(saved));
+    return GAN_OK;
+}
+
 /* Appends one row and makes it durable, so a crash loses at most the epoch
  * in progress. */
 static int append_metrics_row(const run_t *run, const train_metrics_t *m, gan_err_t *err)
 {
     char line[512];
     format_metrics_row(line, sizeof line, m);
-    FILE *fp = fopen(run->path_metrics, "a");
-    if (!fp)
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot append (%s)", run->path_metrics,
-                           strerror(errno));
-    int bad = fputs(line, fp) < 0 || fflush(fp) != 0 || fsync(fileno(fp)) != 0;
-    int saved = errno;
-    if (fclose(fp) != 0)
-        bad = 1;
-    if (bad)
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: write failed (%s)", run->path_metrics,
-                           strerror(saved));
-    return GAN_OK;
+    return append_durably(run->path_metrics, line, err);
 }
 
-/* On resume: keep the header and the rows of finished epochs only (a crash
- * between a row and its checkpoint would otherwise duplicate the row). */
-static int trim_metrics(const run_t *run, gan_err_t *err)
+/* Adds each layer's weight-gradient norm to sums[layer]. */
+static void add_grad_norms(double *sums, const mlp_t *net)
+{
+    double norms[MLP_MAX_LAYERS];
+    mlp_weight_grad_norms(norms, net);
+    for (int l = 0; l < net->n_layers; l++)
+        sums[l] += norms[l];
+}
+
+/* Rows of layers.csv for one net: the statistics of each layer's output on
+ * the probe batch of its last forward. */
+static void format_layer_rows(FILE *fp, int epoch, const char *name, const mlp_t *net,
+                              const double *grad_norm_sums, double steps, float *prob)
+{
+    for (int l = 0; l < net->n_layers; l++) {
+        const mlp_layer_t *layer = &net->layers[l];
+        size_t n = (size_t)net->batch * layer->n_out;
+        const float *y = net->acts[l];
+        act_t act = layer->act;
+        /* D's last layer is a logit; what saturates is D(x) = sigmoid. */
+        if (act == ACT_IDENTITY && l == net->n_layers - 1 && layer->n_out == 1) {
+            act_forward(prob, y, n, ACT_SIGMOID, 0.0f);
+            y = prob;
+            act = ACT_SIGMOID;
+        }
+        act_stats_t st;
+        act_stats_compute(&st, y, n, act);
+        double w_mean, w_std;
+        act_stats_moments(net->params + layer->w_off, (size_t)layer->n_in * layer->n_out,
+                          &w_mean, &w_std, NULL);
+        double grad_norm = steps > 0 ? grad_norm_sums[l] / steps : 0.0;
+        fprintf(fp, "%d,%s,%d,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", epoch, name, l, act_name(act),
+                st.mean, st.std, st.frac_saturated, st.frac_negative, w_std, grad_norm);
+    }
+}
+
+/* Appends the layers.csv rows of an epoch (0: before training). */
+static int write_layer_rows(run_t *run, int epoch, double steps, gan_err_t *err)
 {
     char *text = NULL;
     size_t len = 0;
-    if (fs_read_all(run->path_metrics, &text, &len, NULL) != GAN_OK)
-        return atomic_write_bytes(run->path_metrics, TRAIN_METRICS_HEADER "\n",
-                                  strlen(TRAIN_METRICS_HEADER) + 1, err);
-    atomic_file_t af;
-    int rc = atomic_begin(&af, run->path_metrics, err);
-    if (rc) {
-        free(text);
-        return rc;
-    }
-    fputs(TRAIN_METRICS_HEADER "\n", af.fp);
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *end = NULL;
-        long epoch = strtol(line, &end, 10);
-        if (end != line && *end == ',' && epoch >= 1 && epoch <= run->epoch)
-            fprintf(af.fp, "%s\n", line);
-    }
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
+    int n_probe = run->n_samples < run->cfg.batch ? run->n_samples : run->cfg.batch;
+    gan_generate(&run->gan, run->fixed_noise, n_probe);
+    format_layer_rows(mem, epoch, "G", &run->gan.g, run->grad_norm_sums[0], steps,
+                      run->probe_prob);
+    mlp_forward(&run->gan.d, run->probe_real, n_probe);
+    format_layer_rows(mem, epoch, "D", &run->gan.d, run->grad_norm_sums[1], steps,
+                      run->probe_prob);
+    fclose(mem);
+    int rc = append_durably(run->path_layers, text, err);
     free(text);
-    return atomic_commit(&af, err);
+    return rc;
 }
 
 static int write_samples(run_t *run, int epoch, gan_err_t *err)
@@ -514,11 +602,14 @@ static int finish_epoch(run_t *run, gan_err_t *err)
     };
     m.d_acc = 0.5 * (m.d_acc_real + m.d_acc_fake);
     int rc = append_metrics_row(run, &m, err);
+    if (!rc)
+        rc = write_layer_rows(run, m.epoch, s->steps, err);
     if (rc)
         return rc;
     run->epoch++;
     run->step = 0;
     memset(&run->sums, 0, sizeof run->sums);
+    memset(run->grad_norm_sums, 0, sizeof run->grad_norm_sums);
     if (run->epoch % run->cfg.sample_every == 0 || run->epoch == run->cfg.epochs) {
         rc = write_samples(run, run->epoch, err);
         if (rc)
@@ -556,6 +647,8 @@ static int train_loop(run_t *run, gan_err_t *err)
                                    "g_loss %g); the last good checkpoint and metrics are kept",
                                    run->opts->run_dir, run->epoch + 1, run->step + 1, st.d_loss,
                                    st.g_loss);
+            add_grad_norms(run->grad_norm_sums[0], &run->gan.g);
+            add_grad_norms(run->grad_norm_sums[1], &run->gan.d);
             epoch_sums_t *s = &run->sums;
             s->d_loss += st.d_loss;
             s->g_loss += st.g_loss;
@@ -601,8 +694,13 @@ static int start_new_run(run_t *run, gan_err_t *err)
     gan_init(&run->gan, run->cfg.g_init, run->cfg.d_init, run->cfg.init_std, &g_rng, &d_rng);
     rng_fill_normal(&fixed_rng, run->fixed_noise,
                     (size_t)run->n_samples * run->cfg.arch.z_dim, 0.0f, 1.0f);
-    rc = atomic_write_bytes(run->path_metrics, TRAIN_METRICS_HEADER "\n",
-                            strlen(TRAIN_METRICS_HEADER) + 1, err);
+    rc = atomic_write_bytes(run->path_metrics, METRICS_CSV_COLUMNS "\n",
+                            strlen(METRICS_CSV_COLUMNS) + 1, err);
+    if (!rc)
+        rc = atomic_write_bytes(run->path_layers, LAYERS_CSV_COLUMNS "\n",
+                                strlen(LAYERS_CSV_COLUMNS) + 1, err);
+    if (!rc)
+        rc = write_layer_rows(run, 0, 0, err);
     if (!rc)
         rc = write_samples(run, 0, err);
     if (!rc)
@@ -620,7 +718,9 @@ static int resume_run(run_t *run, gan_err_t *err)
     rc = restore_state(&run->gan, run, &ckpt, path, err);
     ckpt_free(&ckpt);
     if (!rc)
-        rc = trim_metrics(run, err);
+        rc = trim_csv(run->path_metrics, METRICS_CSV_COLUMNS, run->epoch, err);
+    if (!rc)
+        rc = trim_csv(run->path_layers, LAYERS_CSV_COLUMNS, run->epoch, err);
     return rc;
 }
 

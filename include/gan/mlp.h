@@ -66,4 +66,8 @@ void mlp_zero_grad(mlp_t *net);
  * the gradient with respect to the input unless it is NULL. */
 void mlp_backward(mlp_t *net, float *dx, const float *dout, int param_grads);
 
+/* norms[l] = L2 norm of layer l's weight gradient (biases left out), for
+ * each of the n_layers layers. */
+void mlp_weight_grad_norms(double *norms, const mlp_t *net);
+
 #endif

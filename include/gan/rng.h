@@ -34,7 +34,7 @@ float rng_uniform_range(rng_t *r, float lo, float hi);
 float rng_normal(rng_t *r);
 /* Uniform integer in [0, n), n > 0, without modulo bias. */
 uint32_t rng_below(rng_t *r, uint32_t n);
-/* Fills a with n standard normals. */
+/* Fills a with n draws of N(mean, std^2). */
 void rng_fill_normal(rng_t *r, float *a, size_t n, float mean, float std);
 /* Uniformly random permutation of a[0..n) in place. */
 void rng_shuffle_u32(rng_t *r, uint32_t *a, size_t n);

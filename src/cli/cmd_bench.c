@@ -154,9 +154,21 @@ static int bench_gan_step(int batch, double seconds_budget)
         reps++;
     }
     double per_step = (now() - t0) / reps;
+    /* What the per-layer log (layers.csv) adds to every step. */
+    double norms[MLP_MAX_LAYERS];
+    long norm_reps = 0;
+    double t1 = now();
+    while (now() - t1 < seconds_budget / 4 || norm_reps < 5) {
+        mlp_weight_grad_norms(norms, &gan.g);
+        mlp_weight_grad_norms(norms, &gan.d);
+        norm_reps++;
+    }
+    double per_norms = (now() - t1) / norm_reps;
     printf("gan step (default G and D)   batch %3d  %7.2f ms/step  %6.0f images/s  "
            "(%.1f s per 60000-image epoch)\n",
            batch, per_step * 1e3, batch / per_step, 60000.0 / batch * per_step);
+    printf("layer gradient norms (layers.csv)      %7.3f ms/step  = %.2f%% of a step\n",
+           per_norms * 1e3, 100.0 * per_norms / per_step);
     free(real), free(z);
     gan_destroy(&gan);
     return 0;
