@@ -2,6 +2,7 @@
 #include "gan/fsutil.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,4 +187,22 @@ int fs_read_all(const char *path, char **data, size_t *n, gan_err_t *err)
     *data = buf;
     *n = len;
     return GAN_OK;
+}
+
+int fs_remove_stale_temps(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] != '.' || !strstr(e->d_name, ".tmp."))
+            continue;
+        char path[2200];
+        if (fs_join(path, sizeof path, dir, e->d_name, NULL) == GAN_OK && unlink(path) == 0)
+            removed++;
+    }
+    closedir(d);
+    return removed;
 }

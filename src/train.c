@@ -359,7 +359,7 @@ static int write_config_json(const run_t *run, const char *dir, gan_err_t *err)
     fprintf(af.fp,
             ",\n  \"train_images\": %zu,\n  \"steps_per_epoch\": %ld,\n"
             "  \"train_pixels_crc32\": \"%08x\",\n  \"openblas_threads\": %d,\n"
-            "  \"started\": \"%s\",\n  \"version\": \"%s\"\n}\n",
+            "  \"last_started\": \"%s\",\n  \"version\": \"%s\"\n}\n",
             run->n_images, run->steps_per_epoch, data_crc(run), openblas_get_num_threads(),
             started, GAN_VERSION);
     return atomic_commit(&af, err);
@@ -710,6 +710,9 @@ static int start_new_run(run_t *run, gan_err_t *err)
 
 static int resume_run(run_t *run, gan_err_t *err)
 {
+    /* A second Ctrl-C may have killed us inside an atomic write. */
+    fs_remove_stale_temps(run->opts->run_dir);
+    fs_remove_stale_temps(run->path_samples);
     ckpt_file_t ckpt;
     char path[1100];
     int rc = read_latest_checkpoint(&ckpt, path, sizeof path, run->opts->run_dir, err);
@@ -717,6 +720,9 @@ static int resume_run(run_t *run, gan_err_t *err)
         return rc;
     rc = restore_state(&run->gan, run, &ckpt, path, err);
     ckpt_free(&ckpt);
+    /* --epochs may have been raised: config.json follows the checkpoint. */
+    if (!rc)
+        rc = write_config_json(run, run->opts->run_dir, err);
     if (!rc)
         rc = trim_csv(run->path_metrics, METRICS_CSV_COLUMNS, run->epoch, err);
     if (!rc)

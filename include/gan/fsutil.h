@@ -33,6 +33,10 @@ void atomic_abort(atomic_file_t *af);
 /* Writes n bytes to path atomically. */
 int atomic_write_bytes(const char *path, const void *data, size_t n, gan_err_t *err);
 
+/* Removes the temporary files of atomic writes that a killed process left
+ * in dir (".<name>.tmp.<pid>"); returns how many it removed. */
+int fs_remove_stale_temps(const char *dir);
+
 /* mkdir -p; GAN_ERR_RUNTIME on failure. */
 int fs_mkdirs(const char *path, gan_err_t *err);
 /* 1 if path exists (any type), else 0. */

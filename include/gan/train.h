@@ -63,8 +63,6 @@ typedef struct {
     double seconds, images_per_sec;
 } train_metrics_t;
 
-#define TRAIN_METRICS_HEADER \
-    "epoch,steps,g_loss,d_loss,d_acc,d_acc_real,d_acc_fake,d_real,d_fake,seconds,images_per_sec"
 
 typedef enum { TRAIN_EVENT_START, TRAIN_EVENT_STEP, TRAIN_EVENT_EPOCH } train_event_t;
 

@@ -135,7 +135,6 @@ int cmd_train(int argc, char **argv)
     int force = 0, quiet = 0, epochs_given = 0, threads_given = 0;
     const char *changed = NULL; /* a run-shaping option given with --resume */
     int c;
-    opterr = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         if (c >= OPT_INIT && c < OPT_TRAIN_LAST) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 
 #include "cli.h"
@@ -60,9 +61,15 @@ int cli_fail_err(int code, const gan_err_t *err)
     return cli_fail(code, "%s", err->msg);
 }
 
+/* The subcommand's argv, so a usage error can name the offending word. */
+static char **command_argv;
+static int command_argc;
+
 int cli_usage_error(const char *command)
 {
-    fprintf(stderr, "gan: try 'gan %s --help'\n", command);
+    const char *word = optind > 0 && optind <= command_argc ? command_argv[optind - 1] : "?";
+    fprintf(stderr, "gan: %s: unknown option or missing value '%s'; try 'gan %s --help'\n",
+            command, word, command);
     return 2;
 }
 
@@ -107,6 +114,10 @@ int main(int argc, char **argv)
         printf("gan %s\n", GAN_VERSION);
         return 0;
     }
+    /* Subcommands report bad options themselves, in one line. */
+    opterr = 0;
+    command_argc = argc - 1;
+    command_argv = argv + 1;
     for (int i = 0; i < n_commands; i++)
         if (strcmp(name, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);

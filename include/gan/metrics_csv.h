@@ -1,0 +1,62 @@
+/* Strict readers of a run folder's tables: metrics.csv (one row per epoch,
+ * DESIGN.md "Files a run writes") and layers.csv (per-layer statistics,
+ * issue 6). Columns are found by header name, so columns appended later
+ * are ignored; every required column must be present.
+ *
+ * Strict means a file is either read completely or refused with ONE message
+ * "<file>:<line>: <what is wrong>" (GAN_ERR_INPUT): an empty file, a
+ * header-only file (a run with no finished epoch), a last line without its
+ * newline (a truncated write), a row with a different number of fields than
+ * the header, an empty field or a field that is not a number, epochs out of
+ * order. Numbers are read with strtod: "nan" and "inf" are accepted (a
+ * diverged epoch is data to show, not a broken file); "\r\n" line ends too.
+ *
+ * Not a general CSV parser: no quoting, the separator is ','. */
+#ifndef GAN_METRICS_CSV_H
+#define GAN_METRICS_CSV_H
+
+#include <stdio.h>
+
+#include "gan/error.h"
+
+/* The columns metrics.csv must have (in this order when written). */
+#define METRICS_CSV_COLUMNS \
+    "epoch,steps,g_loss,d_loss,d_acc,d_acc_real,d_acc_fake,d_real,d_fake,seconds,images_per_sec"
+/* The columns layers.csv must have; net ("G" or "D") and act (an
+ * activation name) are text, the rest numbers. */
+#define LAYERS_CSV_COLUMNS \
+    "epoch,net,layer,act,act_mean,act_std,frac_saturated,frac_negative,weight_std,grad_norm"
+
+/* A table read from one file: n_rows rows of named columns. */
+typedef struct metrics_csv metrics_csv_t;
+
+/* Reads metrics.csv at path into *out (caller frees with metrics_csv_free).
+ * Besides the checks above: epoch is a whole number >= 0 and strictly
+ * increasing. GAN_ERR_INPUT with "<path>:<line>: ..." on bad content or a
+ * missing file; *out is NULL on error. */
+int metrics_csv_read(metrics_csv_t **out, const char *path, gan_err_t *err);
+/* The same from an open stream; name is used in messages. */
+int metrics_csv_read_fp(metrics_csv_t **out, FILE *fp, const char *name, gan_err_t *err);
+
+/* Reads layers.csv: epoch (whole, >= 0, never decreasing) and layer (whole,
+ * >= 0) are numbers, net and act non-empty text. Unlike metrics.csv, a
+ * header-only file is fine (a table of 0 rows): the trainer writes the
+ * header before the first statistics. */
+int metrics_csv_read_layers(metrics_csv_t **out, const char *path, gan_err_t *err);
+int metrics_csv_read_layers_fp(metrics_csv_t **out, FILE *fp, const char *name, gan_err_t *err);
+
+/* Number of data rows (>= 1 for metrics.csv; 0 for NULL). */
+int metrics_csv_rows(const metrics_csv_t *t);
+/* The values of a numeric column, n_rows of them, owned by t; NULL if the
+ * header has no such column. A text column reads as NaN. */
+const double *metrics_csv_col(const metrics_csv_t *t, const char *name);
+/* The cell of a text column (owned by t); NULL if there is no such text
+ * column or row is out of range. */
+const char *metrics_csv_text(const metrics_csv_t *t, const char *name, int row);
+/* The file name given when reading (for messages). */
+const char *metrics_csv_name(const metrics_csv_t *t);
+
+/* Frees t; NULL is fine. */
+void metrics_csv_free(metrics_csv_t *t);
+
+#endif
