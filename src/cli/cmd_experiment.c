@@ -121,6 +121,7 @@ static pid_t spawn_run(exp_run_t *run, char **passthrough, int n_pass, int threa
         args[n++] = out_arg;
         args[n++] = init_arg;
         args[n++] = seed_arg;
+        args[n++] = epochs_arg;
         args[n++] = "--force";
     }
     args[n++] = threads_arg;
