@@ -1,9 +1,73 @@
-/* gan report: not built yet. */
+/* gan report: charts and sample grids of runs side by side (report.h does
+ * the work). Parses argv, prints the page's path on stdout, errors on
+ * stderr; exit 0, 1 (cannot write) or 2 (bad usage or input). */
+#include <getopt.h>
+#include <stdio.h>
+
 #include "cli.h"
+#include "gan/report.h"
+
+static void print_help(FILE *out)
+{
+    fprintf(out,
+            "usage: gan report RUN_OR_EXPERIMENT... [options]\n"
+            "\n"
+            "Reads run folders (with metrics.csv) or experiment folders (whose run\n"
+            "subfolders are taken in name order) and writes one self-contained HTML\n"
+            "page: G loss, D loss, D accuracy and D(x)/D(G(z)) against epoch (one\n"
+            "colour per init; mean and min-max band over seeds), per-layer statistics\n"
+            "when the runs have layers.csv, a table of final-epoch metrics and each\n"
+            "run's sample grids at its first, middle and last epoch. The charts are\n"
+            "also written as SVG files (g_loss.svg, d_loss.svg, d_acc.svg,\n"
+            "d_real_fake.svg, layers_grad_norm.svg, layers_act_std.svg).\n"
+            "\n"
+            "options:\n"
+            "  -o, --output=FILE   the page (default: EXP/report.html when the only\n"
+            "                      argument is an experiment folder, else ./report.html)\n"
+            "      --svg-dir=DIR   where the SVG files go (default: the page's folder)\n"
+            "  -h, --help          this help\n"
+            "\n"
+            "example: gan report runs/demo    # writes runs/demo/report.html\n");
+}
 
 int cmd_report(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return cli_fail(2, "report: not implemented yet");
+    enum { OPT_SVG_DIR = 256 };
+    static const struct option options[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"svg-dir", required_argument, NULL, OPT_SVG_DIR},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    report_opts_t opts = {0};
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            opts.html_path = optarg;
+            break;
+        case OPT_SVG_DIR:
+            opts.svg_dir = optarg;
+            break;
+        case 'h':
+            print_help(stdout);
+            return 0;
+        default: /* names the word; main.c has turned getopt's own message off */
+            return cli_usage_error("report");
+        }
+    }
+    if (optind >= argc)
+        return cli_fail(2, "report: give at least one run or experiment folder (e.g. runs/demo); "
+                           "try 'gan report --help'");
+    opts.inputs = (const char *const *)(argv + optind);
+    opts.n_inputs = argc - optind;
+
+    gan_err_t err;
+    char html[1024];
+    int rc = report_write(&opts, html, sizeof html, &err);
+    if (rc)
+        return cli_fail_err(rc, &err);
+    printf("%s\n", html);
+    return 0;
 }

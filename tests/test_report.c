@@ -1,0 +1,1076 @@
+/* Tests for the report: SVG primitives (src/svg.c), the strict CSV readers
+ * (src/metrics_csv.c), the report library (src/report.c, report_charts.c)
+ * and `gan report` through the built binary.
+ *
+ * Every test builds its own fixture folders under a fresh mkdtemp directory:
+ * an experiment of fake runs with hand-written metrics.csv, config.json,
+ * layers.csv and small PNG grids (written with stb_image_write from
+ * libstb). The SVGs are checked with xmllint and the page is rendered by
+ * headless Chromium; both tests skip when the tool is not installed. */
+#include <criterion/criterion.h>
+
+#include <ftw.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <stb_image.h>
+#include <stb_image_write.h>
+
+#include "gan/fsutil.h"
+#include "gan/metrics_csv.h"
+#include "gan/report.h"
+#include "gan/svg.h"
+
+#ifndef GAN_BIN
+#define GAN_BIN "build/rel/gan"
+#endif
+
+/* ---- fixture folders -------------------------------------------------- */
+
+static char tmp_dir[] = "/tmp/gan-test-report-XXXXXX";
+
+static void make_tmp_dir(void)
+{
+    strcpy(tmp_dir, "/tmp/gan-test-report-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmp_dir), "mkdtemp failed");
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void remove_tmp_dir(void)
+{
+    nftw(tmp_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+typedef struct {
+    char s[512];
+} path_t;
+
+static path_t tmp_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static path_t tmp_path(const char *fmt, ...)
+{
+    path_t p;
+    char rel[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rel, sizeof rel, fmt, ap);
+    va_end(ap);
+    snprintf(p.s, sizeof p.s, "%s/%s", tmp_dir, rel);
+    return p;
+}
+
+static void mkdirs(const char *path)
+{
+    gan_err_t err;
+    cr_assert_eq(fs_mkdirs(path, &err), GAN_OK, "%s", err.msg);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "wb");
+    cr_assert_not_null(fp, "cannot write fixture %s", path);
+    cr_assert_eq(fwrite(text, 1, strlen(text), fp), strlen(text));
+    cr_assert_eq(fclose(fp), 0);
+}
+
+static char *read_text(const char *path)
+{
+    char *data = NULL;
+    size_t n = 0;
+    gan_err_t err;
+    cr_assert_eq(fs_read_all(path, &data, &n, &err), GAN_OK, "%s", err.msg);
+    return data;
+}
+
+static int count_of(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+#define HEADER METRICS_CSV_COLUMNS "\n"
+
+/* metrics.csv of n epochs; values drift with the epoch and the seed so
+ * the lines of different runs differ. */
+static void write_metrics(const char *run_dir, int n_epochs, int seed)
+{
+    char path[1200], line[256];
+    snprintf(path, sizeof path, "%s/metrics.csv", run_dir);
+    FILE *fp = fopen(path, "wb");
+    cr_assert_not_null(fp);
+    fputs(HEADER, fp);
+    for (int e = 1; e <= n_epochs; e++) {
+        double g = 1.5 + exp(-e / 3.0) + 0.05 * seed, d = 1.2 - 0.3 * exp(-e / 3.0);
+        double acc = 0.6 + 0.1 * exp(-e / 4.0) + 0.01 * seed;
+        snprintf(line, sizeof line, "%d,100,%.5f,%.5f,%.4f,%.4f,%.4f,%.4f,%.4f,2.5,4000\n", e, g,
+                 d, acc, acc + 0.05, acc - 0.05, 0.6 + 0.01 * seed, 0.35 - 0.01 * e);
+        fputs(line, fp);
+    }
+    cr_assert_eq(fclose(fp), 0);
+}
+
+/* A gray 8 x 8 grid of 28 px cells with 2 px padding, like png_grid. */
+static void write_grid_png(const char *path, int epoch)
+{
+    enum { W = 8 * 30 + 2 };
+    static unsigned char px[W * W];
+    for (int y = 0; y < W; y++)
+        for (int x = 0; x < W; x++) {
+            int in_cell = x % 30 >= 2 && y % 30 >= 2;
+            px[y * W + x] = in_cell ? (unsigned char)((x * 7 + y * (3 + epoch)) % 256) : 0;
+        }
+    cr_assert(stbi_write_png(path, W, W, 1, px, W), "stbi_write_png %s", path);
+}
+
+typedef struct {
+    const char *init;
+    int seed, epochs;
+    int samples_every; /* 0: no samples/ folder */
+    int layers;        /* write layers.csv */
+    int config;        /* write config.json */
+} fake_run_t;
+
+static void make_run(const char *exp_dir, const fake_run_t *r, const char *name)
+{
+    char dir[600], path[1200];
+    if (name)
+        snprintf(dir, sizeof dir, "%s/%s", exp_dir, name);
+    else
+        snprintf(dir, sizeof dir, "%s/%s-s%d", exp_dir, r->init, r->seed);
+    mkdirs(dir);
+    write_metrics(dir, r->epochs, r->seed);
+    if (r->config) {
+        char json[400];
+        snprintf(json, sizeof json,
+                 "{\n  \"arch\": {\"z\": 100},\n  \"init\": \"%s\",\n  \"g_init\": \"%s\",\n"
+                 "  \"d_init\": \"%s\",\n  \"seed\": %d,\n  \"epochs\": %d\n}\n",
+                 r->init, r->init, r->init, r->seed, r->epochs + 2);
+        snprintf(path, sizeof path, "%s/config.json", dir);
+        write_text(path, json);
+    }
+    if (r->samples_every > 0) {
+        snprintf(path, sizeof path, "%s/samples", dir);
+        mkdirs(path);
+        for (int e = 0; e <= r->epochs; e += r->samples_every) {
+            snprintf(path, sizeof path, "%s/samples/epoch_%04d.png", dir, e);
+            write_grid_png(path, e);
+        }
+    }
+    if (r->layers) {
+        snprintf(path, sizeof path, "%s/layers.csv", dir);
+        FILE *fp = fopen(path, "wb");
+        cr_assert_not_null(fp);
+        fputs(LAYERS_CSV_COLUMNS "\n", fp);
+        static const char *const acts[2][3] = {{"leaky_relu", "leaky_relu", "tanh"},
+                                               {"leaky_relu", "leaky_relu", "identity"}};
+        for (int e = 0; e <= r->epochs; e++)
+            for (int net = 0; net < 2; net++)
+                for (int l = 0; l < 3; l++) {
+                    double small = strcmp(r->init, "random") == 0 && e == 0;
+                    fprintf(fp, "%d,%s,%d,%s,0.01,%.6g,0.02,0.4,0.05,%.6g\n", e, net ? "D" : "G",
+                            l, acts[net][l], small ? pow(0.05, l + 1) : 0.5 + 0.1 * l,
+                            small ? 1e-5 * pow(0.1, l) : 0.02 * (l + 1) + 0.001 * r->seed);
+                }
+        cr_assert_eq(fclose(fp), 0);
+    }
+}
+
+/* The experiment of most tests: two inits, one with two seeds of different
+ * lengths; one run without samples, runs with samples every 1 or 2 epochs. */
+static path_t make_experiment(void)
+{
+    path_t exp = tmp_path("runs/exp1");
+    mkdirs(exp.s);
+    static const fake_run_t runs[] = {
+        {"random", 1, 4, 2, 1, 1},    /* samples 0,2,4 */
+        {"he_xavier", 1, 5, 0, 1, 1}, /* no samples */
+        {"random", 2, 6, 1, 0, 1},    /* samples 0..6, no layers.csv */
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++)
+        make_run(exp.s, &runs[i], NULL);
+    return exp;
+}
+
+static int have_tool(const char *name)
+{
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", name);
+    return system(cmd) == 0;
+}
+
+/* ---- svg primitives ------------------------------------------------------ */
+
+TestSuite(svg, .init = make_tmp_dir, .fini = remove_tmp_dir);
+
+Test(svg, nice_ticks_use_1_2_5_steps_and_cover_the_range)
+{
+    static const struct {
+        double lo, hi;
+        int target, integer;
+        double first, last, step;
+    } cases[] = {
+        {0.0, 1.0, 5, 0, 0.0, 1.0, 0.2},   {0.13, 0.87, 4, 0, 0.0, 1.0, 0.2},
+        {3.0, 97.0, 5, 0, 0.0, 100.0, 20.0}, {-0.7, 0.3, 5, 0, -0.8, 0.4, 0.2},
+        {1.0, 10.0, 8, 1, 1.0, 10.0, 1.0},  {1.0, 30.0, 6, 1, 0.0, 30.0, 5.0},
+        {1.0, 3.0, 10, 1, 1.0, 3.0, 1.0},   {1.4021, 1.4087, 4, 0, 1.402, 1.41, 0.002},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        svg_ticks_t t;
+        svg_nice_ticks(&t, cases[i].lo, cases[i].hi, cases[i].target, cases[i].integer);
+        double step = t.value[1] - t.value[0];
+        cr_expect(fabs(t.value[0] - cases[i].first) < 1e-9, "case %zu: first tick %g, want %g", i,
+                  t.value[0], cases[i].first);
+        cr_expect(fabs(t.value[t.n - 1] - cases[i].last) < 1e-9, "case %zu: last tick %g, want %g",
+                  i, t.value[t.n - 1], cases[i].last);
+        cr_expect(fabs(step - cases[i].step) < 1e-9, "case %zu: step %g, want %g", i, step,
+                  cases[i].step);
+        cr_expect(t.value[0] <= cases[i].lo && t.value[t.n - 1] >= cases[i].hi, "case %zu", i);
+    }
+}
+
+Test(svg, tick_labels_have_just_enough_decimals)
+{
+    svg_ticks_t t;
+    svg_nice_ticks(&t, 0.0, 1.0, 5, 0);
+    cr_expect_str_eq(t.label[0], "0.0");
+    cr_expect_str_eq(t.label[1], "0.2");
+    cr_expect_str_eq(t.label[5], "1.0");
+    svg_nice_ticks(&t, -0.7, 0.3, 5, 0);
+    for (int i = 0; i < t.n; i++)
+        cr_expect(strcmp(t.label[i], "-0.0") != 0, "no negative zero label");
+    svg_nice_ticks(&t, 1.0, 30.0, 6, 1);
+    cr_expect_str_eq(t.label[1], "5");
+}
+
+Test(svg, one_value_and_non_finite_ranges_still_give_an_axis)
+{
+    svg_ticks_t t;
+    svg_nice_ticks(&t, 1.0, 1.0, 5, 1);
+    cr_expect(t.n >= 2 && t.value[0] < 1.0 && t.value[t.n - 1] > 1.0, "one epoch: %g..%g",
+              t.value[0], t.value[t.n - 1]);
+    for (int i = 0; i < t.n; i++)
+        cr_expect_eq(t.value[i], floor(t.value[i]), "integer ticks");
+    svg_nice_ticks(&t, NAN, INFINITY, 5, 0);
+    cr_expect(t.value[0] == 0.0 && t.value[t.n - 1] == 1.0);
+    svg_nice_ticks(&t, 0.0, 0.0, 5, 0);
+    cr_expect(t.value[0] < 0.0 && t.value[t.n - 1] > 0.0);
+}
+
+Test(svg, log_ticks_are_decades)
+{
+    svg_ticks_t t;
+    svg_log_ticks(&t, 0.003, 0.2);
+    cr_expect_eq(t.n, 4);
+    cr_expect(fabs(t.value[0] - 1e-3) < 1e-15 && fabs(t.value[3] - 1.0) < 1e-12);
+    cr_expect_str_eq(t.label[0], "0.001");
+    cr_expect_str_eq(t.label[3], "1");
+    svg_log_ticks(&t, 0.2, 0.5); /* within one decade: 1-2-5 ticks */
+    cr_expect_eq(t.n, 4);
+    cr_expect_str_eq(t.label[1], "0.2");
+    cr_expect_str_eq(t.label[2], "0.5");
+    svg_log_ticks(&t, 1e-12, 1e3); /* many decades: every other one or sparser */
+    cr_expect(t.n <= 9, "%d ticks", t.n);
+    cr_expect(t.value[0] <= 1e-12 && t.value[t.n - 1] >= 1e3);
+    cr_expect_str_eq(t.label[0], "1e-12");
+}
+
+/* Text a drawing function writes (caller frees). The memstream's buffer
+ * pointer lives in static storage: gcc -O3 warns about a local one. */
+static char *mem_buf;
+static size_t mem_size;
+
+static FILE *mem_open(void)
+{
+    mem_buf = NULL;
+    mem_size = 0;
+    FILE *fp = open_memstream(&mem_buf, &mem_size);
+    cr_assert_not_null(fp);
+    return fp;
+}
+
+static char *mem_close(FILE *fp)
+{
+    cr_assert_eq(fclose(fp), 0);
+    return mem_buf;
+}
+
+static char *render(void (*draw)(FILE *fp))
+{
+    FILE *fp = mem_open();
+    draw(fp);
+    return mem_close(fp);
+}
+
+static void draw_escape(FILE *fp)
+{
+    svg_escape(fp, "a<b & \"c\" 'd' > \x01 caf\xc3\xa9 \xff\xfe end");
+}
+
+Test(svg, escape_makes_any_text_well_formed)
+{
+    char *s = render(draw_escape);
+    cr_expect_str_eq(s, "a&lt;b &amp; &quot;c&quot; &#39;d&#39; &gt; ? caf\xc3\xa9 ?? end");
+    free(s);
+}
+
+Test(svg, palette_colours_are_distinct_and_wrap)
+{
+    for (int i = 0; i < SVG_PALETTE_SIZE; i++)
+        for (int j = 0; j < i; j++)
+            cr_expect_str_neq(svg_palette(i), svg_palette(j));
+    cr_expect_str_eq(svg_palette(SVG_PALETTE_SIZE), svg_palette(0));
+    cr_expect_str_eq(svg_palette(-1), svg_palette(SVG_PALETTE_SIZE - 1));
+}
+
+static void draw_chart(FILE *fp)
+{
+    static const double x[6] = {1, 2, 3, 4, 5, 6};
+    static const double y[6] = {0.5, 0.7, NAN, 0.9, NAN, 0.2}; /* gap and a lone point */
+    static const double lo[6] = {0.4, 0.6, 0.7, 0.8, 0.3, 0.1};
+    static const double hi[6] = {0.6, 0.8, 0.9, 1.0, 0.5, 0.3};
+    svg_begin(fp, 500, 360, NULL);
+    svg_frame_t f = {.left = 0, .top = 0, .width = 500, .height = 300, .title = "T <&>",
+                     .x_label = "epoch", .y_label = "loss", .x_min = 1, .x_max = 6,
+                     .y_min = 0.1, .y_max = 1.0, .x_integer = 1};
+    svg_axes_t ax;
+    svg_frame(fp, &f, &ax);
+    svg_band(fp, &ax, x, lo, hi, 6, svg_palette(0), 0.2);
+    svg_series(fp, &ax, x, y, 6, svg_palette(0), 2.0, "6 4", 1.0);
+    svg_legend_item_t items[2] = {{"a & b", svg_palette(0), NULL, 1}, {"heading", NULL, NULL, 0}};
+    svg_legend(fp, 60, 310, items, 2, 11.0);
+    svg_end(fp);
+}
+
+Test(svg, chart_frame_series_band_and_legend_form_one_document)
+{
+    char *s = render(draw_chart);
+    cr_expect_eq(strncmp(s, "<svg xmlns=\"http://www.w3.org/2000/svg\"", 39), 0);
+    cr_expect_eq(count_of(s, "<svg"), 1);
+    cr_expect_eq(count_of(s, "</svg>"), 1);
+    cr_expect_eq(count_of(s, "<polyline"), 1, "1-2 is the only stretch of 2+ points:\n%s", s);
+    cr_expect_geq(count_of(s, "<circle"), 2, "points 4 and 6 have no drawable neighbour");
+    cr_expect_geq(count_of(s, "<polygon"), 1);
+    cr_expect_not_null(strstr(s, "T &lt;&amp;&gt;"));
+    cr_expect_not_null(strstr(s, "stroke-dasharray=\"6 4\""));
+    cr_expect_null(strstr(s, "nan"), "no NaN coordinates");
+    path_t p = tmp_path("chart.svg");
+    write_text(p.s, s);
+    free(s);
+    if (!have_tool("xmllint")) {
+        remove_tmp_dir(); /* cr_skip_test does not run the suite's .fini */
+        cr_skip_test("xmllint not installed: well-formedness not checked");
+    }
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", p.s);
+    cr_expect_eq(system(cmd), 0, "xmllint rejects %s", p.s);
+}
+
+Test(svg, axes_clamp_coordinates_into_the_plot)
+{
+    svg_axes_t ax = {.x = 10, .y = 20, .w = 100, .h = 50, .x_lo = 0, .x_hi = 10, .y_lo = 0,
+                     .y_hi = 1, .log_y = 0};
+    cr_expect_float_eq(svg_px(&ax, 5.0), 60.0, 1e-9);
+    cr_expect_float_eq(svg_py(&ax, 1.0), 20.0, 1e-9);
+    cr_expect_float_eq(svg_py(&ax, 0.0), 70.0, 1e-9);
+    cr_expect_float_eq(svg_py(&ax, 1e30), 20.0, 1e-9);
+    cr_expect_float_eq(svg_px(&ax, -1e30), 10.0, 1e-9);
+    ax.log_y = 1;
+    ax.y_lo = 1e-3;
+    ax.y_hi = 1e-1;
+    cr_expect_float_eq(svg_py(&ax, 1e-2), 45.0, 1e-9);
+    cr_expect_float_eq(svg_py(&ax, 0.0), 70.0, 1e-9);
+}
+
+/* ---- base64 --------------------------------------------------------------- */
+
+Test(svg, base64_matches_rfc4648_vectors)
+{
+    static const char *const in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+    static const char *const out[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+    for (int i = 0; i < 7; i++) {
+        FILE *fp = mem_open();
+        report_base64_fp(fp, (const unsigned char *)in[i], strlen(in[i]));
+        char *buf = mem_close(fp);
+        cr_expect_str_eq(buf, out[i], "base64(\"%s\")", in[i]);
+        free(buf);
+    }
+    unsigned char bin[3] = {0xff, 0xfe, 0x00};
+    FILE *fp = mem_open();
+    report_base64_fp(fp, bin, 3);
+    char *buf = mem_close(fp);
+    cr_expect_str_eq(buf, "//4A");
+    free(buf);
+}
+
+/* ---- the CSV readers -------------------------------------------------------- */
+
+TestSuite(metrics_csv, .init = make_tmp_dir, .fini = remove_tmp_dir);
+
+#define ROW1 "1,100,1.5,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000\n"
+#define ROW2 "2,200,1.4,1.1,0.62,0.66,0.58,0.61,0.39,2.4,4100\n"
+
+Test(metrics_csv, reads_columns_by_name_and_ignores_extra_ones)
+{
+    path_t p = tmp_path("metrics.csv");
+    write_text(p.s, METRICS_CSV_COLUMNS ",fid\n" "1,100,1.5,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000,33.5\n"
+                                        "2,200,1.4,1.1,0.62,0.66,0.58,0.61,0.39,2.4,4100,20.25\n");
+    metrics_csv_t *t = NULL;
+    gan_err_t err;
+    cr_assert_eq(metrics_csv_read(&t, p.s, &err), GAN_OK, "%s", err.msg);
+    cr_expect_eq(metrics_csv_rows(t), 2);
+    cr_expect_eq(metrics_csv_col(t, "epoch")[1], 2.0);
+    cr_expect_eq(metrics_csv_col(t, "g_loss")[0], 1.5);
+    cr_expect_eq(metrics_csv_col(t, "images_per_sec")[1], 4100.0);
+    cr_expect_eq(metrics_csv_col(t, "fid")[1], 20.25);
+    cr_expect_null(metrics_csv_col(t, "no_such_column"));
+    cr_expect_str_eq(metrics_csv_name(t), p.s);
+    metrics_csv_free(t);
+}
+
+Test(metrics_csv, accepts_crlf_reordered_columns_nan_and_the_fp_variant)
+{
+    FILE *fp = tmpfile();
+    cr_assert_not_null(fp);
+    fputs("g_loss,epoch,steps,d_loss,d_acc,d_acc_real,d_acc_fake,d_real,d_fake,seconds,"
+          "images_per_sec\r\n"
+          "nan,1,100,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000\r\n",
+          fp);
+    rewind(fp);
+    metrics_csv_t *t = NULL;
+    gan_err_t err;
+    cr_assert_eq(metrics_csv_read_fp(&t, fp, "mem.csv", &err), GAN_OK, "%s", err.msg);
+    fclose(fp);
+    cr_expect(isnan(metrics_csv_col(t, "g_loss")[0]));
+    cr_expect_eq(metrics_csv_col(t, "epoch")[0], 1.0);
+    cr_expect_eq(metrics_csv_col(t, "images_per_sec")[0], 4000.0);
+    metrics_csv_free(t);
+}
+
+/* Writes text as metrics.csv, reads it, expects GAN_ERR_INPUT with the
+ * path, ":line:" and phrase in the one-line message. */
+static void expect_bad(const char *text, int line, const char *phrase)
+{
+    path_t p = tmp_path("metrics.csv");
+    write_text(p.s, text);
+    metrics_csv_t *t = (metrics_csv_t *)1;
+    gan_err_t err;
+    cr_assert_eq(metrics_csv_read(&t, p.s, &err), GAN_ERR_INPUT, "accepted: %s", text);
+    cr_expect_null(t, "no table on error");
+    char where[600];
+    snprintf(where, sizeof where, "%s:%d: ", p.s, line);
+    cr_expect_eq(strncmp(err.msg, where, strlen(where)), 0, "message '%s' should start '%s'",
+                 err.msg, where);
+    cr_expect_not_null(strstr(err.msg, phrase), "message '%s' should say '%s'", err.msg, phrase);
+    cr_expect_null(strchr(err.msg, '\n'), "one line: '%s'", err.msg);
+}
+
+Test(metrics_csv, empty_file_is_refused_at_line_1)
+{
+    expect_bad("", 1, "empty file");
+}
+
+Test(metrics_csv, header_only_is_a_run_without_epochs)
+{
+    expect_bad(HEADER, 2, "no data rows");
+}
+
+Test(metrics_csv, truncated_last_line_is_refused)
+{
+    expect_bad(HEADER ROW1 "2,200,1.4,1.1,0.6", 3, "truncated last line");
+}
+
+Test(metrics_csv, row_with_too_few_or_too_many_fields_is_refused)
+{
+    expect_bad(HEADER ROW1 "2,200,1.4,1.1,0.62,0.66,0.58,0.61,2.4,4100\n", 3,
+               "10 fields, expected 11");
+    expect_bad(HEADER "1,100,1.5,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000,7\n", 2,
+               "12 fields, expected 11");
+}
+
+Test(metrics_csv, non_number_names_its_column)
+{
+    expect_bad(HEADER ROW1 "2,200,1.4,abc,0.62,0.66,0.58,0.61,0.39,2.4,4100\n", 3,
+               "column 'd_loss': 'abc' is not a number");
+    expect_bad(HEADER "1,100,1.5x,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000\n", 2,
+               "column 'g_loss': '1.5x' is not a number");
+}
+
+Test(metrics_csv, empty_field_and_empty_line_are_refused)
+{
+    expect_bad(HEADER "1,100,,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000\n", 2, "column 'g_loss' is empty");
+    expect_bad(HEADER ROW1 "\n" ROW2, 3, "empty line");
+}
+
+Test(metrics_csv, missing_or_duplicate_header_column_is_refused)
+{
+    expect_bad("epoch,steps,g_loss,d_loss,d_acc,d_acc_real,d_acc_fake,d_real,seconds,"
+               "images_per_sec\n" "1,100,1.5,1.2,0.6,0.65,0.55,0.6,2.5,4000\n",
+               1, "no column 'd_fake'");
+    expect_bad(METRICS_CSV_COLUMNS ",g_loss\n" "1,100,1.5,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000,1\n",
+               1, "'g_loss' appears twice");
+}
+
+Test(metrics_csv, epochs_must_increase)
+{
+    expect_bad(HEADER ROW2 ROW1, 3, "epoch 1 after epoch 2");
+    expect_bad(HEADER "1.5,100,1.5,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000\n", 2, "not a whole number");
+}
+
+Test(metrics_csv, binary_garbage_is_refused)
+{
+    path_t p = tmp_path("metrics.csv");
+    FILE *fp = fopen(p.s, "wb");
+    fputs(HEADER, fp);
+    fputc(0, fp);
+    fputs("\n", fp);
+    fclose(fp);
+    metrics_csv_t *t = NULL;
+    gan_err_t err;
+    cr_expect_eq(metrics_csv_read(&t, p.s, &err), GAN_ERR_INPUT);
+    cr_expect_not_null(strstr(err.msg, ":2: contains a NUL byte"), "%s", err.msg);
+}
+
+Test(metrics_csv, missing_file_names_it)
+{
+    path_t p = tmp_path("nope/metrics.csv");
+    metrics_csv_t *t = NULL;
+    gan_err_t err;
+    cr_expect_eq(metrics_csv_read(&t, p.s, &err), GAN_ERR_INPUT);
+    cr_expect_not_null(strstr(err.msg, p.s), "%s", err.msg);
+}
+
+Test(metrics_csv, layers_csv_has_text_columns_and_repeated_epochs)
+{
+    path_t p = tmp_path("layers.csv");
+    write_text(p.s, LAYERS_CSV_COLUMNS "\n"
+                    "0,G,0,leaky_relu,0.1,0.5,0,0.4,0.05,0\n"
+                    "0,D,1,identity,0.1,0.7,0,0,0.05,0\n"
+                    "1,G,0,leaky_relu,0.1,0.6,0,0.4,0.05,0.12\n");
+    metrics_csv_t *t = NULL;
+    gan_err_t err;
+    cr_assert_eq(metrics_csv_read_layers(&t, p.s, &err), GAN_OK, "%s", err.msg);
+    cr_expect_eq(metrics_csv_rows(t), 3);
+    cr_expect_str_eq(metrics_csv_text(t, "net", 1), "D");
+    cr_expect_str_eq(metrics_csv_text(t, "act", 1), "identity");
+    cr_expect_null(metrics_csv_text(t, "act_std", 0), "numeric column has no text");
+    cr_expect_null(metrics_csv_text(t, "net", 3), "row out of range");
+    cr_expect_eq(metrics_csv_col(t, "grad_norm")[2], 0.12);
+    metrics_csv_free(t);
+
+    write_text(p.s, LAYERS_CSV_COLUMNS "\n");
+    cr_expect_eq(metrics_csv_read_layers(&t, p.s, &err), GAN_OK, "header only: %s", err.msg);
+    cr_expect_eq(metrics_csv_rows(t), 0, "the trainer writes the header before any row");
+    metrics_csv_free(t);
+
+    write_text(p.s, LAYERS_CSV_COLUMNS "\n" "1,G,0,leaky_relu,0.1,0.5,0,0.4,0.05,0\n"
+                                       "0,G,1,leaky_relu,0.1,0.5,0,0.4,0.05,0\n");
+    cr_expect_eq(metrics_csv_read_layers(&t, p.s, &err), GAN_ERR_INPUT);
+    cr_expect_not_null(strstr(err.msg, ":3: epoch 0 after epoch 1"), "%s", err.msg);
+    write_text(p.s, LAYERS_CSV_COLUMNS "\n" "0,G,-1,leaky_relu,0.1,0.5,0,0.4,0.05,0\n");
+    cr_expect_eq(metrics_csv_read_layers(&t, p.s, &err), GAN_ERR_INPUT);
+    cr_expect_not_null(strstr(err.msg, ":2: layer '-1'"), "%s", err.msg);
+    write_text(p.s, LAYERS_CSV_COLUMNS "\n" "0,,1,leaky_relu,0.1,0.5,0,0.4,0.05,0\n");
+    cr_expect_eq(metrics_csv_read_layers(&t, p.s, &err), GAN_ERR_INPUT);
+    cr_expect_not_null(strstr(err.msg, ":2: column 'net' is empty"), "%s", err.msg);
+}
+
+/* ---- the report library ------------------------------------------------------ */
+
+TestSuite(report, .init = make_tmp_dir, .fini = remove_tmp_dir, .timeout = 120);
+
+static const char *const all_charts[] = {"g_loss.svg", "d_loss.svg", "d_acc.svg",
+                                         "d_real_fake.svg", "layers_grad_norm.svg",
+                                         "layers_act_std.svg"};
+enum { N_ALL_CHARTS = 6 };
+
+static int write_report(const char *const *inputs, int n, const char *html, const char *svg_dir,
+                        char *out, gan_err_t *err)
+{
+    report_opts_t o = {.inputs = inputs, .n_inputs = n, .html_path = html, .svg_dir = svg_dir};
+    return report_write(&o, out, 1024, err);
+}
+
+Test(report, experiment_gives_charts_table_and_embedded_grids)
+{
+    path_t exp = make_experiment();
+    const char *in[1] = {exp.s};
+    char out[1024];
+    gan_err_t err;
+    cr_assert_eq(write_report(in, 1, NULL, NULL, out, &err), GAN_OK, "%s", err.msg);
+    path_t html = tmp_path("runs/exp1/report.html");
+    cr_expect_str_eq(out, html.s, "default page of one experiment folder");
+    for (int c = 0; c < N_ALL_CHARTS; c++) {
+        path_t p = tmp_path("runs/exp1/%s", all_charts[c]);
+        cr_expect(fs_exists(p.s), "%s not written", p.s);
+    }
+    char *page = read_text(html.s);
+    cr_expect_eq(strncmp(page, "<!DOCTYPE html>", 15), 0);
+    cr_expect_eq(count_of(page, "<svg"), N_ALL_CHARTS, "one inline <svg per chart");
+    /* random-s1: samples 0,2,4 -> 3 grids; random-s2: 0..6 -> 0,3,6; he_xavier-s1: none. */
+    cr_expect_eq(count_of(page, "src=\"data:image/png;base64,iVBORw0KGgo"), 6,
+                 "first/middle/last grid of the two runs with samples");
+    cr_expect_not_null(strstr(page, "epoch 3</figcaption>"), "middle of 0..6");
+    cr_expect_not_null(strstr(page, "epoch 0 (untrained)"));
+    cr_expect_not_null(strstr(page, "no samples"), "he_xavier-s1 has no samples/");
+    static const char *const runs[] = {"he_xavier-s1", "random-s1", "random-s2"};
+    for (int i = 0; i < 3; i++) {
+        char cell[100];
+        snprintf(cell, sizeof cell, "<td class=\"l\">%s</td>", runs[i]);
+        cr_expect_not_null(strstr(page, cell), "table row of %s", runs[i]);
+    }
+    cr_expect_not_null(strstr(page, "4 of 6"), "random-s1 stopped at 4 of 6 configured epochs");
+    cr_expect_not_null(strstr(page, "Mean &#177; std over seeds"), "random has two seeds");
+    cr_expect_not_null(strstr(page, "From layers.csv of 2 of 3 runs"));
+    cr_expect_null(strstr(page, "<script"), "no JavaScript");
+    cr_expect_eq(count_of(page, "http"), count_of(page, "http://www.w3.org/2000/svg"),
+                 "no links other than the SVG namespace");
+    free(page);
+
+    /* Colour per init: random's two seeds share one colour, he_xavier another. */
+    path_t g = tmp_path("runs/exp1/g_loss.svg");
+    char *svg = read_text(g.s);
+    cr_expect_not_null(strstr(svg, "random: mean of 2 seeds, min-max band"), "legend");
+    cr_expect_not_null(strstr(svg, "he_xavier"), "legend");
+    cr_expect_geq(count_of(svg, svg_palette(0)), 2);
+    cr_expect_geq(count_of(svg, svg_palette(1)), 2);
+    cr_expect_eq(count_of(svg, svg_palette(2)), 0, "only two inits, two colours");
+    cr_expect_not_null(strstr(svg, ">epoch</text>"), "x axis label");
+    cr_expect_not_null(strstr(svg, ">G loss</text>"), "y axis label");
+    free(svg);
+}
+
+Test(report, svgs_are_well_formed_xml)
+{
+    path_t exp = make_experiment();
+    const char *in[1] = {exp.s};
+    char out[1024];
+    gan_err_t err;
+    cr_assert_eq(write_report(in, 1, NULL, NULL, out, &err), GAN_OK, "%s", err.msg);
+    if (!have_tool("xmllint")) {
+        remove_tmp_dir();
+        cr_skip_test("xmllint not installed (apt-get install libxml2-utils)");
+    }
+    for (int c = 0; c < N_ALL_CHARTS; c++) {
+        path_t p = tmp_path("runs/exp1/%s", all_charts[c]);
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", p.s);
+        cr_expect_eq(system(cmd), 0, "xmllint rejects %s", p.s);
+    }
+}
+
+Test(report, output_and_svg_dir_go_where_asked)
+{
+    path_t exp = make_experiment();
+    path_t html = tmp_path("out/sub/page.html"), svgs = tmp_path("charts");
+    const char *in[1] = {exp.s};
+    char out[1024];
+    gan_err_t err;
+    cr_assert_eq(write_report(in, 1, html.s, svgs.s, out, &err), GAN_OK, "%s", err.msg);
+    cr_expect_str_eq(out, html.s);
+    cr_expect(fs_exists(html.s));
+    for (int c = 0; c < N_ALL_CHARTS; c++) {
+        path_t p = tmp_path("charts/%s", all_charts[c]);
+        cr_expect(fs_exists(p.s), "%s", p.s);
+    }
+    path_t def = tmp_path("runs/exp1/report.html");
+    cr_expect(!fs_exists(def.s), "no page at the default place when -o is given");
+}
+
+Test(report, several_runs_default_to_report_html_in_the_current_folder)
+{
+    make_experiment();
+    fake_run_t solo = {"uniform", 7, 3, 1, 0, 0}; /* no config.json */
+    path_t other = tmp_path("other");
+    mkdirs(other.s);
+    make_run(other.s, &solo, "my run & co");
+    path_t solo_dir = tmp_path("other/my run & co");
+    path_t run1 = tmp_path("runs/exp1/random-s2"); /* no layers.csv */
+    const char *in[2] = {solo_dir.s, run1.s};
+    cr_assert_eq(chdir(tmp_dir), 0);
+    char out[1024];
+    gan_err_t err;
+    cr_assert_eq(write_report(in, 2, NULL, NULL, out, &err), GAN_OK, "%s", err.msg);
+    cr_expect_str_eq(out, "report.html");
+    cr_expect(fs_exists("g_loss.svg"));
+    char *page = read_text("report.html");
+    cr_expect_not_null(strstr(page, "<td class=\"l\">my run &amp; co</td>"),
+                       "a run without config.json is labelled by its folder name");
+    cr_expect_null(strstr(page, "Mean &#177; std"), "one run per init: no seed table");
+    cr_expect_null(strstr(page, "Layer statistics"), "runs without layers.csv: no layer charts");
+    cr_expect_eq(count_of(page, "<svg"), 4);
+    free(page);
+    cr_expect(!fs_exists("layers_grad_norm.svg"));
+}
+
+Test(report, runs_of_one_init_and_seed_are_not_averaged)
+{
+    /* Two runs that differ in something other than the seed (same init,
+     * same seed, separate folders): two lines, two colours, no band. */
+    fake_run_t a = {"he_xavier", 1, 3, 0, 0, 1}, b = {"he_xavier", 1, 5, 0, 0, 1};
+    make_run(tmp_dir, &a, "lr-a");
+    make_run(tmp_dir, &b, "lr-b");
+    path_t ra = tmp_path("lr-a"), rb = tmp_path("lr-b"), html = tmp_path("r.html");
+    const char *in[2] = {ra.s, rb.s};
+    char out[1024];
+    gan_err_t err;
+    cr_assert_eq(write_report(in, 2, html.s, NULL, out, &err), GAN_OK, "%s", err.msg);
+    path_t g = tmp_path("g_loss.svg");
+    char *svg = read_text(g.s);
+    cr_expect_not_null(strstr(svg, "he_xavier (lr-a)"), "legend names the run");
+    cr_expect_not_null(strstr(svg, "he_xavier (lr-b)"));
+    cr_expect_null(strstr(svg, "mean of"), "not averaged");
+    cr_expect_null(strstr(svg, "<polygon"), "no band");
+    cr_expect_geq(count_of(svg, svg_palette(1)), 2, "second run has its own colour");
+    free(svg);
+}
+
+Test(report, seeds_of_two_experiments_are_averaged_per_experiment)
+{
+    path_t e1 = tmp_path("e1"), e2 = tmp_path("e2");
+    fake_run_t runs[2] = {{"random", 1, 3, 0, 0, 1}, {"random", 2, 3, 0, 0, 1}};
+    for (int i = 0; i < 2; i++) {
+        make_run(e1.s, &runs[i], NULL);
+        make_run(e2.s, &runs[i], NULL);
+    }
+    path_t html = tmp_path("r.html");
+    const char *in[2] = {e1.s, e2.s};
+    char out[1024];
+    gan_err_t err;
+    cr_assert_eq(write_report(in, 2, html.s, NULL, out, &err), GAN_OK, "%s", err.msg);
+    path_t g = tmp_path("g_loss.svg");
+    char *svg = read_text(g.s);
+    cr_expect_not_null(strstr(svg, "e1/random: mean of 2 seeds"), "legend names the experiment");
+    cr_expect_not_null(strstr(svg, "e2/random: mean of 2 seeds"));
+    free(svg);
+    char *page = read_text(html.s);
+    cr_expect_not_null(strstr(page, "<td class=\"l\">e1/random-s1</td>"),
+                       "clashing run names get their folder");
+    free(page);
+}
+
+Test(report, nets_with_different_inits_get_their_own_colour_key)
+{
+    path_t run = tmp_path("mixed");
+    fake_run_t r = {"random", 1, 2, 0, 0, 0};
+    make_run(tmp_dir, &r, "mixed");
+    path_t cfg = tmp_path("mixed/config.json");
+    write_text(cfg.s, "{\"init\": \"random\", \"g_init\": \"random\", \"d_init\": \"he_xavier\", "
+                      "\"seed\": 3}");
+    path_t html = tmp_path("r.html");
+    const char *in[1] = {run.s};
+    char out[1024];
+    gan_err_t err;
+    cr_assert_eq(write_report(in, 1, html.s, NULL, out, &err), GAN_OK, "%s", err.msg);
+    char *page = read_text(html.s);
+    cr_expect_not_null(strstr(page, "G random / D he_xavier"));
+    free(page);
+}
+
+Test(report, a_single_epoch_run_is_drawn_as_a_dot)
+{
+    fake_run_t r = {"random", 1, 1, 0, 0, 1};
+    make_run(tmp_dir, &r, "one");
+    path_t run = tmp_path("one"), html = tmp_path("r.html");
+    const char *in[1] = {run.s};
+    char out[1024];
+    gan_err_t err;
+    cr_assert_eq(write_report(in, 1, html.s, NULL, out, &err), GAN_OK, "%s", err.msg);
+    path_t g = tmp_path("g_loss.svg");
+    char *svg = read_text(g.s);
+    cr_expect_geq(count_of(svg, "<circle"), 1, "a lone point is still visible");
+    free(svg);
+}
+
+Test(report, a_diverged_run_is_drawn_with_gaps_and_an_empty_chart_says_why)
+{
+    path_t dir = tmp_path("div");
+    mkdirs(dir.s);
+    path_t csv = tmp_path("div/metrics.csv");
+    write_text(csv.s, HEADER "1,100,nan,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000\n"
+                             "2,100,nan,inf,0.6,0.65,0.55,0.6,0.4,2.5,4000\n");
+    path_t html = tmp_path("r.html");
+    const char *in[1] = {dir.s};
+    char out[1024];
+    gan_err_t err;
+    cr_assert_eq(write_report(in, 1, html.s, NULL, out, &err), GAN_OK, "%s", err.msg);
+    path_t g = tmp_path("g_loss.svg"), d = tmp_path("d_loss.svg");
+    char *svg = read_text(g.s);
+    cr_expect_not_null(strstr(svg, "no finite values"), "an all-NaN chart says so");
+    cr_expect_null(strstr(svg, "nan"), "no NaN coordinates");
+    free(svg);
+    svg = read_text(d.s);
+    cr_expect_geq(count_of(svg, "<circle"), 1, "the one finite D loss is a dot");
+    cr_expect_null(strstr(svg, "inf"), "no infinite coordinates");
+    free(svg);
+    char *page = read_text(html.s);
+    cr_expect_not_null(strstr(page, "<td>nan</td>"), "the table shows the NaN");
+    cr_expect_not_null(strstr(page, "no samples"));
+    free(page);
+}
+
+Test(report, a_broken_sample_file_is_a_note_not_a_failure)
+{
+    path_t exp = make_experiment();
+    path_t bad = tmp_path("runs/exp1/random-s1/samples/epoch_0004.png");
+    write_text(bad.s, "not a png at all");
+    const char *in[1] = {exp.s};
+    char out[1024];
+    gan_err_t err;
+    cr_assert_eq(write_report(in, 1, NULL, NULL, out, &err), GAN_OK, "%s", err.msg);
+    char *page = read_text(out);
+    cr_expect_not_null(strstr(page, "samples/epoch_0004.png: not a PNG file"));
+    cr_expect_eq(count_of(page, "data:image/png;base64,"), 5);
+    free(page);
+}
+
+/* Expects report_write on the inputs to fail with GAN_ERR_INPUT, a message
+ * starting with `start` and containing `phrase`, and no page written. */
+static void expect_report_error(const char *input, const char *start, const char *phrase)
+{
+    const char *in[1] = {input};
+    char out[1024];
+    gan_err_t err;
+    path_t html = tmp_path("page.html");
+    cr_assert_eq(write_report(in, 1, html.s, NULL, out, &err), GAN_ERR_INPUT, "accepted %s",
+                 input);
+    cr_expect_eq(strncmp(err.msg, start, strlen(start)), 0, "message '%s' should start '%s'",
+                 err.msg, start);
+    cr_expect_not_null(strstr(err.msg, phrase), "message '%s' should say '%s'", err.msg, phrase);
+    cr_expect(!fs_exists(html.s), "nothing written on bad input");
+    path_t svg = tmp_path("g_loss.svg");
+    cr_expect(!fs_exists(svg.s), "no chart written on bad input");
+}
+
+Test(report, missing_folder_is_an_input_error)
+{
+    path_t p = tmp_path("no-such-run");
+    char start[600];
+    snprintf(start, sizeof start, "%s: ", p.s);
+    expect_report_error(p.s, start, "no such folder");
+}
+
+Test(report, folder_without_metrics_csv_is_an_input_error)
+{
+    path_t p = tmp_path("empty");
+    mkdirs(p.s);
+    char start[600];
+    snprintf(start, sizeof start, "%s: ", p.s);
+    expect_report_error(p.s, start, "no metrics.csv");
+}
+
+Test(report, run_folder_without_metrics_in_an_experiment_is_named)
+{
+    path_t exp = make_experiment();
+    path_t dir = tmp_path("runs/exp1/random-s3");
+    mkdirs(dir.s);
+    path_t cfg = tmp_path("runs/exp1/random-s3/config.json");
+    write_text(cfg.s, "{\"init\": \"random\"}");
+    path_t csv = tmp_path("runs/exp1/random-s3/metrics.csv");
+    char start[600];
+    snprintf(start, sizeof start, "%s: missing", csv.s);
+    expect_report_error(exp.s, start, "no finished epoch");
+}
+
+Test(report, truncated_metrics_in_one_run_names_file_and_line)
+{
+    path_t exp = make_experiment();
+    path_t csv = tmp_path("runs/exp1/random-s2/metrics.csv");
+    write_text(csv.s, HEADER ROW1 ROW2 "3,300,1.3");
+    char start[600];
+    snprintf(start, sizeof start, "%s:4: ", csv.s);
+    expect_report_error(exp.s, start, "truncated last line");
+}
+
+Test(report, run_with_zero_epochs_is_named)
+{
+    path_t exp = make_experiment();
+    path_t csv = tmp_path("runs/exp1/he_xavier-s1/metrics.csv");
+    write_text(csv.s, HEADER);
+    char start[600];
+    snprintf(start, sizeof start, "%s:2: ", csv.s);
+    expect_report_error(exp.s, start, "no data rows");
+}
+
+Test(report, bad_layers_csv_names_file_and_line)
+{
+    path_t exp = make_experiment();
+    path_t csv = tmp_path("runs/exp1/random-s1/layers.csv");
+    write_text(csv.s, LAYERS_CSV_COLUMNS "\n" "0,G,0,tanh,0,1,0,0,0.1,oops\n");
+    char start[600];
+    snprintf(start, sizeof start, "%s:2: ", csv.s);
+    expect_report_error(exp.s, start, "'oops' is not a number");
+}
+
+/* Fraction of non-white pixels and number of distinct colours (4 bits per
+ * channel) of an RGB image; whether a pixel within tol of (r,g,b) exists. */
+static int has_colour(const unsigned char *px, int n, int r, int g, int b, int tol)
+{
+    for (int i = 0; i < n; i++)
+        if (abs(px[3 * i] - r) <= tol && abs(px[3 * i + 1] - g) <= tol &&
+            abs(px[3 * i + 2] - b) <= tol)
+            return 1;
+    return 0;
+}
+
+Test(report, page_renders_in_headless_chromium)
+{
+    if (access("/usr/bin/chromium", X_OK) != 0) {
+        remove_tmp_dir();
+        cr_skip_test("/usr/bin/chromium not installed (apt-get install chromium)");
+    }
+    path_t exp = make_experiment();
+    const char *in[1] = {exp.s};
+    char out[1024];
+    gan_err_t err;
+    cr_assert_eq(write_report(in, 1, NULL, NULL, out, &err), GAN_OK, "%s", err.msg);
+    path_t shot = tmp_path("shot.png"), profile = tmp_path("chromium-profile");
+    char cmd[3000];
+    snprintf(cmd, sizeof cmd,
+             "timeout 100 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic "
+             "--no-first-run --disable-background-networking --disable-component-update "
+             "--disable-sync --user-data-dir='%s' --screenshot='%s' --window-size=1200,1600 "
+             "'file://%s' >/dev/null 2>&1",
+             profile.s, shot.s, out);
+    int rc = system(cmd);
+    cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "chromium failed: %s", cmd);
+    int w, h, comp;
+    unsigned char *px = stbi_load(shot.s, &w, &h, &comp, 3);
+    cr_assert_not_null(px, "screenshot unreadable: %s", stbi_failure_reason());
+    cr_expect(w == 1200 && h == 1600, "screenshot %d x %d", w, h);
+    int n = w * h;
+    long non_white = 0;
+    static unsigned char seen[4096];
+    memset(seen, 0, sizeof seen);
+    int distinct = 0;
+    for (int i = 0; i < n; i++) {
+        const unsigned char *p = px + 3 * i;
+        if (p[0] < 245 || p[1] < 245 || p[2] < 245)
+            non_white++;
+        int q = (p[0] >> 4) << 8 | (p[1] >> 4) << 4 | (p[2] >> 4);
+        distinct += !seen[q];
+        seen[q] = 1;
+    }
+    cr_expect_gt(non_white, n / 100, "page looks blank: %ld of %d pixels non-white", non_white, n);
+    cr_expect_geq(distinct, 16, "only %d distinct colours", distinct);
+    /* The two init colours (Okabe-Ito blue and vermillion) are drawn. */
+    cr_expect(has_colour(px, n, 0x00, 0x72, 0xb2, 24), "no he_xavier/random blue line");
+    cr_expect(has_colour(px, n, 0xd5, 0x5e, 0x00, 24), "no vermillion line");
+    stbi_image_free(px);
+}
+
+/* ---- the command line ----------------------------------------------------------- */
+
+TestSuite(report_cli, .init = make_tmp_dir, .fini = remove_tmp_dir, .timeout = 60);
+
+/* Runs `gan report ARGS` in tmp_dir, stdout and stderr into files there;
+ * returns the exit status. */
+static int run_gan(const char *args)
+{
+    char bin[1200];
+    if (GAN_BIN[0] == '/') {
+        snprintf(bin, sizeof bin, "%s", GAN_BIN);
+    } else {
+        char cwd[1024];
+        cr_assert_not_null(getcwd(cwd, sizeof cwd));
+        snprintf(bin, sizeof bin, "%s/%s", cwd, GAN_BIN);
+    }
+    if (access(bin, X_OK) != 0) {
+        remove_tmp_dir();
+        cr_skip_test("%s not built", bin);
+    }
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' report %s >out 2>err", tmp_dir, bin, args);
+    int rc = system(cmd);
+    cr_assert(WIFEXITED(rc), "'%s' did not exit normally", cmd);
+    return WEXITSTATUS(rc);
+}
+
+static char *captured(const char *name)
+{
+    path_t p = tmp_path("%s", name);
+    return read_text(p.s);
+}
+
+Test(report_cli, missing_folder_exits_2_with_one_line)
+{
+    cr_expect_eq(run_gan("runs/nothing-here"), 2);
+    char *e = captured("err");
+    cr_expect_str_eq(e, "gan: runs/nothing-here: no such folder\n");
+    free(e);
+    char *o = captured("out");
+    cr_expect_str_eq(o, "", "nothing on stdout on error");
+    free(o);
+}
+
+Test(report_cli, bad_metrics_exit_2_naming_file_and_line)
+{
+    path_t exp = make_experiment();
+    (void)exp;
+    path_t csv = tmp_path("runs/exp1/random-s1/metrics.csv");
+    write_text(csv.s, HEADER ROW1 "2,200,1.4,1.1,0.62,0.66,0.58,0.61,0.39,2.4\n");
+    cr_expect_eq(run_gan("runs/exp1"), 2);
+    char *e = captured("err");
+    cr_expect_str_eq(e, "gan: runs/exp1/random-s1/metrics.csv:3: 10 fields, expected 11 as in "
+                        "the header\n");
+    free(e);
+}
+
+Test(report_cli, usage_errors_exit_2)
+{
+    cr_expect_eq(run_gan(""), 2, "no folder");
+    char *none = captured("err");
+    cr_expect_eq(count_of(none, "\n"), 1, "one line: '%s'", none);
+    cr_expect_not_null(strstr(none, "gan: report: give at least one"), "'%s'", none);
+    free(none);
+    cr_expect_eq(run_gan("--bogus runs"), 2, "unknown option");
+    char *e = captured("err");
+    cr_expect_str_eq(e, "gan: report: unknown option or missing value '--bogus'; try 'gan report "
+                        "--help'\n");
+    free(e);
+    cr_expect_eq(run_gan("runs -o"), 2, "missing argument");
+    e = captured("err");
+    cr_expect_not_null(strstr(e, "'-o'"), "names the option: '%s'", e);
+    cr_expect_eq(count_of(e, "\n"), 1, "one line: '%s'", e);
+    free(e);
+}
+
+Test(report_cli, help_lists_options_with_defaults)
+{
+    cr_expect_eq(run_gan("--help"), 0);
+    char *o = captured("out");
+    cr_expect_not_null(strstr(o, "--output=FILE"));
+    cr_expect_not_null(strstr(o, "--svg-dir=DIR"));
+    cr_expect_not_null(strstr(o, "default: EXP/report.html"));
+    free(o);
+}
+
+Test(report_cli, success_prints_the_page_path)
+{
+    make_experiment();
+    cr_expect_eq(run_gan("runs/exp1/"), 0);
+    char *o = captured("out");
+    cr_expect_str_eq(o, "runs/exp1/report.html\n");
+    free(o);
+    char *e = captured("err");
+    cr_expect_str_eq(e, "");
+    free(e);
+    path_t html = tmp_path("runs/exp1/report.html");
+    cr_expect(fs_exists(html.s));
+    cr_expect_eq(run_gan("runs/exp1/random-s1 runs/exp1/random-s2 -o both.html --svg-dir=svg"), 0);
+    path_t both = tmp_path("both.html"), svg = tmp_path("svg/d_real_fake.svg");
+    cr_expect(fs_exists(both.s) && fs_exists(svg.s));
+}
