@@ -38,30 +38,6 @@ static float sigmoidf(float x)
     return e / (1.0f + e);
 }
 
-/* tanh as a [13/6] rational function of x (the minimax coefficients of
- * Eigen's generic_fast_tanh_float), clamped where tanh rounds to +-1 in
- * float. Max relative error 4e-7 (3-4 ulp) against tanh in double over
- * [-12, 12], and |result| <= 1; unlike libm's tanhf it vectorizes, which
- * makes the generator's output layer 8% faster. NaN stays NaN. */
-static inline float tanh_rational(float x)
-{
-    const float clamp = 7.90531110763549805f;
-    x = x > clamp ? clamp : (x < -clamp ? -clamp : x);
-    float x2 = x * x;
-    float p = -2.76076847742355e-16f;
-    p = p * x2 + 2.00018790482477e-13f;
-    p = p * x2 + -8.60467152213735e-11f;
-    p = p * x2 + 5.12229709037114e-08f;
-    p = p * x2 + 1.48572235717979e-05f;
-    p = p * x2 + 6.37261928875436e-04f;
-    p = p * x2 + 4.89352455891786e-03f;
-    float q = 1.19825839466702e-06f;
-    q = q * x2 + 1.18534705686654e-04f;
-    q = q * x2 + 2.26843463243900e-03f;
-    q = q * x2 + 4.89352518554385e-03f;
-    return x * p / q;
-}
-
 /* x: n, y: n */
 void act_forward(float *y, const float *x, size_t n, act_t act, float leak)
 {
@@ -82,7 +58,7 @@ void act_forward(float *y, const float *x, size_t n, act_t act, float leak)
         break;
     case ACT_TANH:
         for (size_t i = 0; i < n; i++)
-            y[i] = tanh_rational(x[i]);
+            y[i] = tanhf(x[i]);
         break;
     case ACT_SIGMOID:
         for (size_t i = 0; i < n; i++)
