@@ -51,7 +51,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test bench demo clean install
+.PHONY: all test bench demo clean install valgrind
 all: gan
 
 gan: $(BUILD)/gan
@@ -81,14 +81,19 @@ $(BUILD)/tests/%.o: tests/%.c
 # The suite runs with one OpenBLAS thread per test process: Criterion already
 # runs tests in parallel, and one thread keeps float sums reproducible.
 test: $(BUILD)/gan-tests $(BUILD)/gan
-	OPENBLAS_NUM_THREADS=1 $(BUILD)/gan-tests --jobs=2
+	OPENBLAS_NUM_THREADS=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	  $(BUILD)/gan-tests --jobs=2
 
 bench: gan
 	./gan bench
 
+# Each subcommand once under valgrind (invalid accesses, leaks).
+valgrind: gan
+	scripts/valgrind-check.sh
+
 demo: gan
-	@test -f data/mnist/train-images-idx3-ubyte.gz || ./download_mnist.sh
-	./gan experiment --name=demo --epochs=5 --force
+	./download_mnist.sh
+	./gan experiment --name=demo --epochs=5 --jobs=2
 
 install: gan
 	install -d $(DESTDIR)$(PREFIX)/bin

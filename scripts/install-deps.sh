@@ -5,7 +5,7 @@
 #
 # As root: apt-get update, then apt-get install -y --no-install-recommends of
 # build-essential pkg-config libopenblas-dev zlib1g-dev libstb-dev
-# libcriterion-dev libxml2-utils (+ the options below).
+# libcriterion-dev libxml2-utils valgrind (+ the options below).
 # Otherwise: prints the apt-get line to run with sudo and exits 1.
 #   --with-browser  also install chromium (used by the report tests)
 #   --with-npm      also install npm (the fallback source of download_mnist.sh);
@@ -13,7 +13,7 @@
 set -euo pipefail
 
 PKGS=(build-essential pkg-config libopenblas-dev zlib1g-dev libstb-dev
-      libcriterion-dev libxml2-utils)
+      libcriterion-dev libxml2-utils valgrind)
 
 for arg in "$@"; do
   case "$arg" in
