@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void dir_of(char *out, size_t size, const char *path)
+void fs_dirname(char *out, size_t size, const char *path)
 {
     snprintf(out, size, "%s", path);
     char *slash = strrchr(out, '/');
@@ -28,7 +28,7 @@ int atomic_begin(atomic_file_t *af, const char *final_path, gan_err_t *err)
         return gan_err_set(err, GAN_ERR_INPUT, "%s: path too long", final_path);
     snprintf(af->final_path, sizeof af->final_path, "%s", final_path);
     char dir[1024];
-    dir_of(dir, sizeof dir, final_path);
+    fs_dirname(dir, sizeof dir, final_path);
     const char *base = strrchr(final_path, '/');
     base = base ? base + 1 : final_path;
     int n = snprintf(af->tmp_path, sizeof af->tmp_path, "%s/.%s.tmp.%ld", dir, base,
@@ -45,7 +45,7 @@ int atomic_begin(atomic_file_t *af, const char *final_path, gan_err_t *err)
 static void fsync_dir(const char *path)
 {
     char dir[1024];
-    dir_of(dir, sizeof dir, path);
+    fs_dirname(dir, sizeof dir, path);
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
     if (fd >= 0) {
         fsync(fd);

@@ -342,18 +342,6 @@ static void disambiguate_labels(report_data_t *d)
     }
 }
 
-static void dir_name(char *out, size_t size, const char *path)
-{
-    snprintf(out, size, "%s", path);
-    char *slash = strrchr(out, '/');
-    if (!slash)
-        snprintf(out, size, ".");
-    else if (slash == out)
-        out[1] = '\0';
-    else
-        *slash = '\0';
-}
-
 /* 1 if the runs in idx[0..n) all have a seed and no two share one. */
 static int distinct_seeds(const report_data_t *d, const int *idx, int n)
 {
@@ -400,7 +388,7 @@ static int make_groups(report_data_t *d, gan_err_t *err)
     }
     int n_parents = 0;
     for (int r = 0; r < n; r++) {
-        dir_name(parent[r], sizeof parent[r], d->runs[r].dir);
+        fs_dirname(parent[r], sizeof parent[r], d->runs[r].dir);
         int seen = 0;
         for (int q = 0; q < r && !seen; q++)
             seen = strcmp(parent[q], parent[r]) == 0;
@@ -801,7 +789,7 @@ int report_write(const report_opts_t *opts, char *html_out, size_t html_out_size
     if (opts->svg_dir)
         strip_slashes(svg_dir, sizeof svg_dir, opts->svg_dir);
     else
-        dir_name(svg_dir, sizeof svg_dir, html);
+        fs_dirname(svg_dir, sizeof svg_dir, html);
 
     report_svg_t metric_svgs[REPORT_N_METRIC_CHARTS] = {{0}};
     report_svg_t layer_svgs[REPORT_N_LAYER_CHARTS] = {{0}};
@@ -811,7 +799,7 @@ int report_write(const report_opts_t *opts, char *html_out, size_t html_out_size
         rc = report_chart_layers(&layer_svgs[c], &d, c, err);
 
     char html_dir[1024];
-    dir_name(html_dir, sizeof html_dir, html);
+    fs_dirname(html_dir, sizeof html_dir, html);
     if (rc == GAN_OK)
         rc = fs_mkdirs(svg_dir, err);
     if (rc == GAN_OK)

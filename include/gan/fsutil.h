@@ -44,6 +44,10 @@ int fs_exists(const char *path);
 /* 1 if path is a directory. */
 int fs_is_dir(const char *path);
 
+/* The folder part of path ("." when it has none, "/" for the root),
+ * truncated to out_size. */
+void fs_dirname(char *out, size_t size, const char *path);
+
 /* out = a + "/" + b; GAN_ERR_INPUT if it does not fit in out_size. */
 int fs_join(char *out, size_t out_size, const char *a, const char *b, gan_err_t *err);
 

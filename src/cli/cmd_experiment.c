@@ -189,14 +189,13 @@ enum { OPT_INITS = OPT_TRAIN_LAST + 1, OPT_SEEDS, OPT_NAME, OPT_OUT, OPT_JOBS, O
 int cmd_experiment(int argc, char **argv)
 {
     struct option options[TRAIN_N_LONG_OPTIONS + 8];
-    memcpy(options, train_long_options, TRAIN_N_LONG_OPTIONS * sizeof options[0]);
     struct option own[] = {
         {"inits", required_argument, 0, OPT_INITS}, {"seeds", required_argument, 0, OPT_SEEDS},
         {"name", required_argument, 0, OPT_NAME}, {"out", required_argument, 0, OPT_OUT},
         {"jobs", required_argument, 0, OPT_JOBS}, {"help", no_argument, 0, OPT_HELP},
         {0, 0, 0, 0},
     };
-    memcpy(options + TRAIN_N_LONG_OPTIONS, own, sizeof own);
+    train_options_merge(options, own);
 
     train_cfg_t cfg;
     train_cfg_default(&cfg);

@@ -120,14 +120,13 @@ enum { OPT_NAME = OPT_TRAIN_LAST + 1, OPT_OUT, OPT_RESUME, OPT_FORCE, OPT_QUIET,
 int cmd_train(int argc, char **argv)
 {
     struct option options[TRAIN_N_LONG_OPTIONS + 8];
-    memcpy(options, train_long_options, TRAIN_N_LONG_OPTIONS * sizeof options[0]);
     struct option own[] = {
         {"name", required_argument, 0, OPT_NAME}, {"out", required_argument, 0, OPT_OUT},
         {"resume", required_argument, 0, OPT_RESUME}, {"force", no_argument, 0, OPT_FORCE},
         {"quiet", no_argument, 0, OPT_QUIET}, {"help", no_argument, 0, OPT_HELP},
         {0, 0, 0, 0},
     };
-    memcpy(options + TRAIN_N_LONG_OPTIONS, own, sizeof own);
+    train_options_merge(options, own);
 
     train_cfg_t cfg;
     train_cfg_default(&cfg);

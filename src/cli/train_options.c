@@ -30,6 +30,15 @@ const struct option train_long_options[] = {
     {0, 0, 0, 0},
 };
 
+void train_options_merge(struct option *out, const struct option *own)
+{
+    memcpy(out, train_long_options, TRAIN_N_LONG_OPTIONS * sizeof *out);
+    int n = 0;
+    do
+        out[TRAIN_N_LONG_OPTIONS + n] = own[n];
+    while (own[n++].name);
+}
+
 static const char *option_name(int code)
 {
     for (int i = 0; train_long_options[i].name; i++)

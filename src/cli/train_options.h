@@ -18,6 +18,10 @@ enum {
 extern const struct option train_long_options[];
 #define TRAIN_N_LONG_OPTIONS (OPT_TRAIN_LAST - OPT_INIT)
 
+/* Fills out (room for TRAIN_N_LONG_OPTIONS + the entries of own, own's
+ * zero terminator included) with the shared options followed by own. */
+void train_options_merge(struct option *out, const struct option *own);
+
 /* Applies one parsed option to cfg. Returns 0, or 2 after printing a
  * one-line error naming the option. */
 int train_option_apply(train_cfg_t *cfg, int code, const char *arg);
