@@ -1,0 +1,194 @@
+/* Checkpoints of a training run: which state goes into which section of
+ * the container (checkpoint.h), and restoring it. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gan/fsutil.h"
+#include "gan/json.h"
+#include "train_internal.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "checkpoints store floats in host order, which must be little-endian"
+#endif
+
+/* Checkpoint section tags. */
+enum {
+    SEC_G_PARAMS = 1, SEC_G_ADAM_M, SEC_G_ADAM_V,
+    SEC_D_PARAMS, SEC_D_ADAM_M, SEC_D_ADAM_V,
+    SEC_ADAM_STEPS, SEC_NOISE_RNG, SEC_FIXED_NOISE, SEC_EPOCH_SUMS, SEC_GRAD_NORM_SUMS
+};
+
+int run_write_checkpoint(run_t *run, gan_err_t *err)
+{
+    char *header = NULL;
+    size_t header_len = 0;
+    FILE *mem = open_memstream(&header, &header_len);
+    if (!mem)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
+    fputs("{\n  \"format\": \"gan checkpoint\",\n", mem);
+    train_cfg_write_fields(mem, &run->cfg);
+    fprintf(mem, ",\n  \"epoch\": %d,\n  \"step\": %ld,\n  \"version\": \"%s\"\n}\n", run->epoch,
+            run->step, GAN_VERSION);
+    fclose(mem);
+
+    const gan_t *g = &run->gan;
+    int64_t adam_steps[2] = {g->g_opt.step, g->d_opt.step};
+    uint8_t rng_bytes[RNG_PACKED_BYTES];
+    rng_pack(rng_bytes, &run->noise_rng);
+    size_t gb = g->g.n_params * sizeof(float), db = g->d.n_params * sizeof(float);
+    ckpt_section_t sections[] = {
+        {SEC_G_PARAMS, g->g.params, gb},
+        {SEC_G_ADAM_M, g->g_opt.m, gb},
+        {SEC_G_ADAM_V, g->g_opt.v, gb},
+        {SEC_D_PARAMS, g->d.params, db},
+        {SEC_D_ADAM_M, g->d_opt.m, db},
+        {SEC_D_ADAM_V, g->d_opt.v, db},
+        {SEC_ADAM_STEPS, adam_steps, sizeof adam_steps},
+        {SEC_NOISE_RNG, rng_bytes, sizeof rng_bytes},
+        {SEC_FIXED_NOISE, run->fixed_noise,
+         (size_t)run->n_samples * run->cfg.arch.z_dim * sizeof(float)},
+        {SEC_EPOCH_SUMS, &run->sums, sizeof run->sums},
+        {SEC_GRAD_NORM_SUMS, run->grad_norm_sums, sizeof run->grad_norm_sums},
+    };
+    /* Write the new one under a temporary name first (ckpt_write is
+     * atomic), keeping the previous as checkpoint.prev.bin. */
+    char fresh[1200];
+    snprintf(fresh, sizeof fresh, "%s.new", run->path_ckpt);
+    int rc = ckpt_write(fresh, header, sections, (int)(sizeof sections / sizeof sections[0]), err);
+    free(header);
+    if (rc) {
+        unlink(fresh);
+        return rc;
+    }
+    if (fs_exists(run->path_ckpt) && rename(run->path_ckpt, run->path_prev) != 0)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot keep as %s (%s)", run->path_ckpt,
+                           run->path_prev, strerror(errno));
+    if (rename(fresh, run->path_ckpt) != 0)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot rename into place (%s)",
+                           run->path_ckpt, strerror(errno));
+    return GAN_OK;
+}
+
+/* checkpoint.bin, or checkpoint.prev.bin if a crash fell between the two
+ * renames of run_write_checkpoint. */
+int run_read_checkpoint(ckpt_file_t *ckpt, char *used, size_t used_size,
+                                  const char *run_dir, gan_err_t *err)
+{
+    char path[1100];
+    int rc = fs_join(path, sizeof path, run_dir, "checkpoint.bin", err);
+    if (rc)
+        return rc;
+    if (!fs_exists(path)) {
+        char prev[1100];
+        rc = fs_join(prev, sizeof prev, run_dir, "checkpoint.prev.bin", err);
+        if (rc)
+            return rc;
+        if (!fs_exists(prev)) {
+            if (!fs_is_dir(run_dir))
+                return gan_err_set(err, GAN_ERR_INPUT, "%s: no such run folder", run_dir);
+            return gan_err_set(err, GAN_ERR_INPUT, "%s: no checkpoint.bin (not a gan run folder?)",
+                               run_dir);
+        }
+        snprintf(path, sizeof path, "%s", prev);
+    }
+    snprintf(used, used_size, "%s", path);
+    return ckpt_read(ckpt, path, err);
+}
+
+int train_load_config(train_cfg_t *cfg, int *epoch, const char *run_dir, gan_err_t *err)
+{
+    ckpt_file_t ckpt;
+    char path[1100];
+    int rc = run_read_checkpoint(&ckpt, path, sizeof path, run_dir, err);
+    if (rc)
+        return rc;
+    rc = train_cfg_read_json(cfg, ckpt.header, path, err);
+    double e = 0;
+    if (!rc && json_get_number(ckpt.header, "epoch", &e) != 0)
+        rc = gan_err_set(err, GAN_ERR_INPUT, "%s: header has no epoch", path);
+    if (!rc && epoch)
+        *epoch = (int)e;
+    ckpt_free(&ckpt);
+    return rc;
+}
+
+/* Copies a checkpoint section into dst (n bytes), checking its length. */
+static int restore(void *dst, const ckpt_file_t *ckpt, uint32_t tag, size_t n,
+                   const char *path, const char *name, gan_err_t *err)
+{
+    const void *src = ckpt_section(ckpt, tag, n, path, name, err);
+    if (!src)
+        return GAN_ERR_INPUT;
+    memcpy(dst, src, n);
+    return GAN_OK;
+}
+
+/* Restores the GAN's weights (and, when run is not NULL, the optimizer,
+ * noise, fixed noise and epoch position) from a checkpoint. */
+int run_restore_state(gan_t *gan, run_t *run, const ckpt_file_t *ckpt, const char *path,
+                         gan_err_t *err)
+{
+    size_t gb = gan->g.n_params * sizeof(float), db = gan->d.n_params * sizeof(float);
+    int rc = restore(gan->g.params, ckpt, SEC_G_PARAMS, gb, path, "G params", err);
+    if (!rc)
+        rc = restore(gan->d.params, ckpt, SEC_D_PARAMS, db, path, "D params", err);
+    if (rc || !run)
+        return rc;
+    int64_t adam_steps[2];
+    uint8_t rng_bytes[RNG_PACKED_BYTES];
+    rc = restore(gan->g_opt.m, ckpt, SEC_G_ADAM_M, gb, path, "G Adam m", err);
+    if (!rc)
+        rc = restore(gan->g_opt.v, ckpt, SEC_G_ADAM_V, gb, path, "G Adam v", err);
+    if (!rc)
+        rc = restore(gan->d_opt.m, ckpt, SEC_D_ADAM_M, db, path, "D Adam m", err);
+    if (!rc)
+        rc = restore(gan->d_opt.v, ckpt, SEC_D_ADAM_V, db, path, "D Adam v", err);
+    if (!rc)
+        rc = restore(adam_steps, ckpt, SEC_ADAM_STEPS, sizeof adam_steps, path, "Adam steps", err);
+    if (!rc)
+        rc = restore(rng_bytes, ckpt, SEC_NOISE_RNG, sizeof rng_bytes, path, "RNG", err);
+    if (!rc)
+        rc = restore(run->fixed_noise, ckpt, SEC_FIXED_NOISE,
+                     (size_t)run->n_samples * run->cfg.arch.z_dim * sizeof(float), path,
+                     "fixed noise", err);
+    if (!rc)
+        rc = restore(&run->sums, ckpt, SEC_EPOCH_SUMS, sizeof run->sums, path, "epoch sums", err);
+    if (!rc)
+        rc = restore(run->grad_norm_sums, ckpt, SEC_GRAD_NORM_SUMS, sizeof run->grad_norm_sums,
+                     path, "gradient norm sums", err);
+    if (rc)
+        return rc;
+    if (rng_unpack(&run->noise_rng, rng_bytes) != 0)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: bad RNG state", path);
+    gan->g_opt.step = adam_steps[0];
+    gan->d_opt.step = adam_steps[1];
+    double epoch = -1, step = -1;
+    if (json_get_number(ckpt->header, "epoch", &epoch) != 0 ||
+        json_get_number(ckpt->header, "step", &step) != 0 || epoch < 0 || step < 0 ||
+        step >= (double)run->steps_per_epoch)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: bad epoch/step in header", path);
+    run->epoch = (int)epoch;
+    run->step = (long)step;
+    return GAN_OK;
+}
+
+int train_load_gan(gan_t *gan, train_cfg_t *cfg, const char *run_dir, int max_batch,
+                   gan_err_t *err)
+{
+    ckpt_file_t ckpt;
+    char path[1100];
+    int rc = run_read_checkpoint(&ckpt, path, sizeof path, run_dir, err);
+    if (rc)
+        return rc;
+    rc = train_cfg_read_json(cfg, ckpt.header, path, err);
+    if (!rc)
+        rc = gan_create(gan, &cfg->arch, cfg->adam, cfg->adam, max_batch, err);
+    if (!rc)
+        rc = run_restore_state(gan, NULL, &ckpt, path, err);
+    if (rc)
+        gan_destroy(gan);
+    ckpt_free(&ckpt);
+    return rc;
+}

@@ -1,0 +1,76 @@
+/* What the parts of a training run share: the run state, and the
+ * functions of the run folder (run_files.c) and of checkpoints
+ * (train_checkpoint.c) that the loop in train.c calls. Not a public header:
+ * only src/train*.c and src/run_files.c include it. */
+#ifndef GAN_TRAIN_INTERNAL_H
+#define GAN_TRAIN_INTERNAL_H
+
+#include <stdint.h>
+
+#include "gan/checkpoint.h"
+#include "gan/idx.h"
+#include "gan/rng.h"
+#include "gan/train.h"
+
+/* Running sums of the epoch in progress (saved in checkpoints, so a run
+ * stopped mid-epoch still reports the whole epoch's means). */
+typedef struct {
+    double d_loss, g_loss, d_real, d_fake, acc_real, acc_fake, seconds, steps;
+} epoch_sums_t;
+
+typedef struct {
+    train_cfg_t cfg;
+    const train_opts_t *opts;
+    mnist_t data;
+    size_t n_images;          /* after --limit */
+    long steps_per_epoch;     /* the last partial batch is dropped */
+    gan_t gan;
+    rng_t noise_rng;
+    float *real, *z;          /* batch x image_size, batch x z_dim */
+    uint32_t *order;          /* n_images: this epoch's shuffled indices */
+    int n_samples;            /* grid * grid */
+    float *fixed_noise;       /* n_samples x z_dim */
+    float *samples;           /* n_samples x image_size */
+    int epoch;                /* finished epochs */
+    long step;                /* steps done in epoch + 1 */
+    epoch_sums_t sums;
+    /* Per layer of G [0] and D [1]: the sum over this epoch's steps of the
+     * L2 norm of the weight gradient (layers.csv reports the mean). */
+    double grad_norm_sums[2][MLP_MAX_LAYERS];
+    float *probe_real;        /* n_samples x image_size: D's fixed probe batch */
+    float *probe_prob;        /* n_samples: sigmoid of D's probe logits */
+    char path_layers[1100];
+    char path_metrics[1100], path_ckpt[1100], path_prev[1100], path_samples[1100];
+} run_t;
+
+/* train_checkpoint.c */
+
+/* Writes the run's whole state; the previous checkpoint.bin is kept as
+ * checkpoint.prev.bin. */
+int run_write_checkpoint(run_t *run, gan_err_t *err);
+/* Reads run_dir/checkpoint.bin (or checkpoint.prev.bin if a crash fell
+ * between the two renames of run_write_checkpoint); used gets its path. */
+int run_read_checkpoint(ckpt_file_t *ckpt, char *used, size_t used_size, const char *run_dir,
+                        gan_err_t *err);
+/* Restores the GAN's weights and, when run is not NULL, the optimizer,
+ * noise, fixed noise and epoch position. */
+int run_restore_state(gan_t *gan, run_t *run, const ckpt_file_t *ckpt, const char *path,
+                      gan_err_t *err);
+
+/* run_files.c */
+
+/* config.json: the settings plus data checksum, version, threads. */
+int run_write_config(const run_t *run, const char *dir, gan_err_t *err);
+/* One metrics.csv row, made durable. */
+int run_append_metrics(const run_t *run, const train_metrics_t *m, gan_err_t *err);
+/* Keeps the header and the rows of epochs 0..max_epoch of a CSV log. */
+int run_trim_csv(const char *path, const char *header, int max_epoch, gan_err_t *err);
+/* The layers.csv rows of an epoch (0: before training), from the probe
+ * batches and the epoch's gradient-norm sums over `steps` steps. */
+int run_write_layer_rows(run_t *run, int epoch, double steps, gan_err_t *err);
+/* samples/epoch_NNNN.png from the fixed noise. */
+int run_write_samples(run_t *run, int epoch, gan_err_t *err);
+/* A new run's folder (refused if it holds a run, unless force). */
+int run_make_folder(const char *dir, int force, gan_err_t *err);
+
+#endif
