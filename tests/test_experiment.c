@@ -4,36 +4,24 @@
  * rerun skips finished runs. Needs real MNIST (skips without it). */
 #include <criterion/criterion.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "gan/fsutil.h"
 #include "gan/train.h"
+#include "test_util.h"
 
 #define MNIST_FILE "data/mnist/train-images-idx3-ubyte.gz"
 #define MAX_STEPS 64
 
 static char tmp_dir[64];
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void setup(void)
-{
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/gan-test-exp-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp_dir));
-}
-
-static void teardown(void) { nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+static void setup(void) { test_tmpdir_make(tmp_dir, sizeof tmp_dir, "exp"); }
+static void teardown(void) { test_tmpdir_remove(tmp_dir); }
 
 /* What a run saw at every step: CRC32 of the real batch and of the noise. */
 typedef struct {

@@ -8,7 +8,6 @@
  * when they have been downloaded into data/mnist/ and is skipped otherwise. */
 #include <criterion/criterion.h>
 
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,40 +20,15 @@
 
 /* ---- fixture files ---------------------------------------------------- */
 
-static char tmp_dir[] = "/tmp/gan-test-idx-XXXXXX";
+static char tmp_dir[64];
 
-static void make_tmp_dir(void)
-{
-    strcpy(tmp_dir, "/tmp/gan-test-idx-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp_dir), "mkdtemp failed");
-}
-
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void remove_tmp_dir(void)
-{
-    nftw(tmp_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
+static void make_tmp_dir(void) { test_tmpdir_make(tmp_dir, sizeof tmp_dir, "idx"); }
+static void remove_tmp_dir(void) { test_tmpdir_remove(tmp_dir); }
 
 TestSuite(idx, .init = make_tmp_dir, .fini = remove_tmp_dir);
 TestSuite(mnist, .init = make_tmp_dir, .fini = remove_tmp_dir);
 
-typedef struct {
-    char s[256];
-} path_t;
-
-static path_t tmp_path(const char *name)
-{
-    path_t p;
-    snprintf(p.s, sizeof p.s, "%s/%s", tmp_dir, name);
-    return p;
-}
+static test_path_t tmp_path(const char *name) { return test_path(tmp_dir, name); }
 
 /* A tiny dataset: 3 images of 2 x 3 pixels (both extremes, the two values
  * either side of the midpoint, and a few others) and their labels. */
@@ -88,14 +62,6 @@ static size_t idx_bytes(uint8_t *buf, size_t cap, uint8_t type, int rank, const 
     return len;
 }
 
-static void write_raw(const char *path, const void *buf, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "cannot create %s", path);
-    cr_assert_eq(fwrite(buf, 1, n, f), n, "short write to %s", path);
-    cr_assert_eq(fclose(f), 0, "close %s", path);
-}
-
 static void write_gz(const char *path, const void *buf, size_t n)
 {
     gzFile gz = gzopen(path, "wb");
@@ -109,23 +75,14 @@ static void write_file(const char *path, const void *buf, size_t n, int gz)
     if (gz)
         write_gz(path, buf, n);
     else
-        write_raw(path, buf, n);
+        test_write_file(path, buf, n);
 }
 
-/* Reads a whole file back (to corrupt or cut it). Caller frees. */
+/* Reads a whole (non-empty) file back (to corrupt or cut it). Caller frees. */
 static uint8_t *slurp(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-    long len = ftell(f);
-    cr_assert_gt(len, 0);
-    rewind(f);
-    uint8_t *buf = malloc((size_t)len);
-    cr_assert_not_null(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
+    uint8_t *buf = test_read_file(path, n);
+    cr_assert_gt(*n, 0);
     return buf;
 }
 
@@ -151,7 +108,7 @@ static void write_header_and_data(const char *path, uint8_t type, int rank, cons
     uint8_t data[sizeof fix_images * 2];
     memcpy(data, fix_images, sizeof fix_images);
     memcpy(data + sizeof fix_images, fix_images, sizeof fix_images);
-    write_raw(path, buf, idx_bytes(buf, sizeof buf, type, rank, dims, data, n_data));
+    test_write_file(path, buf, idx_bytes(buf, sizeof buf, type, rank, dims, data, n_data));
 }
 
 /* ---- checks ----------------------------------------------------------- */
@@ -216,14 +173,14 @@ static void expect_fixture_idx(const char *path)
 
 Test(idx, reads_raw_file_exactly)
 {
-    path_t p = tmp_path("images-idx3-ubyte");
+    test_path_t p = tmp_path("images-idx3-ubyte");
     write_fix_images(p.s, 0);
     expect_fixture_idx(p.s);
 }
 
 Test(idx, reads_gzipped_file_exactly)
 {
-    path_t p = tmp_path("images-idx3-ubyte.gz");
+    test_path_t p = tmp_path("images-idx3-ubyte.gz");
     write_fix_images(p.s, 1);
     expect_fixture_idx(p.s);
 }
@@ -242,7 +199,7 @@ Test(idx, free_accepts_null_and_zeroed)
 
 Test(idx, rejects_missing_file)
 {
-    path_t p = tmp_path("absent-idx3-ubyte.gz");
+    test_path_t p = tmp_path("absent-idx3-ubyte.gz");
     expect_idx_fault(p.s, GAN_ERR_INPUT, "not found");
     expect_idx_fault(p.s, GAN_ERR_INPUT, "download_mnist.sh");
 }
@@ -254,19 +211,19 @@ Test(idx, rejects_directory)
 
 Test(idx, rejects_bad_magic)
 {
-    path_t p = tmp_path("magic");
+    test_path_t p = tmp_path("magic");
     uint8_t buf[128];
     const uint32_t dims[3] = {FIX_N, FIX_ROWS, FIX_COLS};
     size_t n = idx_bytes(buf, sizeof buf, 0x08, 3, dims, fix_images, FIX_PIXELS);
     buf[0] = 0x12;
     buf[1] = 0x34;
-    write_raw(p.s, buf, n);
+    test_write_file(p.s, buf, n);
     expect_idx_fault(p.s, GAN_ERR_INPUT, "bad magic 0x1234");
 }
 
 Test(idx, rejects_wrong_element_type)
 {
-    path_t p = tmp_path("float-idx");
+    test_path_t p = tmp_path("float-idx");
     const uint32_t dims[3] = {FIX_N, FIX_ROWS, FIX_COLS};
     write_header_and_data(p.s, 0x0D, 3, dims, FIX_PIXELS); /* 0x0D: float32 elements */
     expect_idx_fault(p.s, GAN_ERR_INPUT, "element type 0x0d");
@@ -274,14 +231,14 @@ Test(idx, rejects_wrong_element_type)
 
 Test(idx, rejects_rank_zero)
 {
-    path_t p = tmp_path("rank0");
+    test_path_t p = tmp_path("rank0");
     write_header_and_data(p.s, 0x08, 0, NULL, 0);
     expect_idx_fault(p.s, GAN_ERR_INPUT, "rank 0");
 }
 
 Test(idx, rejects_rank_above_max)
 {
-    path_t p = tmp_path("rank5");
+    test_path_t p = tmp_path("rank5");
     const uint32_t dims[5] = {1, 1, 1, 1, 1};
     write_header_and_data(p.s, 0x08, 5, dims, 1);
     expect_idx_fault(p.s, GAN_ERR_INPUT, "rank 5");
@@ -289,7 +246,7 @@ Test(idx, rejects_rank_above_max)
 
 Test(idx, rejects_zero_dimension)
 {
-    path_t p = tmp_path("zero-dim");
+    test_path_t p = tmp_path("zero-dim");
     const uint32_t dims[3] = {FIX_N, 0, FIX_COLS};
     write_header_and_data(p.s, 0x08, 3, dims, 0);
     expect_idx_fault(p.s, GAN_ERR_INPUT, "dimension 1 is 0");
@@ -298,7 +255,7 @@ Test(idx, rejects_zero_dimension)
 /* 60000 x 28000 x 28 would be 47 GB: no overflow, but far over the cap. */
 Test(idx, rejects_absurd_dimensions)
 {
-    path_t p = tmp_path("absurd");
+    test_path_t p = tmp_path("absurd");
     const uint32_t dims[3] = {60000, 28000, 28};
     write_header_and_data(p.s, 0x08, 3, dims, FIX_PIXELS);
     expect_idx_fault(p.s, GAN_ERR_INPUT, "too large");
@@ -309,7 +266,7 @@ Test(idx, rejects_absurd_dimensions)
  * allocated. */
 Test(idx, rejects_overflowing_dimensions)
 {
-    path_t p = tmp_path("overflow");
+    test_path_t p = tmp_path("overflow");
     const uint32_t dims[3] = {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu};
     write_header_and_data(p.s, 0x08, 3, dims, FIX_PIXELS);
     expect_idx_fault(p.s, GAN_ERR_INPUT, "too large");
@@ -319,7 +276,7 @@ Test(idx, rejects_overflowing_dimensions)
  * would accept this header with an empty body. */
 Test(idx, rejects_dimensions_whose_product_wraps_to_zero)
 {
-    path_t p = tmp_path("wrap");
+    test_path_t p = tmp_path("wrap");
     const uint32_t dims[4] = {65536, 65536, 65536, 65536};
     write_header_and_data(p.s, 0x08, 4, dims, 0);
     expect_idx_fault(p.s, GAN_ERR_INPUT, "too large");
@@ -327,22 +284,22 @@ Test(idx, rejects_dimensions_whose_product_wraps_to_zero)
 
 Test(idx, rejects_empty_file)
 {
-    path_t p = tmp_path("empty");
-    write_raw(p.s, "", 0);
+    test_path_t p = tmp_path("empty");
+    test_write_file(p.s, "", 0);
     expect_idx_fault(p.s, GAN_ERR_INPUT, "truncated header (0 of 4 bytes)");
 }
 
 Test(idx, rejects_truncated_dimensions)
 {
-    path_t p = tmp_path("short-dims");
+    test_path_t p = tmp_path("short-dims");
     const uint8_t head[] = {0, 0, 0x08, 3, 0, 0, 0, 3, 0, 0};
-    write_raw(p.s, head, sizeof head);
+    test_write_file(p.s, head, sizeof head);
     expect_idx_fault(p.s, GAN_ERR_INPUT, "truncated header (6 of 12 dimension bytes)");
 }
 
 Test(idx, rejects_truncated_data)
 {
-    path_t p = tmp_path("short-data");
+    test_path_t p = tmp_path("short-data");
     const uint32_t dims[3] = {FIX_N, FIX_ROWS, FIX_COLS};
     write_header_and_data(p.s, 0x08, 3, dims, FIX_PIXELS - 1);
     expect_idx_fault(p.s, GAN_ERR_INPUT, "truncated data (header promises 18 bytes, file has 17)");
@@ -350,7 +307,7 @@ Test(idx, rejects_truncated_data)
 
 Test(idx, rejects_truncated_data_in_gzip)
 {
-    path_t p = tmp_path("short-data.gz");
+    test_path_t p = tmp_path("short-data.gz");
     uint8_t buf[128];
     const uint32_t dims[3] = {FIX_N, FIX_ROWS, FIX_COLS};
     size_t n = idx_bytes(buf, sizeof buf, 0x08, 3, dims, fix_images, FIX_PIXELS);
@@ -360,7 +317,7 @@ Test(idx, rejects_truncated_data_in_gzip)
 
 Test(idx, rejects_trailing_garbage)
 {
-    path_t p = tmp_path("long-data");
+    test_path_t p = tmp_path("long-data");
     const uint32_t dims[3] = {FIX_N, FIX_ROWS, FIX_COLS};
     write_header_and_data(p.s, 0x08, 3, dims, FIX_PIXELS + 2);
     expect_idx_fault(p.s, GAN_ERR_INPUT, "trailing garbage: 2 bytes");
@@ -368,7 +325,7 @@ Test(idx, rejects_trailing_garbage)
 
 Test(idx, rejects_trailing_garbage_in_gzip)
 {
-    path_t p = tmp_path("long-data.gz");
+    test_path_t p = tmp_path("long-data.gz");
     uint8_t buf[128];
     const uint32_t dims[1] = {FIX_PIXELS - 1};
     write_gz(p.s, buf, idx_bytes(buf, sizeof buf, 0x08, 1, dims, fix_images, FIX_PIXELS));
@@ -380,7 +337,7 @@ Test(idx, rejects_trailing_garbage_in_gzip)
  * end of the stream does not match. */
 Test(idx, rejects_corrupt_gzip_stream)
 {
-    path_t p = tmp_path("corrupt.gz");
+    test_path_t p = tmp_path("corrupt.gz");
     enum { N = 64, SIDE = 28 };
     static uint8_t pixels[N * SIDE * SIDE], buf[N * SIDE * SIDE + 16];
     for (size_t i = 0; i < sizeof pixels; i++)
@@ -392,7 +349,7 @@ Test(idx, rejects_corrupt_gzip_stream)
     uint8_t *gz = slurp(p.s, &n);
     for (size_t i = n / 2; i < n / 2 + 4; i++)
         gz[i] ^= 0xFF;
-    write_raw(p.s, gz, n);
+    test_write_file(p.s, gz, n);
     free(gz);
     expect_idx_fault(p.s, GAN_ERR_INPUT, "corrupt gzip stream");
 }
@@ -400,7 +357,7 @@ Test(idx, rejects_corrupt_gzip_stream)
 /* A download cut short: the gzip stream stops mid-way. */
 Test(idx, rejects_cut_gzip_file)
 {
-    path_t p = tmp_path("cut.gz");
+    test_path_t p = tmp_path("cut.gz");
     enum { N = 64, SIDE = 28 };
     static uint8_t pixels[N * SIDE * SIDE], buf[N * SIDE * SIDE + 16];
     for (size_t i = 0; i < sizeof pixels; i++)
@@ -410,7 +367,7 @@ Test(idx, rejects_cut_gzip_file)
 
     size_t n;
     uint8_t *gz = slurp(p.s, &n);
-    write_raw(p.s, gz, n / 2);
+    test_write_file(p.s, gz, n / 2);
     free(gz);
     expect_idx_fault(p.s, GAN_ERR_INPUT, "truncated gzip stream");
 }
@@ -428,7 +385,7 @@ static void expect_fixture_dataset(const mnist_t *ds)
 
 static void load_fixture_pair(int gz)
 {
-    path_t img = tmp_path(gz ? "img.gz" : "img"), lab = tmp_path(gz ? "lab.gz" : "lab");
+    test_path_t img = tmp_path(gz ? "img.gz" : "img"), lab = tmp_path(gz ? "lab.gz" : "lab");
     write_fix_images(img.s, gz);
     write_labels(lab.s, fix_labels, FIX_N, gz);
     mnist_t ds;
@@ -451,7 +408,7 @@ Test(mnist, loads_gzipped_pair_exactly)
 
 Test(mnist, rejects_count_mismatch)
 {
-    path_t img = tmp_path("img"), lab = tmp_path("lab");
+    test_path_t img = tmp_path("img"), lab = tmp_path("lab");
     write_fix_images(img.s, 0);
     write_labels(lab.s, fix_labels, FIX_N - 1, 0);
     expect_mnist_fault(img.s, lab.s, lab.s, GAN_ERR_INPUT, "label count 2 differs from the image count 3");
@@ -459,7 +416,7 @@ Test(mnist, rejects_count_mismatch)
 
 Test(mnist, rejects_label_above_9)
 {
-    path_t img = tmp_path("img"), lab = tmp_path("lab");
+    test_path_t img = tmp_path("img"), lab = tmp_path("lab");
     const uint8_t labels[FIX_N] = {5, 10, 9};
     write_fix_images(img.s, 0);
     write_labels(lab.s, labels, FIX_N, 0);
@@ -468,7 +425,7 @@ Test(mnist, rejects_label_above_9)
 
 Test(mnist, rejects_images_of_wrong_rank)
 {
-    path_t img = tmp_path("img"), lab = tmp_path("lab");
+    test_path_t img = tmp_path("img"), lab = tmp_path("lab");
     const uint32_t dims[2] = {FIX_N, FIX_ROWS * FIX_COLS};
     write_header_and_data(img.s, 0x08, 2, dims, FIX_PIXELS);
     write_labels(lab.s, fix_labels, FIX_N, 0);
@@ -477,7 +434,7 @@ Test(mnist, rejects_images_of_wrong_rank)
 
 Test(mnist, rejects_labels_of_wrong_rank)
 {
-    path_t img = tmp_path("img"), lab = tmp_path("lab");
+    test_path_t img = tmp_path("img"), lab = tmp_path("lab");
     const uint32_t dims[2] = {FIX_N, 1};
     write_fix_images(img.s, 0);
     write_header_and_data(lab.s, 0x08, 2, dims, FIX_N);
@@ -488,7 +445,7 @@ Test(mnist, rejects_labels_of_wrong_rank)
  * sanitizer and valgrind runs catch a leak) and the label file named. */
 Test(mnist, reports_label_file_fault_after_images_load)
 {
-    path_t img = tmp_path("img"), lab = tmp_path("lab");
+    test_path_t img = tmp_path("img"), lab = tmp_path("lab");
     write_fix_images(img.s, 0);
     expect_mnist_fault(img.s, lab.s, lab.s, GAN_ERR_INPUT, "not found");
 }
@@ -497,10 +454,10 @@ Test(mnist, reports_label_file_fault_after_images_load)
 
 Test(mnist, load_dir_reads_gz_or_raw_names)
 {
-    path_t tr_img = tmp_path("train-images-idx3-ubyte.gz");
-    path_t tr_lab = tmp_path("train-labels-idx1-ubyte.gz");
-    path_t te_img = tmp_path("t10k-images-idx3-ubyte");
-    path_t te_lab = tmp_path("t10k-labels-idx1-ubyte");
+    test_path_t tr_img = tmp_path("train-images-idx3-ubyte.gz");
+    test_path_t tr_lab = tmp_path("train-labels-idx1-ubyte.gz");
+    test_path_t te_img = tmp_path("t10k-images-idx3-ubyte");
+    test_path_t te_lab = tmp_path("t10k-labels-idx1-ubyte");
     write_fix_images(tr_img.s, 1);
     write_labels(tr_lab.s, fix_labels, FIX_N, 1);
     write_fix_images(te_img.s, 0);

@@ -11,7 +11,6 @@
 #include <criterion/criterion.h>
 
 #include <dirent.h>
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <stdint.h>
@@ -19,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 
 #include <stb_image.h>
 
@@ -30,40 +28,15 @@
 
 /* ---- per-test folder --------------------------------------------------- */
 
-static char tmp_dir[] = "/tmp/gan-test-png-XXXXXX";
+static char tmp_dir[64];
 
-static void make_tmp_dir(void)
-{
-    strcpy(tmp_dir, "/tmp/gan-test-png-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp_dir), "mkdtemp failed");
-}
-
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void remove_tmp_dir(void)
-{
-    nftw(tmp_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
+static void make_tmp_dir(void) { test_tmpdir_make(tmp_dir, sizeof tmp_dir, "png"); }
+static void remove_tmp_dir(void) { test_tmpdir_remove(tmp_dir); }
 
 TestSuite(png_grid, .init = make_tmp_dir, .fini = remove_tmp_dir);
 TestSuite(npy, .init = make_tmp_dir, .fini = remove_tmp_dir);
 
-typedef struct {
-    char s[256];
-} path_t;
-
-static path_t tmp_path(const char *name)
-{
-    path_t p;
-    snprintf(p.s, sizeof p.s, "%s/%s", tmp_dir, name);
-    return p;
-}
+static test_path_t tmp_path(const char *name) { return test_path(tmp_dir, name); }
 
 /* Asserts the test folder holds exactly the one entry `only` (or nothing
  * when only is NULL): no temporary file left behind by an atomic write. */
@@ -88,30 +61,6 @@ static void expect_folder_holds(const char *only)
     cr_expect_eq(n, only ? 1 : 0, "%d entries in the folder, expected %d", n, only ? 1 : 0);
     if (only)
         cr_expect(found, "%s is missing", only);
-}
-
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-    long len = ftell(f);
-    cr_assert_geq(len, 0);
-    rewind(f);
-    uint8_t *buf = malloc((size_t)len + 1);
-    cr_assert_not_null(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return buf;
-}
-
-static void write_raw(const char *path, const void *buf, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "cannot create %s", path);
-    cr_assert_eq(fwrite(buf, 1, n, f), n, "short write to %s", path);
-    cr_assert_eq(fclose(f), 0, "close %s", path);
 }
 
 static int msg_names(const char *msg, const char *path)
@@ -176,7 +125,7 @@ typedef struct {
 static gray_t read_png(const char *path)
 {
     size_t n;
-    uint8_t *raw = slurp(path, &n);
+    uint8_t *raw = test_read_file(path, &n);
     cr_assert_geq(n, 33, "%s: too short for a PNG", path);
     cr_expect_eq(memcmp(raw, "\x89PNG\r\n\x1a\n", 8), 0, "%s: no PNG signature", path);
     cr_expect_eq(memcmp(raw + 12, "IHDR", 4), 0, "%s: first chunk is not IHDR", path);
@@ -195,7 +144,7 @@ static gray_t write_fixture_grid(void)
 {
     float images[FX_N * FX_H * FX_W];
     fx_images(images);
-    path_t p = tmp_path("grid.png");
+    test_path_t p = tmp_path("grid.png");
     gan_err_t err = {{0}};
     int rc = png_grid_write(p.s, images, FX_N, FX_NROW, FX_H, FX_W, FX_PAD, &err);
     cr_assert_eq(rc, GAN_OK, "png_grid_write: %s", err.msg);
@@ -241,7 +190,7 @@ Test(png_grid, default_mnist_grid_is_242_square)
     cr_assert_not_null(images);
     for (int i = 0; i < 64 * 784; i++)
         images[i] = (float)((i * 37) % 255) / 127.5f - 1.0f;
-    path_t p = tmp_path("epoch_0000.png");
+    test_path_t p = tmp_path("epoch_0000.png");
     gan_err_t err = {{0}};
     cr_assert_eq(png_grid_write(p.s, images, 64, 8, 28, 28, 2, &err), GAN_OK, "%s", err.msg);
     gray_t g = read_png(p.s);
@@ -369,7 +318,7 @@ Test(png_grid, write_pixels_round_trips)
     uint8_t pixels[W * H];
     for (int i = 0; i < W * H; i++)
         pixels[i] = (uint8_t)(i * 11 + 3);
-    path_t p = tmp_path("gray.png");
+    test_path_t p = tmp_path("gray.png");
     gan_err_t err = {{0}};
     cr_assert_eq(png_grid_write_pixels(p.s, pixels, W, H, &err), GAN_OK, "%s", err.msg);
     gray_t g = read_png(p.s);
@@ -384,7 +333,7 @@ Test(png_grid, missing_folder_fails_and_leaves_no_file)
 {
     float images[FX_N * FX_H * FX_W];
     fx_images(images);
-    path_t p = tmp_path("no-such-folder/grid.png");
+    test_path_t p = tmp_path("no-such-folder/grid.png");
     gan_err_t err = {{0}};
     int rc = png_grid_write(p.s, images, FX_N, FX_NROW, FX_H, FX_W, FX_PAD, &err);
     cr_expect_eq(rc, GAN_ERR_RUNTIME, "code %d, expected GAN_ERR_RUNTIME (%s)", rc, err.msg);
@@ -398,7 +347,7 @@ Test(png_grid, missing_folder_fails_and_leaves_no_file)
 Test(png_grid, rejects_invalid_grid)
 {
     float image[4] = {0};
-    path_t p = tmp_path("grid.png");
+    test_path_t p = tmp_path("grid.png");
     gan_err_t err = {{0}};
     int rc = png_grid_write(p.s, image, 0, 8, 2, 2, 2, &err);
     cr_expect_eq(rc, GAN_ERR_INPUT, "n = 0: code %d (%s)", rc, err.msg);
@@ -410,8 +359,8 @@ Test(png_grid, rejects_invalid_grid)
 
 Test(png_grid, overwrite_replaces_file_and_leaves_no_temp)
 {
-    path_t p = tmp_path("grid.png");
-    write_raw(p.s, "old contents", 12);
+    test_path_t p = tmp_path("grid.png");
+    test_write_file(p.s, "old contents", 12);
     gray_t g = write_fixture_grid(); /* writes tmp_dir/grid.png over it */
     stbi_image_free(g.px);
     expect_folder_holds("grid.png");
@@ -421,8 +370,8 @@ Test(png_grid, failed_write_keeps_old_file)
 {
     /* The file-size limit makes the PNG write fail part way (EFBIG); the old
      * grid.png must survive untouched and no temporary file remain. */
-    path_t p = tmp_path("grid.png");
-    write_raw(p.s, "old contents", 12);
+    test_path_t p = tmp_path("grid.png");
+    test_write_file(p.s, "old contents", 12);
     enum { N = 64, HW = 28 * 28 };
     float *images = malloc(N * HW * sizeof *images);
     cr_assert_not_null(images);
@@ -439,7 +388,7 @@ Test(png_grid, failed_write_keeps_old_file)
     cr_expect_eq(rc, GAN_ERR_RUNTIME, "code %d, expected GAN_ERR_RUNTIME (%s)", rc, err.msg);
     cr_expect(msg_names(err.msg, p.s), "message \"%s\" does not name the file", err.msg);
     size_t n;
-    uint8_t *data = slurp(p.s, &n);
+    uint8_t *data = test_read_file(p.s, &n);
     cr_expect(n == 12 && memcmp(data, "old contents", 12) == 0, "old file was changed");
     free(data);
     expect_folder_holds("grid.png");
@@ -459,7 +408,7 @@ typedef struct {
 static npy_file_t parse_npy(const char *path)
 {
     npy_file_t f;
-    f.raw = slurp(path, &f.n);
+    f.raw = test_read_file(path, &f.n);
     cr_assert_geq(f.n, 10, "%s: %zu bytes, shorter than the preamble", path, f.n);
     cr_expect_eq(memcmp(f.raw, "\x93NUMPY", 6), 0, "%s: bad magic", path);
     cr_expect(f.raw[6] == 1 && f.raw[7] == 0, "%s: version %d.%d, expected 1.0", path, f.raw[6],
@@ -501,7 +450,7 @@ static const float arr23[6] = {1.5f, -2.0f, 0.25f, 3.0e-8f, -0.0f, 65504.0f};
 
 Test(npy, writes_2d_header_and_data)
 {
-    path_t p = tmp_path("a.npy");
+    test_path_t p = tmp_path("a.npy");
     const size_t shape[2] = {2, 3};
     gan_err_t err = {{0}};
     cr_assert_eq(npy_write(p.s, arr23, 2, shape, &err), GAN_OK, "%s", err.msg);
@@ -522,7 +471,7 @@ Test(npy, writes_2d_header_and_data)
 
 Test(npy, writes_1d_shape_with_trailing_comma)
 {
-    path_t p = tmp_path("b.npy");
+    test_path_t p = tmp_path("b.npy");
     const float v[3] = {-1.0f, 0.5f, 1.0e30f};
     const size_t shape[1] = {3};
     gan_err_t err = {{0}};
@@ -535,7 +484,7 @@ Test(npy, writes_1d_shape_with_trailing_comma)
 
 Test(npy, writes_scalar_with_empty_shape)
 {
-    path_t p = tmp_path("s.npy");
+    test_path_t p = tmp_path("s.npy");
     const float v = 7.25f;
     gan_err_t err = {{0}};
     cr_assert_eq(npy_write(p.s, &v, 0, NULL, &err), GAN_OK, "%s", err.msg);
@@ -554,7 +503,7 @@ Test(npy, header_stays_64_aligned_for_long_shapes)
         shape[0] = 0;
         for (int i = 1; i < ndim; i++)
             shape[i] = (size_t)123456789 * (size_t)i;
-        path_t p = tmp_path("e.npy");
+        test_path_t p = tmp_path("e.npy");
         gan_err_t err = {{0}};
         cr_assert_eq(npy_write(p.s, NULL, ndim, shape, &err), GAN_OK, "ndim %d: %s", ndim,
                      err.msg);
@@ -573,12 +522,12 @@ Test(npy, rejects_bad_ndim_and_missing_folder)
     const size_t shape[1] = {3};
     const float v[3] = {0};
     gan_err_t err = {{0}};
-    path_t p = tmp_path("x.npy");
+    test_path_t p = tmp_path("x.npy");
     int rc = npy_write(p.s, v, -1, shape, &err);
     cr_expect_eq(rc, GAN_ERR_INPUT, "ndim -1: code %d (%s)", rc, err.msg);
     rc = npy_write(p.s, v, NPY_MAX_NDIM + 1, shape, &err);
     cr_expect_eq(rc, GAN_ERR_INPUT, "ndim too large: code %d (%s)", rc, err.msg);
-    path_t q = tmp_path("no-such-folder/x.npy");
+    test_path_t q = tmp_path("no-such-folder/x.npy");
     rc = npy_write(q.s, v, 1, shape, &err);
     cr_expect_eq(rc, GAN_ERR_RUNTIME, "missing folder: code %d (%s)", rc, err.msg);
     cr_expect_not_null(strstr(err.msg, "no-such-folder"), "message \"%s\" lacks the path",
@@ -588,8 +537,8 @@ Test(npy, rejects_bad_ndim_and_missing_folder)
 
 Test(npy, failed_write_keeps_old_file)
 {
-    path_t p = tmp_path("big.npy");
-    write_raw(p.s, "old contents", 12);
+    test_path_t p = tmp_path("big.npy");
+    test_write_file(p.s, "old contents", 12);
     enum { N = 100000 };
     float *v = calloc(N, sizeof *v);
     cr_assert_not_null(v);
@@ -602,7 +551,7 @@ Test(npy, failed_write_keeps_old_file)
     cr_expect_eq(rc, GAN_ERR_RUNTIME, "code %d, expected GAN_ERR_RUNTIME (%s)", rc, err.msg);
     cr_expect(msg_names(err.msg, p.s), "message \"%s\" does not name the file", err.msg);
     size_t n;
-    uint8_t *data = slurp(p.s, &n);
+    uint8_t *data = test_read_file(p.s, &n);
     cr_expect(n == 12 && memcmp(data, "old contents", 12) == 0, "old file was changed");
     free(data);
     expect_folder_holds("big.npy");
@@ -614,7 +563,7 @@ Test(npy, numpy_load_reads_shape_and_values)
         remove_tmp_dir(); /* cr_skip_test does not run the suite's .fini */
         cr_skip_test("/usr/bin/python3 with numpy not available");
     }
-    path_t a = tmp_path("a.npy"), b = tmp_path("b.npy");
+    test_path_t a = tmp_path("a.npy"), b = tmp_path("b.npy");
     const size_t shape2[2] = {2, 3}, shape1[1] = {3};
     const float v[3] = {-1.0f, 0.5f, 1.0e30f};
     gan_err_t err = {{0}};

@@ -14,12 +14,10 @@
  * skipped when it is missing, e.g. in a test build made without it. */
 #include <criterion/criterion.h>
 
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -104,41 +102,10 @@ static void expect_mean_field(const probe_result_t *r, double gain, int n_check,
     expect_close_d(got, want, (size_t)n_check, 0.0, rtol, label);
 }
 
-static char tmp_dir[] = "/tmp/gan-test-probe-XXXXXX";
+static char tmp_dir[64];
 
-static void make_tmp_dir(void)
-{
-    strcpy(tmp_dir, "/tmp/gan-test-probe-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp_dir), "mkdtemp failed");
-}
-
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void remove_tmp_dir(void)
-{
-    nftw(tmp_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-static char *read_text(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert_not_null(fp, "cannot open %s", path);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_not_null(s);
-    cr_assert_eq(fread(s, 1, (size_t)n, fp), (size_t)n);
-    s[n] = '\0';
-    fclose(fp);
-    return s;
-}
+static void make_tmp_dir(void) { test_tmpdir_make(tmp_dir, sizeof tmp_dir, "probe"); }
+static void remove_tmp_dir(void) { test_tmpdir_remove(tmp_dir); }
 
 static int count_substr(const char *s, const char *needle)
 {
@@ -479,7 +446,7 @@ Test(probe, svg_has_one_panel_per_layer_and_is_well_formed)
         cr_assert_eq(probe_write_svg(&r, path, &err), GAN_OK, "%s", err.msg);
         probe_result_free(&r);
 
-        char *svg = read_text(path);
+        char *svg = test_read_file(path, NULL);
         cr_expect_eq(count_substr(svg, "<g class=\"panel\">"), layer_counts[k], "panels in %s",
                      path);
         char want[32];
@@ -544,7 +511,7 @@ static char *captured(const char *name)
 {
     char path[400];
     snprintf(path, sizeof path, "%s/%s", tmp_dir, name);
-    return read_text(path);
+    return test_read_file(path, NULL);
 }
 
 Test(probe_cli, bad_options_exit_2_with_one_line)

@@ -9,13 +9,11 @@
  * headless Chromium; both tests skip when the tool is not installed. */
 #include <criterion/criterion.h>
 
-#include <ftw.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +24,7 @@
 #include "gan/metrics_csv.h"
 #include "gan/report.h"
 #include "gan/svg.h"
+#include "test_util.h"
 
 #ifndef GAN_BIN
 #define GAN_BIN "build/rel/gan"
@@ -33,42 +32,21 @@
 
 /* ---- fixture folders -------------------------------------------------- */
 
-static char tmp_dir[] = "/tmp/gan-test-report-XXXXXX";
+static char tmp_dir[64];
 
-static void make_tmp_dir(void)
+static void make_tmp_dir(void) { test_tmpdir_make(tmp_dir, sizeof tmp_dir, "report"); }
+static void remove_tmp_dir(void) { test_tmpdir_remove(tmp_dir); }
+
+/* tmp_dir/<printf of fmt>. */
+static test_path_t tmp_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static test_path_t tmp_path(const char *fmt, ...)
 {
-    strcpy(tmp_dir, "/tmp/gan-test-report-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp_dir), "mkdtemp failed");
-}
-
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void remove_tmp_dir(void)
-{
-    nftw(tmp_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-typedef struct {
-    char s[512];
-} path_t;
-
-static path_t tmp_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static path_t tmp_path(const char *fmt, ...)
-{
-    path_t p;
     char rel[400];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(rel, sizeof rel, fmt, ap);
     va_end(ap);
-    snprintf(p.s, sizeof p.s, "%s/%s", tmp_dir, rel);
-    return p;
+    return test_path(tmp_dir, rel);
 }
 
 static void mkdirs(const char *path)
@@ -79,10 +57,7 @@ static void mkdirs(const char *path)
 
 static void write_text(const char *path, const char *text)
 {
-    FILE *fp = fopen(path, "wb");
-    cr_assert_not_null(fp, "cannot write fixture %s", path);
-    cr_assert_eq(fwrite(text, 1, strlen(text), fp), strlen(text));
-    cr_assert_eq(fclose(fp), 0);
+    test_write_file(path, text, strlen(text));
 }
 
 static char *read_text(const char *path)
@@ -191,9 +166,9 @@ static void make_run(const char *exp_dir, const fake_run_t *r, const char *name)
 
 /* The experiment of most tests: two inits, one with two seeds of different
  * lengths; one run without samples, runs with samples every 1 or 2 epochs. */
-static path_t make_experiment(void)
+static test_path_t make_experiment(void)
 {
-    path_t exp = tmp_path("runs/exp1");
+    test_path_t exp = tmp_path("runs/exp1");
     mkdirs(exp.s);
     static const fake_run_t runs[] = {
         {"random", 1, 4, 2, 1, 1},    /* samples 0,2,4 */
@@ -367,7 +342,7 @@ Test(svg, chart_frame_series_band_and_legend_form_one_document)
     cr_expect_not_null(strstr(s, "T &lt;&amp;&gt;"));
     cr_expect_not_null(strstr(s, "stroke-dasharray=\"6 4\""));
     cr_expect_null(strstr(s, "nan"), "no NaN coordinates");
-    path_t p = tmp_path("chart.svg");
+    test_path_t p = tmp_path("chart.svg");
     write_text(p.s, s);
     free(s);
     if (!have_tool("xmllint")) {
@@ -425,7 +400,7 @@ TestSuite(metrics_csv, .init = make_tmp_dir, .fini = remove_tmp_dir);
 
 Test(metrics_csv, reads_columns_by_name_and_ignores_extra_ones)
 {
-    path_t p = tmp_path("metrics.csv");
+    test_path_t p = tmp_path("metrics.csv");
     write_text(p.s, METRICS_CSV_COLUMNS ",fid\n" "1,100,1.5,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000,33.5\n"
                                         "2,200,1.4,1.1,0.62,0.66,0.58,0.61,0.39,2.4,4100,20.25\n");
     metrics_csv_t *t = NULL;
@@ -464,7 +439,7 @@ Test(metrics_csv, accepts_crlf_reordered_columns_nan_and_the_fp_variant)
  * path, ":line:" and phrase in the one-line message. */
 static void expect_bad(const char *text, int line, const char *phrase)
 {
-    path_t p = tmp_path("metrics.csv");
+    test_path_t p = tmp_path("metrics.csv");
     write_text(p.s, text);
     metrics_csv_t *t = (metrics_csv_t *)1;
     gan_err_t err;
@@ -532,7 +507,7 @@ Test(metrics_csv, epochs_must_increase)
 
 Test(metrics_csv, binary_garbage_is_refused)
 {
-    path_t p = tmp_path("metrics.csv");
+    test_path_t p = tmp_path("metrics.csv");
     FILE *fp = fopen(p.s, "wb");
     fputs(HEADER, fp);
     fputc(0, fp);
@@ -546,7 +521,7 @@ Test(metrics_csv, binary_garbage_is_refused)
 
 Test(metrics_csv, missing_file_names_it)
 {
-    path_t p = tmp_path("nope/metrics.csv");
+    test_path_t p = tmp_path("nope/metrics.csv");
     metrics_csv_t *t = NULL;
     gan_err_t err;
     cr_expect_eq(metrics_csv_read(&t, p.s, &err), GAN_ERR_INPUT);
@@ -555,7 +530,7 @@ Test(metrics_csv, missing_file_names_it)
 
 Test(metrics_csv, layers_csv_has_text_columns_and_repeated_epochs)
 {
-    path_t p = tmp_path("layers.csv");
+    test_path_t p = tmp_path("layers.csv");
     write_text(p.s, LAYERS_CSV_COLUMNS "\n"
                     "0,G,0,leaky_relu,0.1,0.5,0,0.4,0.05,0\n"
                     "0,D,1,identity,0.1,0.7,0,0,0.05,0\n"
@@ -606,15 +581,15 @@ static int write_report(const char *const *inputs, int n, const char *html, cons
 
 Test(report, experiment_gives_charts_table_and_embedded_grids)
 {
-    path_t exp = make_experiment();
+    test_path_t exp = make_experiment();
     const char *in[1] = {exp.s};
     char out[1024];
     gan_err_t err;
     cr_assert_eq(write_report(in, 1, NULL, NULL, out, &err), GAN_OK, "%s", err.msg);
-    path_t html = tmp_path("runs/exp1/report.html");
+    test_path_t html = tmp_path("runs/exp1/report.html");
     cr_expect_str_eq(out, html.s, "default page of one experiment folder");
     for (int c = 0; c < N_ALL_CHARTS; c++) {
-        path_t p = tmp_path("runs/exp1/%s", all_charts[c]);
+        test_path_t p = tmp_path("runs/exp1/%s", all_charts[c]);
         cr_expect(fs_exists(p.s), "%s not written", p.s);
     }
     char *page = read_text(html.s);
@@ -641,7 +616,7 @@ Test(report, experiment_gives_charts_table_and_embedded_grids)
     free(page);
 
     /* Colour per init: random's two seeds share one colour, he_xavier another. */
-    path_t g = tmp_path("runs/exp1/g_loss.svg");
+    test_path_t g = tmp_path("runs/exp1/g_loss.svg");
     char *svg = read_text(g.s);
     cr_expect_not_null(strstr(svg, "random: mean of 2 seeds, min-max band"), "legend");
     cr_expect_not_null(strstr(svg, "he_xavier"), "legend");
@@ -655,7 +630,7 @@ Test(report, experiment_gives_charts_table_and_embedded_grids)
 
 Test(report, svgs_are_well_formed_xml)
 {
-    path_t exp = make_experiment();
+    test_path_t exp = make_experiment();
     const char *in[1] = {exp.s};
     char out[1024];
     gan_err_t err;
@@ -665,7 +640,7 @@ Test(report, svgs_are_well_formed_xml)
         cr_skip_test("xmllint not installed (apt-get install libxml2-utils)");
     }
     for (int c = 0; c < N_ALL_CHARTS; c++) {
-        path_t p = tmp_path("runs/exp1/%s", all_charts[c]);
+        test_path_t p = tmp_path("runs/exp1/%s", all_charts[c]);
         char cmd[700];
         snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", p.s);
         cr_expect_eq(system(cmd), 0, "xmllint rejects %s", p.s);
@@ -674,8 +649,8 @@ Test(report, svgs_are_well_formed_xml)
 
 Test(report, output_and_svg_dir_go_where_asked)
 {
-    path_t exp = make_experiment();
-    path_t html = tmp_path("out/sub/page.html"), svgs = tmp_path("charts");
+    test_path_t exp = make_experiment();
+    test_path_t html = tmp_path("out/sub/page.html"), svgs = tmp_path("charts");
     const char *in[1] = {exp.s};
     char out[1024];
     gan_err_t err;
@@ -683,10 +658,10 @@ Test(report, output_and_svg_dir_go_where_asked)
     cr_expect_str_eq(out, html.s);
     cr_expect(fs_exists(html.s));
     for (int c = 0; c < N_ALL_CHARTS; c++) {
-        path_t p = tmp_path("charts/%s", all_charts[c]);
+        test_path_t p = tmp_path("charts/%s", all_charts[c]);
         cr_expect(fs_exists(p.s), "%s", p.s);
     }
-    path_t def = tmp_path("runs/exp1/report.html");
+    test_path_t def = tmp_path("runs/exp1/report.html");
     cr_expect(!fs_exists(def.s), "no page at the default place when -o is given");
 }
 
@@ -694,11 +669,11 @@ Test(report, several_runs_default_to_report_html_in_the_current_folder)
 {
     make_experiment();
     fake_run_t solo = {"uniform", 7, 3, 1, 0, 0}; /* no config.json */
-    path_t other = tmp_path("other");
+    test_path_t other = tmp_path("other");
     mkdirs(other.s);
     make_run(other.s, &solo, "my run & co");
-    path_t solo_dir = tmp_path("other/my run & co");
-    path_t run1 = tmp_path("runs/exp1/random-s2"); /* no layers.csv */
+    test_path_t solo_dir = tmp_path("other/my run & co");
+    test_path_t run1 = tmp_path("runs/exp1/random-s2"); /* no layers.csv */
     const char *in[2] = {solo_dir.s, run1.s};
     cr_assert_eq(chdir(tmp_dir), 0);
     char out[1024];
@@ -723,12 +698,12 @@ Test(report, runs_of_one_init_and_seed_are_not_averaged)
     fake_run_t a = {"he_xavier", 1, 3, 0, 0, 1}, b = {"he_xavier", 1, 5, 0, 0, 1};
     make_run(tmp_dir, &a, "lr-a");
     make_run(tmp_dir, &b, "lr-b");
-    path_t ra = tmp_path("lr-a"), rb = tmp_path("lr-b"), html = tmp_path("r.html");
+    test_path_t ra = tmp_path("lr-a"), rb = tmp_path("lr-b"), html = tmp_path("r.html");
     const char *in[2] = {ra.s, rb.s};
     char out[1024];
     gan_err_t err;
     cr_assert_eq(write_report(in, 2, html.s, NULL, out, &err), GAN_OK, "%s", err.msg);
-    path_t g = tmp_path("g_loss.svg");
+    test_path_t g = tmp_path("g_loss.svg");
     char *svg = read_text(g.s);
     cr_expect_not_null(strstr(svg, "he_xavier (lr-a)"), "legend names the run");
     cr_expect_not_null(strstr(svg, "he_xavier (lr-b)"));
@@ -740,18 +715,18 @@ Test(report, runs_of_one_init_and_seed_are_not_averaged)
 
 Test(report, seeds_of_two_experiments_are_averaged_per_experiment)
 {
-    path_t e1 = tmp_path("e1"), e2 = tmp_path("e2");
+    test_path_t e1 = tmp_path("e1"), e2 = tmp_path("e2");
     fake_run_t runs[2] = {{"random", 1, 3, 0, 0, 1}, {"random", 2, 3, 0, 0, 1}};
     for (int i = 0; i < 2; i++) {
         make_run(e1.s, &runs[i], NULL);
         make_run(e2.s, &runs[i], NULL);
     }
-    path_t html = tmp_path("r.html");
+    test_path_t html = tmp_path("r.html");
     const char *in[2] = {e1.s, e2.s};
     char out[1024];
     gan_err_t err;
     cr_assert_eq(write_report(in, 2, html.s, NULL, out, &err), GAN_OK, "%s", err.msg);
-    path_t g = tmp_path("g_loss.svg");
+    test_path_t g = tmp_path("g_loss.svg");
     char *svg = read_text(g.s);
     cr_expect_not_null(strstr(svg, "e1/random: mean of 2 seeds"), "legend names the experiment");
     cr_expect_not_null(strstr(svg, "e2/random: mean of 2 seeds"));
@@ -764,13 +739,13 @@ Test(report, seeds_of_two_experiments_are_averaged_per_experiment)
 
 Test(report, nets_with_different_inits_get_their_own_colour_key)
 {
-    path_t run = tmp_path("mixed");
+    test_path_t run = tmp_path("mixed");
     fake_run_t r = {"random", 1, 2, 0, 0, 0};
     make_run(tmp_dir, &r, "mixed");
-    path_t cfg = tmp_path("mixed/config.json");
+    test_path_t cfg = tmp_path("mixed/config.json");
     write_text(cfg.s, "{\"init\": \"random\", \"g_init\": \"random\", \"d_init\": \"he_xavier\", "
                       "\"seed\": 3}");
-    path_t html = tmp_path("r.html");
+    test_path_t html = tmp_path("r.html");
     const char *in[1] = {run.s};
     char out[1024];
     gan_err_t err;
@@ -784,12 +759,12 @@ Test(report, a_single_epoch_run_is_drawn_as_a_dot)
 {
     fake_run_t r = {"random", 1, 1, 0, 0, 1};
     make_run(tmp_dir, &r, "one");
-    path_t run = tmp_path("one"), html = tmp_path("r.html");
+    test_path_t run = tmp_path("one"), html = tmp_path("r.html");
     const char *in[1] = {run.s};
     char out[1024];
     gan_err_t err;
     cr_assert_eq(write_report(in, 1, html.s, NULL, out, &err), GAN_OK, "%s", err.msg);
-    path_t g = tmp_path("g_loss.svg");
+    test_path_t g = tmp_path("g_loss.svg");
     char *svg = read_text(g.s);
     cr_expect_geq(count_of(svg, "<circle"), 1, "a lone point is still visible");
     free(svg);
@@ -797,17 +772,17 @@ Test(report, a_single_epoch_run_is_drawn_as_a_dot)
 
 Test(report, a_diverged_run_is_drawn_with_gaps_and_an_empty_chart_says_why)
 {
-    path_t dir = tmp_path("div");
+    test_path_t dir = tmp_path("div");
     mkdirs(dir.s);
-    path_t csv = tmp_path("div/metrics.csv");
+    test_path_t csv = tmp_path("div/metrics.csv");
     write_text(csv.s, HEADER "1,100,nan,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000\n"
                              "2,100,nan,inf,0.6,0.65,0.55,0.6,0.4,2.5,4000\n");
-    path_t html = tmp_path("r.html");
+    test_path_t html = tmp_path("r.html");
     const char *in[1] = {dir.s};
     char out[1024];
     gan_err_t err;
     cr_assert_eq(write_report(in, 1, html.s, NULL, out, &err), GAN_OK, "%s", err.msg);
-    path_t g = tmp_path("g_loss.svg"), d = tmp_path("d_loss.svg");
+    test_path_t g = tmp_path("g_loss.svg"), d = tmp_path("d_loss.svg");
     char *svg = read_text(g.s);
     cr_expect_not_null(strstr(svg, "no finite values"), "an all-NaN chart says so");
     cr_expect_null(strstr(svg, "nan"), "no NaN coordinates");
@@ -824,8 +799,8 @@ Test(report, a_diverged_run_is_drawn_with_gaps_and_an_empty_chart_says_why)
 
 Test(report, a_broken_sample_file_is_a_note_not_a_failure)
 {
-    path_t exp = make_experiment();
-    path_t bad = tmp_path("runs/exp1/random-s1/samples/epoch_0004.png");
+    test_path_t exp = make_experiment();
+    test_path_t bad = tmp_path("runs/exp1/random-s1/samples/epoch_0004.png");
     write_text(bad.s, "not a png at all");
     const char *in[1] = {exp.s};
     char out[1024];
@@ -837,82 +812,74 @@ Test(report, a_broken_sample_file_is_a_note_not_a_failure)
     free(page);
 }
 
-/* Expects report_write on the inputs to fail with GAN_ERR_INPUT, a message
- * starting with `start` and containing `phrase`, and no page written. */
-static void expect_report_error(const char *input, const char *start, const char *phrase)
+/* Expects report_write on the input to fail with GAN_ERR_INPUT, a message
+ * starting with `file` then `after` and containing `phrase`, and no page
+ * written. */
+static void expect_report_error(const char *input, const char *file, const char *after,
+                                const char *phrase)
 {
+    char start[600];
+    snprintf(start, sizeof start, "%s%s", file, after);
     const char *in[1] = {input};
     char out[1024];
     gan_err_t err;
-    path_t html = tmp_path("page.html");
+    test_path_t html = tmp_path("page.html");
     cr_assert_eq(write_report(in, 1, html.s, NULL, out, &err), GAN_ERR_INPUT, "accepted %s",
                  input);
     cr_expect_eq(strncmp(err.msg, start, strlen(start)), 0, "message '%s' should start '%s'",
                  err.msg, start);
     cr_expect_not_null(strstr(err.msg, phrase), "message '%s' should say '%s'", err.msg, phrase);
     cr_expect(!fs_exists(html.s), "nothing written on bad input");
-    path_t svg = tmp_path("g_loss.svg");
+    test_path_t svg = tmp_path("g_loss.svg");
     cr_expect(!fs_exists(svg.s), "no chart written on bad input");
 }
 
 Test(report, missing_folder_is_an_input_error)
 {
-    path_t p = tmp_path("no-such-run");
-    char start[600];
-    snprintf(start, sizeof start, "%s: ", p.s);
-    expect_report_error(p.s, start, "no such folder");
+    test_path_t p = tmp_path("no-such-run");
+    expect_report_error(p.s, p.s, ": ", "no such folder");
 }
 
 Test(report, folder_without_metrics_csv_is_an_input_error)
 {
-    path_t p = tmp_path("empty");
+    test_path_t p = tmp_path("empty");
     mkdirs(p.s);
-    char start[600];
-    snprintf(start, sizeof start, "%s: ", p.s);
-    expect_report_error(p.s, start, "no metrics.csv");
+    expect_report_error(p.s, p.s, ": ", "no metrics.csv");
 }
 
 Test(report, run_folder_without_metrics_in_an_experiment_is_named)
 {
-    path_t exp = make_experiment();
-    path_t dir = tmp_path("runs/exp1/random-s3");
+    test_path_t exp = make_experiment();
+    test_path_t dir = tmp_path("runs/exp1/random-s3");
     mkdirs(dir.s);
-    path_t cfg = tmp_path("runs/exp1/random-s3/config.json");
+    test_path_t cfg = tmp_path("runs/exp1/random-s3/config.json");
     write_text(cfg.s, "{\"init\": \"random\"}");
-    path_t csv = tmp_path("runs/exp1/random-s3/metrics.csv");
-    char start[600];
-    snprintf(start, sizeof start, "%s: missing", csv.s);
-    expect_report_error(exp.s, start, "no finished epoch");
+    test_path_t csv = tmp_path("runs/exp1/random-s3/metrics.csv");
+    expect_report_error(exp.s, csv.s, ": missing", "no finished epoch");
 }
 
 Test(report, truncated_metrics_in_one_run_names_file_and_line)
 {
-    path_t exp = make_experiment();
-    path_t csv = tmp_path("runs/exp1/random-s2/metrics.csv");
+    test_path_t exp = make_experiment();
+    test_path_t csv = tmp_path("runs/exp1/random-s2/metrics.csv");
     write_text(csv.s, HEADER ROW1 ROW2 "3,300,1.3");
-    char start[600];
-    snprintf(start, sizeof start, "%s:4: ", csv.s);
-    expect_report_error(exp.s, start, "truncated last line");
+    expect_report_error(exp.s, csv.s, ":4: ", "truncated last line");
 }
 
 Test(report, run_with_zero_epochs_is_named)
 {
-    path_t exp = make_experiment();
-    path_t csv = tmp_path("runs/exp1/he_xavier-s1/metrics.csv");
+    test_path_t exp = make_experiment();
+    test_path_t csv = tmp_path("runs/exp1/he_xavier-s1/metrics.csv");
     write_text(csv.s, HEADER);
-    char start[600];
-    snprintf(start, sizeof start, "%s:2: ", csv.s);
-    expect_report_error(exp.s, start, "no data rows");
+    expect_report_error(exp.s, csv.s, ":2: ", "no data rows");
 }
 
 Test(report, bad_layers_csv_names_file_and_line)
 {
-    path_t exp = make_experiment();
-    path_t csv = tmp_path("runs/exp1/random-s1/layers.csv");
+    test_path_t exp = make_experiment();
+    test_path_t csv = tmp_path("runs/exp1/random-s1/layers.csv");
     write_text(csv.s, LAYERS_CSV_COLUMNS "\n" "0,G,0,tanh,0,1,0,0,0.1,oops\n");
-    char start[600];
-    snprintf(start, sizeof start, "%s:2: ", csv.s);
-    expect_report_error(exp.s, start, "'oops' is not a number");
+    expect_report_error(exp.s, csv.s, ":2: ", "'oops' is not a number");
 }
 
 /* Fraction of non-white pixels and number of distinct colours (4 bits per
@@ -932,12 +899,12 @@ Test(report, page_renders_in_headless_chromium)
         remove_tmp_dir();
         cr_skip_test("/usr/bin/chromium not installed (apt-get install chromium)");
     }
-    path_t exp = make_experiment();
+    test_path_t exp = make_experiment();
     const char *in[1] = {exp.s};
     char out[1024];
     gan_err_t err;
     cr_assert_eq(write_report(in, 1, NULL, NULL, out, &err), GAN_OK, "%s", err.msg);
-    path_t shot = tmp_path("shot.png"), profile = tmp_path("chromium-profile");
+    test_path_t shot = tmp_path("shot.png"), profile = tmp_path("chromium-profile");
     char cmd[3000];
     snprintf(cmd, sizeof cmd,
              "timeout 100 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic "
@@ -1001,7 +968,7 @@ static int run_gan(const char *args)
 
 static char *captured(const char *name)
 {
-    path_t p = tmp_path("%s", name);
+    test_path_t p = tmp_path("%s", name);
     return read_text(p.s);
 }
 
@@ -1018,9 +985,9 @@ Test(report_cli, missing_folder_exits_2_with_one_line)
 
 Test(report_cli, bad_metrics_exit_2_naming_file_and_line)
 {
-    path_t exp = make_experiment();
+    test_path_t exp = make_experiment();
     (void)exp;
-    path_t csv = tmp_path("runs/exp1/random-s1/metrics.csv");
+    test_path_t csv = tmp_path("runs/exp1/random-s1/metrics.csv");
     write_text(csv.s, HEADER ROW1 "2,200,1.4,1.1,0.62,0.66,0.58,0.61,0.39,2.4\n");
     cr_expect_eq(run_gan("runs/exp1"), 2);
     char *e = captured("err");
@@ -1068,9 +1035,9 @@ Test(report_cli, success_prints_the_page_path)
     char *e = captured("err");
     cr_expect_str_eq(e, "");
     free(e);
-    path_t html = tmp_path("runs/exp1/report.html");
+    test_path_t html = tmp_path("runs/exp1/report.html");
     cr_expect(fs_exists(html.s));
     cr_expect_eq(run_gan("runs/exp1/random-s1 runs/exp1/random-s2 -o both.html --svg-dir=svg"), 0);
-    path_t both = tmp_path("both.html"), svg = tmp_path("svg/d_real_fake.svg");
+    test_path_t both = tmp_path("both.html"), svg = tmp_path("svg/d_real_fake.svg");
     cr_expect(fs_exists(both.s) && fs_exists(svg.s));
 }

@@ -19,7 +19,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <stdint.h>
@@ -34,6 +33,8 @@
 #include <zlib.h>
 
 #include <stb_image.h>
+
+#include "test_util.h"
 
 #ifndef GAN_BIN
 #define GAN_BIN "build/rel/gan"
@@ -64,15 +65,6 @@ static void *track(void *p)
     return p;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 static void teardown(void)
 {
     if (child > 0) { /* a test failed while its run was going */
@@ -80,8 +72,7 @@ static void teardown(void)
         waitpid(child, NULL, 0);
         child = 0;
     }
-    if (tmp_dir[0])
-        nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    test_tmpdir_remove(tmp_dir);
     tmp_dir[0] = '\0';
     for (int i = 0; i < n_allocs; i++)
         free(allocs[i]);
@@ -90,11 +81,7 @@ static void teardown(void)
 
 TestSuite(train, .fini = teardown, .timeout = 600);
 
-static void make_tmp_dir(void)
-{
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/gan-test-train-XXXXXX");
-    cr_assert(mkdtemp(tmp_dir) != NULL, "mkdtemp: %s", strerror(errno));
-}
+static void make_tmp_dir(void) { test_tmpdir_make(tmp_dir, sizeof tmp_dir, "train"); }
 
 /* tmp_dir/name, tracked. */
 static char *tmp_path(const char *name)
@@ -128,20 +115,8 @@ static void need_mnist(void)
 /* Whole file, NUL-terminated, tracked; NULL (not a failure) if missing. */
 static char *read_file(const char *path, size_t *len)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    cr_assert(fseek(fp, 0, SEEK_END) == 0);
-    long n = ftell(fp);
-    cr_assert(n >= 0 && fseek(fp, 0, SEEK_SET) == 0);
-    char *buf = track(malloc((size_t)n + 1));
-    size_t got = fread(buf, 1, (size_t)n, fp);
-    fclose(fp);
-    cr_assert_eq(got, (size_t)n, "%s: short read", path);
-    buf[n] = '\0';
-    if (len)
-        *len = (size_t)n;
-    return buf;
+    char *buf = test_try_read_file(path, len);
+    return buf ? track(buf) : NULL;
 }
 
 static char *must_read(const char *path, size_t *len)
@@ -149,14 +124,6 @@ static char *must_read(const char *path, size_t *len)
     char *text = read_file(path, len);
     cr_assert(text != NULL, "%s: missing (%s)", path, strerror(errno));
     return text;
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-    FILE *fp = fopen(path, "wb");
-    cr_assert(fp != NULL, "%s: %s", path, strerror(errno));
-    cr_assert_eq(fwrite(data, 1, len, fp), len);
-    cr_assert_eq(fclose(fp), 0);
 }
 
 /* ---- running the binary -------------------------------------------------- */
@@ -811,7 +778,7 @@ Test(train, damaged_or_truncated_checkpoint_is_refused_on_resume)
             n = cases[i].offset;
         else
             bad[cases[i].offset] ^= 0x5a;
-        write_file(path, bad, n);
+        test_write_file(path, bad, n);
         int rc = GAN("train", "--resume", run, "--epochs=2", "--threads=1", "--quiet");
         char *err = last_stderr();
         cr_expect_eq(rc, 2, "%s: exit %d, want 2; stderr: %s", cases[i].what, rc, err);
@@ -830,7 +797,7 @@ Test(train, damaged_or_truncated_checkpoint_is_refused_on_resume)
         cr_expect(!exists(sample_path(run, 2)), "%s: trained anyway", cases[i].what);
     }
     /* The intact file resumes fine. */
-    write_file(path, good, len);
+    test_write_file(path, good, len);
     GAN_OK("train", "--resume", run, "--epochs=2", "--threads=1", "--quiet");
     metrics_t m;
     read_metrics(&m, run);
