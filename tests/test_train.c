@@ -884,3 +884,46 @@ Test(train, export_writes_npy_files_equal_to_the_checkpoint)
     expect_npy(out, "D.0.weight.npy", "(64, 784)", &c, 4, 0, 64 * 784);
     expect_npy(out, "D.2.bias.npy", "(1,)", &c, 4, 64 * 784 + 64 + 32 * 64 + 32 + 32, 1);
 }
+
+/* Issue 4: a run whose loss goes non-finite stops with a message naming the
+ * epoch and step, exit 1, and keeps the last good checkpoint and metrics.
+ * The fused loss is too stable to diverge from a bad learning rate, so the
+ * test plants a NaN in G's weights (section 1, CRC fixed up) and resumes. */
+Test(train, diverged_run_stops_naming_epoch_and_step_and_keeps_the_checkpoint)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--limit=256", "--batch=64", "--epochs=1", SMALL_NETS,
+           "--threads=1", "--quiet");
+    char *ckpt_path = join(run, "checkpoint.bin");
+    size_t len;
+    uint8_t *bytes = (uint8_t *)must_read(ckpt_path, &len);
+    ckpt_t c;
+    read_ckpt(&c, ckpt_path);
+    /* Walk the sections of our own copy to G's parameters (tag 1). */
+    size_t pos = 20 + strlen(c.header);
+    while (le32(bytes + pos) != 1)
+        pos += 16 + (size_t)le64(bytes + pos + 4);
+    uint8_t *g_params = bytes + pos + 12;
+    uint64_t n = le64(bytes + pos + 4);
+    float nan_value = NAN;
+    memcpy(g_params, &nan_value, sizeof nan_value);
+    uint32_t crc = crc_of(g_params, n);
+    for (int k = 0; k < 4; k++)
+        g_params[n + (size_t)k] = (uint8_t)(crc >> (8 * k));
+    test_write_file(ckpt_path, bytes, len);
+    char *metrics_before = must_read(join(run, "metrics.csv"), NULL);
+
+    int rc = GAN("train", "--resume", run, "--epochs=2", "--threads=1", "--quiet");
+    cr_expect_eq(rc, 1, "a diverged run exits 1, got %d", rc);
+    char *err = last_stderr();
+    cr_expect(strstr(err, "diverged at epoch 2 step 1") != NULL, "stderr: %s", err);
+    cr_expect(strstr(err, "checkpoint") != NULL, "stderr should say the checkpoint is kept: %s",
+              err);
+    size_t after_len;
+    uint8_t *after = (uint8_t *)must_read(ckpt_path, &after_len);
+    cr_expect(after_len == len && memcmp(after, bytes, len) == 0,
+              "the last checkpoint must be kept as it was");
+    cr_expect_str_eq(must_read(join(run, "metrics.csv"), NULL), metrics_before);
+}
