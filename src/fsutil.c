@@ -189,7 +189,7 @@ int fs_read_all(const char *path, char **data, size_t *n, gan_err_t *err)
     return GAN_OK;
 }
 
-int fs_remove_stale_temps(const char *dir)
+int fs_remove_files(const char *dir, int (*match)(const char *name))
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -197,7 +197,7 @@ int fs_remove_stale_temps(const char *dir)
     int removed = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] != '.' || !strstr(e->d_name, ".tmp."))
+        if (!match(e->d_name))
             continue;
         char path[2200];
         if (fs_join(path, sizeof path, dir, e->d_name, NULL) == GAN_OK && unlink(path) == 0)
@@ -205,4 +205,14 @@ int fs_remove_stale_temps(const char *dir)
     }
     closedir(d);
     return removed;
+}
+
+static int is_atomic_temp(const char *name)
+{
+    return name[0] == '.' && strstr(name, ".tmp.") != NULL;
+}
+
+int fs_remove_stale_temps(const char *dir)
+{
+    return fs_remove_files(dir, is_atomic_temp);
 }

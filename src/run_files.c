@@ -178,6 +178,12 @@ int run_write_samples(run_t *run, int epoch, gan_err_t *err)
                           run->data.cols, 2, err);
 }
 
+static int is_sample_grid(const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(name, "epoch_", 6) == 0 && n > 4 && strcmp(name + n - 4, ".png") == 0;
+}
+
 /* A new run's folder: refused if it already holds a run, unless force, in
  * which case the old run's files are removed first. */
 int run_make_folder(const char *dir, int force, gan_err_t *err)
@@ -206,14 +212,8 @@ int run_make_folder(const char *dir, int force, gan_err_t *err)
                 unlink(path);
         }
         char samples[1100];
-        if (fs_join(samples, sizeof samples, dir, "samples", NULL) == GAN_OK) {
-            for (int e = 0; e <= 100000; e++) {
-                char png[1200];
-                snprintf(png, sizeof png, "%s/epoch_%04d.png", samples, e);
-                if (unlink(png) != 0 && e > 0 && errno == ENOENT && e % 1000 == 0)
-                    break;
-            }
-        }
+        if (fs_join(samples, sizeof samples, dir, "samples", NULL) == GAN_OK)
+            fs_remove_files(samples, is_sample_grid);
     }
     char samples[1100];
     rc = fs_join(samples, sizeof samples, dir, "samples", err);

@@ -33,6 +33,10 @@ void atomic_abort(atomic_file_t *af);
 /* Writes n bytes to path atomically. */
 int atomic_write_bytes(const char *path, const void *data, size_t n, gan_err_t *err);
 
+/* Removes the files of dir whose names match (match returns non-zero);
+ * returns how many it removed. A missing dir removes nothing. */
+int fs_remove_files(const char *dir, int (*match)(const char *name));
+
 /* Removes the temporary files of atomic writes that a killed process left
  * in dir (".<name>.tmp.<pid>"); returns how many it removed. */
 int fs_remove_stale_temps(const char *dir);
