@@ -33,7 +33,7 @@ static uint64_t get_u64(const uint8_t *p)
 }
 
 /* zlib's crc32 takes a uInt length: feed large sections in pieces. */
-static uint32_t crc_of(const void *data, uint64_t len)
+uint32_t ckpt_crc32(const void *data, uint64_t len)
 {
     uLong crc = crc32(0L, Z_NULL, 0);
     const Bytef *p = data;
@@ -60,7 +60,7 @@ int ckpt_write(const char *path, const char *header_json,
     put_u32(buf + 4, (uint32_t)header_len);
     fwrite(buf, 1, 8, af.fp);
     fwrite(header_json, 1, header_len, af.fp);
-    put_u32(buf, crc_of(header_json, header_len));
+    put_u32(buf, ckpt_crc32(header_json, header_len));
     fwrite(buf, 1, 4, af.fp);
     for (int i = 0; i < n_sections; i++) {
         put_u32(buf, sections[i].tag);
@@ -68,7 +68,7 @@ int ckpt_write(const char *path, const char *header_json,
         fwrite(buf, 1, 12, af.fp);
         if (sections[i].len)
             fwrite(sections[i].data, 1, sections[i].len, af.fp);
-        put_u32(buf, crc_of(sections[i].data, sections[i].len));
+        put_u32(buf, ckpt_crc32(sections[i].data, sections[i].len));
         fwrite(buf, 1, 4, af.fp);
     }
     /* fwrite errors stick to the stream; atomic_commit checks ferror. */
@@ -115,7 +115,7 @@ int ckpt_read(ckpt_file_t *out, const char *path, gan_err_t *err)
     }
     memcpy(out->header, p + pos, header_len);
     out->header[header_len] = '\0';
-    if (crc_of(p + pos, header_len) != get_u32(p + pos + header_len))
+    if (ckpt_crc32(p + pos, header_len) != get_u32(p + pos + header_len))
         return corrupt(out, err, path, "header CRC mismatch");
     pos += header_len + 4;
     while (pos < size) {
@@ -128,7 +128,7 @@ int ckpt_read(ckpt_file_t *out, const char *path, gan_err_t *err)
         pos += 12;
         if (len > size - pos || size - pos - len < 4)
             return corrupt(out, err, path, "section length past the end of the file");
-        if (crc_of(p + pos, len) != get_u32(p + pos + len)) {
+        if (ckpt_crc32(p + pos, len) != get_u32(p + pos + len)) {
             char what[64];
             snprintf(what, sizeof what, "CRC mismatch in section %u", tag);
             return corrupt(out, err, path, what);

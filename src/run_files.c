@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "gan/act_stats.h"
 #include "gan/fsutil.h"
@@ -18,16 +17,7 @@
  * whatever file format it came from. */
 static uint32_t data_crc(const run_t *run)
 {
-    const uint8_t *p = run->data.images;
-    size_t n = run->n_images * (size_t)run->cfg.arch.image_size;
-    uLong crc = crc32(0L, Z_NULL, 0);
-    while (n > 0) {
-        uInt chunk = n > (1u << 30) ? (1u << 30) : (uInt)n;
-        crc = crc32(crc, p, chunk);
-        p += chunk;
-        n -= chunk;
-    }
-    return (uint32_t)crc;
+    return ckpt_crc32(run->data.images, run->n_images * (size_t)run->cfg.arch.image_size);
 }
 
 int run_write_config(const run_t *run, const char *dir, gan_err_t *err)

@@ -31,6 +31,9 @@ typedef struct {
     uint8_t *blob;                        /* the whole file, owned */
 } ckpt_file_t;
 
+/* zlib's CRC32 of len bytes (any length: zlib takes 32-bit lengths). */
+uint32_t ckpt_crc32(const void *data, uint64_t len);
+
 /* Writes header + sections to path atomically. GAN_ERR_RUNTIME on I/O
  * failure (disk full, ...), naming path; the old file is then untouched. */
 int ckpt_write(const char *path, const char *header_json,
