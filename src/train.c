@@ -108,6 +108,17 @@ static void add_grad_norms(double *sums, const mlp_t *net)
         sums[l] += norms[l];
 }
 
+static void add_step_stats(epoch_sums_t *s, const gan_stats_t *st)
+{
+    s->d_loss += st->d_loss;
+    s->g_loss += st->g_loss;
+    s->d_real += st->d_real;
+    s->d_fake += st->d_fake;
+    s->acc_real += st->acc_real;
+    s->acc_fake += st->acc_fake;
+    s->steps += 1;
+}
+
 static void shuffle_epoch(run_t *run, int epoch)
 {
     rng_t shuffle;
@@ -213,19 +224,12 @@ static int train_loop(run_t *run, gan_err_t *err)
                                    st.g_loss);
             add_grad_norms(run->grad_norm_sums[0], &run->gan.g);
             add_grad_norms(run->grad_norm_sums[1], &run->gan.d);
-            epoch_sums_t *s = &run->sums;
-            s->d_loss += st.d_loss;
-            s->g_loss += st.g_loss;
-            s->d_real += st.d_real;
-            s->d_fake += st.d_fake;
-            s->acc_real += st.acc_real;
-            s->acc_fake += st.acc_fake;
-            s->steps += 1;
+            add_step_stats(&run->sums, &st);
+            run->sums.seconds = now_seconds() - start;
             run->step++;
-            s->seconds = now_seconds() - start;
 
             train_progress_t p = {.event = TRAIN_EVENT_STEP, .real = run->real, .z = run->z};
-            progress_from_sums(&p, run, s->seconds);
+            progress_from_sums(&p, run, run->sums.seconds);
             report(run, &p);
             if (run->opts->stop && *run->opts->stop && run->step < run->steps_per_epoch) {
                 int rc = run_write_checkpoint(run, err);

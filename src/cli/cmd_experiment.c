@@ -77,14 +77,10 @@ static int epochs_done(const char *dir)
     FILE *fp = fopen(path, "r");
     if (!fp)
         return 0;
-    int lines = 0, c, last = '\n';
-    while ((c = fgetc(fp)) != EOF) {
-        if (c == '\n')
-            lines++;
-        last = c;
-    }
+    int lines = 0, c;
+    while ((c = fgetc(fp)) != EOF)
+        lines += c == '\n';
     fclose(fp);
-    (void)last;
     return lines > 0 ? lines - 1 : 0;
 }
 
