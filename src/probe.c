@@ -184,11 +184,11 @@ int probe_run(probe_result_t *res, const probe_cfg_t *cfg, gan_err_t *err)
     if (cfg->data_dir) {
         rc = mnist_load_dir(&ds, cfg->data_dir, 1, err);
         if (rc != GAN_OK)
-            goto fail;
+            goto done;
         if (ds.n < (size_t)batch) {
             rc = gan_err_set(err, GAN_ERR_INPUT, "%s: %zu training images, fewer than the batch of %d",
                              cfg->data_dir, ds.n, batch);
-            goto fail;
+            goto done;
         }
     }
     const int n_in = cfg->data_dir ? ds.rows * ds.cols : width;
@@ -203,7 +203,7 @@ int probe_run(probe_result_t *res, const probe_cfg_t *cfg, gan_err_t *err)
     }
     rc = mlp_create(&net, L, sizes, acts, cfg->leak, batch, err);
     if (rc != GAN_OK)
-        goto fail;
+        goto done;
     x = malloc((size_t)batch * n_in * sizeof *x);
     res->layers = calloc((size_t)L, sizeof *res->layers);
     if (cfg->backward)
@@ -211,14 +211,14 @@ int probe_run(probe_result_t *res, const probe_cfg_t *cfg, gan_err_t *err)
     if (!x || !res->layers || (cfg->backward && !scratch)) {
         rc = gan_err_set(err, GAN_ERR_RUNTIME, "probe: out of memory for a batch of %d x %d",
                          batch, widest);
-        goto fail;
+        goto done;
     }
 
     rng_t rng;
     rng_seed(&rng, cfg->seed, PROBE_STREAM_INPUT);
     rc = fill_inputs(x, batch, n_in, cfg->data_dir ? &ds : NULL, &rng, err);
     if (rc != GAN_OK)
-        goto fail;
+        goto done;
     mnist_free(&ds);
     rng_seed(&rng, cfg->seed, PROBE_STREAM_INIT);
     init_mlp(&net, cfg->init, cfg->init_std, &rng);
@@ -264,16 +264,13 @@ int probe_run(probe_result_t *res, const probe_cfg_t *cfg, gan_err_t *err)
     if (cfg->backward)
         probe_backward(res, &net, x, scratch, scratch + (size_t)batch * widest);
 
-    free(scratch);
-    free(x);
-    mlp_destroy(&net);
-    return GAN_OK;
-fail:
+done:
     mnist_free(&ds);
     free(scratch);
     free(x);
     mlp_destroy(&net);
-    probe_result_free(res);
+    if (rc != GAN_OK)
+        probe_result_free(res);
     return rc;
 }
 
@@ -286,13 +283,18 @@ fail:
 #define FIG_HEADER 62.0
 #define FONT 10.0
 
-/* "random (std 0.01)" or just the scheme's name. */
-static void init_label(char *out, size_t size, const probe_cfg_t *cfg)
+void probe_describe(char *out, size_t size, const probe_result_t *res)
 {
+    const probe_cfg_t *cfg = &res->cfg;
+    /* random has no meaning without its std; the other schemes derive it. */
+    char init[64];
     if (cfg->init == INIT_RANDOM)
-        snprintf(out, size, "random (std %g)", (double)cfg->init_std);
+        snprintf(init, sizeof init, "random (std %g)", (double)cfg->init_std);
     else
-        snprintf(out, size, "%s", init_name(cfg->init));
+        snprintf(init, sizeof init, "%s", init_name(cfg->init));
+    snprintf(out, size, "%s, %s: %d layers of %d units, batch %d, %s inputs, seed %llu",
+             act_name(cfg->act), init, res->n_layers, cfg->width, cfg->batch,
+             res->from_data ? "MNIST" : "N(0,1)", (unsigned long long)cfg->seed);
 }
 
 /* The fraction that tells the activation's story: saturation for
@@ -376,16 +378,12 @@ int probe_write_svg(const probe_result_t *res, const char *path, gan_err_t *err)
     if (rc != GAN_OK)
         return rc;
     FILE *fp = af.fp;
-    const probe_cfg_t *cfg = &res->cfg;
-    char init[64], title[256], caption[256];
-    init_label(init, sizeof init, cfg);
-    snprintf(title, sizeof title, "%s, %s: %d layers of %d units, batch %d, %s inputs, seed %llu",
-             act_name(cfg->act), init, res->n_layers, cfg->width, cfg->batch,
-             res->from_data ? "MNIST" : "N(0,1)", (unsigned long long)cfg->seed);
+    char title[256], caption[256];
+    probe_describe(title, sizeof title, res);
     snprintf(caption, sizeof caption,
              "Histogram of each layer's outputs over the batch (share of values per bin, "
              "each panel scaled to its tallest bar)%s",
-             cfg->act == ACT_RELU ? "; exact zeros are left out of the bars" : "");
+             res->cfg.act == ACT_RELU ? "; exact zeros are left out of the bars" : "");
     svg_begin(fp, width, height, NULL);
     svg_text(fp, width / 2, 24.0, "middle", 16.0, NULL, 0, 1, title);
     svg_text(fp, width / 2, 44.0, "middle", 11.0, "#555555", 0, 0, caption);

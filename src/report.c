@@ -229,14 +229,14 @@ static int read_samples(report_run_t *run, gan_err_t *err)
     return rc;
 }
 
+/* Optional: a run without a readable config.json keeps has_config 0 and is
+ * labelled by its folder name (set_group_key). */
 static void read_config(report_run_t *run)
 {
     char path[2048], *json = NULL;
     size_t n = 0;
-    run->epochs_cfg = NAN;
-    if (fs_join(path, sizeof path, run->dir, "config.json", NULL) || !fs_exists(path))
-        return;
-    if (fs_read_all(path, &json, &n, NULL))
+    if (fs_join(path, sizeof path, run->dir, "config.json", NULL) ||
+        fs_read_all(path, &json, &n, NULL))
         return;
     run->has_config = 1;
     if (json_get_string(json, "init", run->init, sizeof run->init))
@@ -493,11 +493,6 @@ static const char page_style[] =
     "figure img{image-rendering:pixelated;border:1px solid #ccc;background:#000}\n"
     ".note{color:#888;font-style:italic}\n";
 
-static void put_escaped(FILE *fp, const char *s)
-{
-    svg_escape(fp, s);
-}
-
 static void put_number(FILE *fp, double v)
 {
     if (isnan(v))
@@ -548,10 +543,10 @@ static void write_run_table(FILE *fp, const report_data_t *d)
         const report_run_t *run = &d->runs[r];
         const metrics_csv_t *m = run->metrics;
         fputs("<tr><td class=\"l\">", fp);
-        put_escaped(fp, run->label);
+        svg_escape(fp, run->label);
         fputs("</td><td class=\"l\">", fp);
         put_swatch(fp, d->groups[run->group].colour);
-        put_escaped(fp, run->group_key);
+        svg_escape(fp, run->group_key);
         fputs("</td><td>", fp);
         if (run->has_seed)
             fprintf(fp, "%.0f", run->seed);
@@ -600,7 +595,7 @@ static void write_group_table(FILE *fp, const report_data_t *d)
         }
         fputs("<tr><td class=\"l\">", fp);
         put_swatch(fp, grp->colour);
-        put_escaped(fp, grp->key);
+        svg_escape(fp, grp->key);
         fprintf(fp, "</td><td>%d</td><td>%.0f", grp->n, e_min);
         if (e_max != e_min)
             fprintf(fp, "&#8211;%.0f", e_max);
@@ -647,11 +642,11 @@ static void write_sample_figure(FILE *fp, const report_run_t *run, const report_
     static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     if (!ok) {
         fputs("<p class=\"note\">", fp);
-        put_escaped(fp, name);
+        svg_escape(fp, name);
         fputs(": cannot be read</p>", fp);
     } else if (n < 24 || memcmp(data, sig, 8) != 0 || memcmp(data + 12, "IHDR", 4) != 0) {
         fputs("<p class=\"note\">", fp);
-        put_escaped(fp, name);
+        svg_escape(fp, name);
         fputs(": not a PNG file</p>", fp);
     } else {
         uint32_t w = be32((const unsigned char *)data + 16);
@@ -659,7 +654,7 @@ static void write_sample_figure(FILE *fp, const report_run_t *run, const report_
         fputs("<img src=\"data:image/png;base64,", fp);
         report_base64_fp(fp, (const unsigned char *)data, n);
         fputs("\" alt=\"samples of ", fp);
-        put_escaped(fp, run->label);
+        svg_escape(fp, run->label);
         fprintf(fp, " at epoch %d\"", epoch);
         if (w > 0 && w <= 4096 && h > 0 && h <= 4096)
             fprintf(fp, " width=\"%u\" height=\"%u\"", (unsigned)w, (unsigned)h);
@@ -676,7 +671,7 @@ static void write_samples(FILE *fp, const report_data_t *d)
         const report_run_t *run = &d->runs[r];
         fputs("<h3>", fp);
         put_swatch(fp, d->groups[run->group].colour);
-        put_escaped(fp, run->label);
+        svg_escape(fp, run->label);
         fputs("</h3>\n", fp);
         if (!run->has_samples_dir) {
             fputs("<p class=\"note\">no samples (the run has no samples/ folder)</p>\n", fp);
@@ -696,21 +691,21 @@ static void write_samples(FILE *fp, const report_data_t *d)
     }
 }
 
+/* exp_dir: the experiment folder when it is the only input, else NULL. */
 static void write_page(FILE *fp, const report_data_t *d, const report_opts_t *opts,
-                       int single_experiment, report_svg_t *metric_svgs, report_svg_t *layer_svgs)
+                       const char *exp_dir, const report_svg_t *metric_svgs,
+                       const report_svg_t *layer_svgs)
 {
     char title[512];
-    if (single_experiment) {
-        char dir[1024];
-        strip_slashes(dir, sizeof dir, opts->inputs[0]);
-        snprintf(title, sizeof title, "gan report: %s", base_name(dir));
+    if (exp_dir) {
+        snprintf(title, sizeof title, "gan report: %s", base_name(exp_dir));
     } else {
         snprintf(title, sizeof title, "gan report: %d run%s", d->n_runs, d->n_runs == 1 ? "" : "s");
     }
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", fp);
-    put_escaped(fp, title);
+    svg_escape(fp, title);
     fprintf(fp, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", page_style);
-    put_escaped(fp, title);
+    svg_escape(fp, title);
     fputs("</h1>\n<p class=\"sub\">", fp);
     int n_inits = 0;
     for (int g = 0; g < d->n_groups; g++) {
@@ -724,7 +719,7 @@ static void write_page(FILE *fp, const report_data_t *d, const report_opts_t *op
     for (int i = 0; i < opts->n_inputs; i++) {
         if (i)
             fputs(", ", fp);
-        put_escaped(fp, opts->inputs[i]);
+        svg_escape(fp, opts->inputs[i]);
     }
     fputs(". One colour per init (per run when runs of one init share a seed); with several "
           "seeds the line is their mean and the shaded band spans min to max.</p>\n",
@@ -761,9 +756,16 @@ static void write_page(FILE *fp, const report_data_t *d, const report_opts_t *op
 
 /* ---- writing ------------------------------------------------------------------ */
 
-static int write_text(const char *path, const char *text, gan_err_t *err)
+/* Writes svgs[0..n) into dir under names[0..n). */
+static int write_charts(const char *dir, const char *const *names, const report_svg_t *svgs,
+                        int n, gan_err_t *err)
 {
-    return atomic_write_bytes(path, text, strlen(text), err);
+    char path[2048];
+    int rc = GAN_OK;
+    for (int c = 0; c < n && rc == GAN_OK; c++)
+        if (!(rc = fs_join(path, sizeof path, dir, names[c], err)))
+            rc = atomic_write_bytes(path, svgs[c].text, svgs[c].size, err);
+    return rc;
 }
 
 int report_write(const report_opts_t *opts, char *html_out, size_t html_out_size, gan_err_t *err)
@@ -776,13 +778,13 @@ int report_write(const report_opts_t *opts, char *html_out, size_t html_out_size
     if (rc)
         return rc;
 
-    char html[1024], svg_dir[1024];
+    char exp_dir[1024], html[1024], svg_dir[1024];
+    if (single_experiment)
+        strip_slashes(exp_dir, sizeof exp_dir, opts->inputs[0]);
     if (opts->html_path) {
         snprintf(html, sizeof html, "%s", opts->html_path);
     } else if (single_experiment) {
-        char dir[1024];
-        strip_slashes(dir, sizeof dir, opts->inputs[0]);
-        rc = fs_join(html, sizeof html, dir, "report.html", err);
+        rc = fs_join(html, sizeof html, exp_dir, "report.html", err);
     } else {
         snprintf(html, sizeof html, "report.html");
     }
@@ -804,19 +806,17 @@ int report_write(const report_opts_t *opts, char *html_out, size_t html_out_size
         rc = fs_mkdirs(svg_dir, err);
     if (rc == GAN_OK)
         rc = fs_mkdirs(html_dir, err);
-    char path[2048];
-    for (int c = 0; c < REPORT_N_METRIC_CHARTS && rc == GAN_OK; c++)
-        if (!(rc = fs_join(path, sizeof path, svg_dir, report_metric_charts[c], err)))
-            rc = write_text(path, metric_svgs[c].text, err);
-    for (int c = 0; c < REPORT_N_LAYER_CHARTS && rc == GAN_OK && d.any_layers; c++)
-        if (!(rc = fs_join(path, sizeof path, svg_dir, report_layer_charts[c], err)))
-            rc = write_text(path, layer_svgs[c].text, err);
+    if (rc == GAN_OK)
+        rc = write_charts(svg_dir, report_metric_charts, metric_svgs, REPORT_N_METRIC_CHARTS, err);
+    if (rc == GAN_OK && d.any_layers)
+        rc = write_charts(svg_dir, report_layer_charts, layer_svgs, REPORT_N_LAYER_CHARTS, err);
 
     if (rc == GAN_OK) {
         atomic_file_t af;
         rc = atomic_begin(&af, html, err);
         if (rc == GAN_OK) {
-            write_page(af.fp, &d, opts, single_experiment, metric_svgs, layer_svgs);
+            write_page(af.fp, &d, opts, single_experiment ? exp_dir : NULL, metric_svgs,
+                       layer_svgs);
             rc = atomic_commit(&af, err);
         }
     }

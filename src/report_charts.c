@@ -57,38 +57,37 @@ void report_group_label(char *out, size_t size, const report_data_t *d, int grou
 {
     const report_group_t *g = &d->groups[group];
     const char *run = d->runs[g->members[0]].label;
-    char buf[sizeof g->key + sizeof g->prefix + sizeof d->runs[0].label + 64];
     if (g->n >= 2)
-        snprintf(buf, sizeof buf, "%s%s%s: mean of %d seeds, min-max band", g->prefix,
+        snprintf(out, size, "%s%s%s: mean of %d seeds, min-max band", g->prefix,
                  g->prefix[0] ? "/" : "", g->key, g->n);
     else if (strcmp(g->key, run) == 0)
-        snprintf(buf, sizeof buf, "%s", g->key);
+        snprintf(out, size, "%s", g->key);
     else
-        snprintf(buf, sizeof buf, "%s (%s)", g->key, run);
-    size_t n = strlen(buf);
-    if (n >= size)
-        n = size - 1;
-    memcpy(out, buf, n);
-    out[n] = '\0';
+        snprintf(out, size, "%s (%s)", g->key, run);
 }
 
 /* ---- metric charts ------------------------------------------------------ */
 
-/* Row of run r whose epoch is e, or -1 (epochs strictly increase). */
-static int find_epoch(const metrics_csv_t *m, double e)
+/* Index of x in v[0..n), sorted increasing without repeats, or -1. */
+static int find_value(const double *v, int n, double x)
 {
-    const double *ep = metrics_csv_col(m, "epoch");
-    int lo = 0, hi = metrics_csv_rows(m) - 1;
+    int lo = 0, hi = n - 1;
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
-        if (ep[mid] == e)
+        if (v[mid] == x)
             return mid;
-        if (ep[mid] < e)
+        if (v[mid] < x)
             lo = mid + 1;
         else
             hi = mid - 1;
     }
     return -1;
+}
+
+/* Row of metrics table m whose epoch is e, or -1 (epochs strictly increase). */
+static int find_epoch(const metrics_csv_t *m, double e)
+{
+    return find_value(metrics_csv_col(m, "epoch"), metrics_csv_rows(m), e);
 }
 
 /* The epochs all members of group g have: x[0..n) and, per member j, the
@@ -310,21 +309,6 @@ static int find_panel(const panel_t *panels, int n, const char *net, int layer)
     for (int i = 0; i < n; i++)
         if (panels[i].layer == layer && strncmp(panels[i].net, net, sizeof panels[i].net - 1) == 0)
             return i;
-    return -1;
-}
-
-static int find_value(const double *v, int n, double x)
-{
-    int lo = 0, hi = n - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        if (v[mid] == x)
-            return mid;
-        if (v[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid - 1;
-    }
     return -1;
 }
 

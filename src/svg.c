@@ -143,18 +143,13 @@ void svg_rect(FILE *fp, double x, double y, double w, double h, const char *fill
     fputs("/>\n", fp);
 }
 
-void svg_circle(FILE *fp, double cx, double cy, double r, const char *fill)
+void svg_circle(FILE *fp, double cx, double cy, double r, const char *fill, double opacity)
 {
-    fprintf(fp, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"%.2f\" fill=\"%s\"/>\n", cx, cy, r,
+    fprintf(fp, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"%.2f\" fill=\"%s\"", cx, cy, r,
             fill ? fill : "#000000");
-}
-
-static void points_attr(FILE *fp, const double *x, const double *y, int n)
-{
-    fputs(" points=\"", fp);
-    for (int i = 0; i < n; i++)
-        fprintf(fp, "%s%.2f,%.2f", i ? " " : "", x[i], y[i]);
-    fputc('"', fp);
+    if (opacity < 1.0)
+        fprintf(fp, " fill-opacity=\"%.3f\"", opacity);
+    fputs("/>\n", fp);
 }
 
 void svg_polyline(FILE *fp, const double *x, const double *y, int n, const char *stroke,
@@ -162,25 +157,14 @@ void svg_polyline(FILE *fp, const double *x, const double *y, int n, const char 
 {
     if (n < 2)
         return;
-    fputs("<polyline", fp);
-    points_attr(fp, x, y, n);
+    fputs("<polyline points=\"", fp);
+    for (int i = 0; i < n; i++)
+        fprintf(fp, "%s%.2f,%.2f", i ? " " : "", x[i], y[i]);
+    fputc('"', fp);
     stroke_attrs(fp, stroke, width, dash);
     fputs(" stroke-linejoin=\"round\"", fp);
     if (opacity < 1.0)
         fprintf(fp, " stroke-opacity=\"%.3f\"", opacity);
-    fputs("/>\n", fp);
-}
-
-void svg_polygon(FILE *fp, const double *x, const double *y, int n, const char *fill,
-                 double opacity)
-{
-    if (n < 3)
-        return;
-    fputs("<polygon", fp);
-    points_attr(fp, x, y, n);
-    fprintf(fp, " fill=\"%s\" stroke=\"none\"", fill ? fill : "#000000");
-    if (opacity < 1.0)
-        fprintf(fp, " fill-opacity=\"%.3f\"", opacity);
     fputs("/>\n", fp);
 }
 
@@ -424,11 +408,8 @@ void svg_series(FILE *fp, const svg_axes_t *ax, const double *x, const double *y
             i++;
         int len = i - start;
         if (len == 1) {
-            fprintf(fp, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"%.2f\" fill=\"%s\"", svg_px(ax, x[start]),
-                    svg_py(ax, y[start]), width + 1.5, colour ? colour : "#000000");
-            if (opacity < 1.0)
-                fprintf(fp, " fill-opacity=\"%.3f\"", opacity);
-            fputs("/>\n", fp);
+            svg_circle(fp, svg_px(ax, x[start]), svg_py(ax, y[start]), width + 1.5, colour,
+                       opacity);
             continue;
         }
         for (int s = start; s < i - 1; s += CHUNK - 1) {

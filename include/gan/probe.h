@@ -115,6 +115,11 @@ int probe_run(probe_result_t *res, const probe_cfg_t *cfg, gan_err_t *err);
 /* Frees what probe_run allocated; accepts a zeroed or freed result. */
 void probe_result_free(probe_result_t *res);
 
+/* The one-line description of a probe ("tanh, random (std 0.01): 10 layers
+ * of 500 units, batch 1000, N(0,1) inputs, seed 1"), truncated to size:
+ * the figure's title and the heading of the CLI's table. */
+void probe_describe(char *out, size_t size, const probe_result_t *res);
+
 /* Writes an SVG figure, atomically: one histogram panel per layer (grid of
  * up to 5 per row), titled "layer k" with its mean and std, and a figure
  * title naming the activation, the init scheme and the net's shape. Each

@@ -1,5 +1,5 @@
 /* Small SVG writing primitives for charts: a document, text, lines,
- * rectangles, polylines and polygons, a categorical palette, "nice" axis
+ * rectangles, circles and polylines, a categorical palette, "nice" axis
  * ticks (1-2-5 steps, or decades on a log axis), and a line-chart frame
  * (axes, ticks, grid, labels, title) that maps data to pixels, plus data
  * series with gaps, shaded bands and a legend.
@@ -52,15 +52,12 @@ void svg_line(FILE *fp, double x1, double y1, double x2, double y2, const char *
 /* A rectangle; fill or stroke may be NULL for "none". */
 void svg_rect(FILE *fp, double x, double y, double w, double h, const char *fill,
               const char *stroke, double stroke_width);
-/* A circle filled with fill. */
-void svg_circle(FILE *fp, double cx, double cy, double r, const char *fill);
+/* A circle filled with fill (NULL: black); opacity in (0, 1]. */
+void svg_circle(FILE *fp, double cx, double cy, double r, const char *fill, double opacity);
 /* An open polyline through n >= 2 points (pixel coordinates). opacity in
  * (0, 1]. Fewer than 2 points writes nothing. */
 void svg_polyline(FILE *fp, const double *x, const double *y, int n, const char *stroke,
                   double width, const char *dash, double opacity);
-/* A closed filled polygon through n >= 3 points, no outline. */
-void svg_polygon(FILE *fp, const double *x, const double *y, int n, const char *fill,
-                 double opacity);
 
 /* ---- colours ------------------------------------------------------------ */
 

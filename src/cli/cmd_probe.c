@@ -4,7 +4,6 @@
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "gan/activation.h"
@@ -57,14 +56,9 @@ static void print_table(const probe_result_t *res)
 {
     const probe_cfg_t *cfg = &res->cfg;
     const int sat = cfg->act == ACT_TANH || cfg->act == ACT_SIGMOID;
-    char init[64];
-    if (cfg->init == INIT_RANDOM)
-        snprintf(init, sizeof init, "random (std %g)", (double)cfg->init_std);
-    else
-        snprintf(init, sizeof init, "%s", init_name(cfg->init));
-    printf("# %s, %s: %d layers of %d units, batch %d, %s inputs, seed %llu\n",
-           act_name(cfg->act), init, res->n_layers, cfg->width, cfg->batch,
-           res->from_data ? "MNIST" : "N(0,1)", (unsigned long long)cfg->seed);
+    char title[256];
+    probe_describe(title, sizeof title, res);
+    printf("# %s\n", title);
     printf("%5s %10s %11s %11s %10s %7s %9s", "layer", "weight std", "mean", "std", "saturated",
            "zero", "negative");
     if (cfg->backward)
