@@ -106,20 +106,6 @@ static double norm2(const float *a, size_t n)
 }
 
 /* y: batch x n_out, the layer's output. Everything but the histogram. */
-static void layer_stats(probe_layer_t *st, const float *y, size_t n, act_t act)
-{
-    act_stats_t a;
-    act_stats_compute(&a, y, n, act);
-    st->mean = a.mean;
-    st->std = a.std;
-    st->min = a.min;
-    st->max = a.max;
-    st->n_nonfinite = a.n_nonfinite;
-    st->frac_saturated = a.frac_saturated;
-    st->frac_zero = a.frac_zero;
-    st->frac_negative = a.frac_negative;
-}
-
 static void layer_hist(probe_layer_t *st, const float *y, size_t n, act_t act,
                        double lo, double hi)
 {
@@ -241,10 +227,10 @@ int probe_run(probe_result_t *res, const probe_cfg_t *cfg, gan_err_t *err)
         double wmean;
         act_stats_moments(net.params + layer->w_off, (size_t)layer->n_in * layer->n_out, &wmean,
                 &st->weight_std, NULL);
-        layer_stats(st, net.acts[l], n, cfg->act);
-        if (st->n_nonfinite < n) {
-            lo = fmin(lo, st->min);
-            hi = fmax(hi, st->max);
+        act_stats_compute(&st->stats, net.acts[l], n, cfg->act);
+        if (st->stats.n_nonfinite < n) {
+            lo = fmin(lo, st->stats.min);
+            hi = fmax(hi, st->stats.max);
         }
     }
     if (cfg->act == ACT_TANH) {
@@ -303,9 +289,9 @@ static void story_fraction(char *out, size_t size, const probe_layer_t *st, act_
 {
     switch (act) {
     case ACT_TANH:
-    case ACT_SIGMOID: snprintf(out, size, "sat %.1f%%", 100.0 * st->frac_saturated); break;
-    case ACT_RELU: snprintf(out, size, "zero %.1f%%", 100.0 * st->frac_zero); break;
-    case ACT_LEAKY_RELU: snprintf(out, size, "neg %.1f%%", 100.0 * st->frac_negative); break;
+    case ACT_SIGMOID: snprintf(out, size, "sat %.1f%%", 100.0 * st->stats.frac_saturated); break;
+    case ACT_RELU: snprintf(out, size, "zero %.1f%%", 100.0 * st->stats.frac_zero); break;
+    case ACT_LEAKY_RELU: snprintf(out, size, "neg %.1f%%", 100.0 * st->stats.frac_negative); break;
     default: out[0] = '\0'; break;
     }
 }
@@ -319,7 +305,7 @@ static void write_panel(FILE *fp, const probe_result_t *res, int l, double left,
     snprintf(line, sizeof line, "layer %d", l + 1);
     svg_text(fp, left + PANEL_W / 2, top + 13.0, "middle", FONT * 1.3, NULL, 0, 1, line);
     story_fraction(frac, sizeof frac, st, res->cfg.act);
-    snprintf(line, sizeof line, "mean %.3g, std %.3g%s%s", st->mean, st->std,
+    snprintf(line, sizeof line, "mean %.3g, std %.3g%s%s", st->stats.mean, st->stats.std,
              frac[0] ? ", " : "", frac);
     svg_text(fp, left + PANEL_W / 2, top + 27.0, "middle", FONT, "#333333", 0, 0, line);
     double header = 31.0;
@@ -356,9 +342,9 @@ static void write_panel(FILE *fp, const probe_result_t *res, int l, double left,
         svg_rect(fp, x0, y, fmax(x1 - x0, 0.5), ax.y + ax.h - y, svg_palette(0), NULL, 0.0);
     }
     if (!st->hist_total)
-        svg_note(fp, &ax, st->n_nonfinite ? "no finite values" : "every value is 0");
-    else if (st->n_nonfinite) {
-        snprintf(line, sizeof line, "%zu values overflowed", st->n_nonfinite);
+        svg_note(fp, &ax, st->stats.n_nonfinite ? "no finite values" : "every value is 0");
+    else if (st->stats.n_nonfinite) {
+        snprintf(line, sizeof line, "%zu values overflowed", st->stats.n_nonfinite);
         svg_text(fp, ax.x + ax.w - 4.0, ax.y + FONT + 2.0, "end", FONT, "#b00000", 0, 0, line);
     }
     fputs("</g>\n", fp);

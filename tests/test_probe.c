@@ -50,8 +50,8 @@ static probe_result_t classic(act_t act, init_scheme_t init, float init_std, int
     return res;
 }
 
-static double first_std(const probe_result_t *r) { return r->layers[0].std; }
-static double last_std(const probe_result_t *r) { return r->layers[r->n_layers - 1].std; }
+static double first_std(const probe_result_t *r) { return r->layers[0].stats.std; }
+static double last_std(const probe_result_t *r) { return r->layers[r->n_layers - 1].stats.std; }
 
 static double act_value(act_t act, double x)
 {
@@ -98,7 +98,7 @@ static void expect_mean_field(const probe_result_t *r, double gain, int n_check,
     double want[MLP_MAX_LAYERS], got[MLP_MAX_LAYERS];
     mean_field(r->cfg.act, gain, r->n_layers, want, NULL);
     for (int l = 0; l < n_check; l++)
-        got[l] = r->layers[l].std;
+        got[l] = r->layers[l].stats.std;
     expect_close_d(got, want, (size_t)n_check, 0.0, rtol, label);
 }
 
@@ -146,10 +146,10 @@ Test(probe_math, tanh_std_one_random_saturates)
     double sat_want[10], std_want[10];
     mean_field(ACT_TANH, 500.0, 10, std_want, sat_want);
     for (int l = 0; l < 10; l++) {
-        cr_expect_gt(r.layers[l].frac_saturated, 0.5, "layer %d saturated %.3f", l + 1,
-                     r.layers[l].frac_saturated);
-        cr_expect(fabs(r.layers[l].frac_saturated - sat_want[l]) < 0.01,
-                  "layer %d saturated %.4f, mean field %.4f", l + 1, r.layers[l].frac_saturated,
+        cr_expect_gt(r.layers[l].stats.frac_saturated, 0.5, "layer %d saturated %.3f", l + 1,
+                     r.layers[l].stats.frac_saturated);
+        cr_expect(fabs(r.layers[l].stats.frac_saturated - sat_want[l]) < 0.01,
+                  "layer %d saturated %.4f, mean field %.4f", l + 1, r.layers[l].stats.frac_saturated,
                   sat_want[l]);
     }
     /* the picture: most of the mass in the two end bins */
@@ -171,11 +171,11 @@ Test(probe_math, tanh_xavier_keeps_deep_layers_alive)
      * and the last step loses less than 10%. */
     cr_expect_gt(last_std(&r), first_std(&r) / 3.0, "layer 10 std %g vs layer 1 std %g",
                  last_std(&r), first_std(&r));
-    cr_expect_gt(last_std(&r), 0.9 * r.layers[8].std, "layer 10 std %g vs layer 9 std %g",
-                 last_std(&r), r.layers[8].std);
+    cr_expect_gt(last_std(&r), 0.9 * r.layers[8].stats.std, "layer 10 std %g vs layer 9 std %g",
+                 last_std(&r), r.layers[8].stats.std);
     for (int l = 1; l < 10; l++)
-        cr_expect_lt(r.layers[l].frac_saturated, 0.01, "layer %d saturated %.3f", l + 1,
-                     r.layers[l].frac_saturated);
+        cr_expect_lt(r.layers[l].stats.frac_saturated, 0.01, "layer %d saturated %.3f", l + 1,
+                     r.layers[l].stats.frac_saturated);
     /* measured: within 0.5% of mean field at every layer */
     expect_mean_field(&r, 1.0, 10, 0.02, "tanh xavier_normal std vs mean field");
     probe_result_free(&r);
@@ -189,8 +189,8 @@ Test(probe_math, relu_he_keeps_std_while_xavier_halves_variance)
      * layer in mean field. */
     double lo = INFINITY, hi = 0.0;
     for (int l = 0; l < 10; l++) {
-        lo = fmin(lo, he.layers[l].std);
-        hi = fmax(hi, he.layers[l].std);
+        lo = fmin(lo, he.layers[l].stats.std);
+        hi = fmax(hi, he.layers[l].stats.std);
     }
     cr_expect_lt(hi, 2.0 * lo, "relu he_normal std ranges over %g..%g", lo, hi);
     cr_expect_lt(last_std(&he), 2.0 * first_std(&he));
@@ -209,11 +209,11 @@ Test(probe_math, relu_he_keeps_std_while_xavier_halves_variance)
      * inputs, so the share moves by whole units (binomial over 500 units:
      * std ~0.022; up to 0.045 off over seeds 1..30), hence 0.1. */
     for (int l = 0; l < 10; l++) {
-        cr_expect(fabs(he.layers[l].frac_zero - 0.5) < 0.1, "layer %d: %.3f zeros", l + 1,
-                  he.layers[l].frac_zero);
+        cr_expect(fabs(he.layers[l].stats.frac_zero - 0.5) < 0.1, "layer %d: %.3f zeros", l + 1,
+                  he.layers[l].stats.frac_zero);
         /* the exact zeros are counted apart, not in the histogram */
         uint64_t n = (uint64_t)he.cfg.batch * he.cfg.width;
-        cr_expect_eq(he.layers[l].hist_total + (uint64_t)llround(he.layers[l].frac_zero * n), n);
+        cr_expect_eq(he.layers[l].hist_total + (uint64_t)llround(he.layers[l].stats.frac_zero * n), n);
     }
     probe_result_free(&he);
     probe_result_free(&xa);
@@ -300,9 +300,9 @@ Test(probe, statistics_and_gradients_match_the_mlp)
         want[4 * l + 1] = sqrt(ss / 640.0);
         want[4 * l + 2] = neg / 640.0;
         want[4 * l + 3] = sqrt(g);
-        got[4 * l + 0] = r.layers[l].mean;
-        got[4 * l + 1] = r.layers[l].std;
-        got[4 * l + 2] = r.layers[l].frac_negative;
+        got[4 * l + 0] = r.layers[l].stats.mean;
+        got[4 * l + 1] = r.layers[l].stats.std;
+        got[4 * l + 2] = r.layers[l].stats.frac_negative;
         got[4 * l + 3] = r.layers[l].grad_w_norm;
     }
     /* the same floats reduced in the same order: agreement to rounding */
@@ -333,7 +333,7 @@ Test(probe, same_seed_same_result_other_seed_differs)
     cfg.seed = 2;
     cr_assert_eq(probe_run(&c, &cfg, &err), GAN_OK);
     cr_expect_eq(memcmp(a.layers, b.layers, 4 * sizeof *a.layers), 0);
-    cr_expect_neq(a.layers[3].std, c.layers[3].std);
+    cr_expect_neq(a.layers[3].stats.std, c.layers[3].stats.std);
     probe_result_free(&a);
     probe_result_free(&b);
     probe_result_free(&c);
@@ -403,15 +403,15 @@ Test(probe, overflow_is_counted_not_binned)
     cr_assert_eq(probe_run(&r, &cfg, &err), GAN_OK, "%s", err.msg);
     int first_bad = -1;
     for (int l = 0; l < 16 && first_bad < 0; l++)
-        if (r.layers[l].n_nonfinite)
+        if (r.layers[l].stats.n_nonfinite)
             first_bad = l;
     cr_assert_geq(first_bad, 0, "some layer should overflow");
     const probe_layer_t *st = &r.layers[first_bad];
-    cr_expect(isfinite(st->mean) && isfinite(st->std) && isfinite(st->max),
-              "statistics over the finite values: mean %g std %g max %g", st->mean, st->std,
-              st->max);
+    cr_expect(isfinite(st->stats.mean) && isfinite(st->stats.std) && isfinite(st->stats.max),
+              "statistics over the finite values: mean %g std %g max %g", st->stats.mean, st->stats.std,
+              st->stats.max);
     uint64_t n = (uint64_t)cfg.batch * cfg.width;
-    cr_expect_eq(st->hist_total + st->n_nonfinite + (uint64_t)llround(st->frac_zero * n), n,
+    cr_expect_eq(st->hist_total + st->stats.n_nonfinite + (uint64_t)llround(st->stats.frac_zero * n), n,
                  "every value is binned, counted as zero or counted as overflowed");
     char path[400];
     snprintf(path, sizeof path, "%s/overflow.svg", tmp_dir);

@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gan/act_stats.h"
 #include "gan/activation.h"
 #include "gan/error.h"
 #include "gan/init.h"
@@ -66,18 +67,15 @@ typedef struct {
 typedef struct {
     int n_in, n_out;
     double weight_std;      /* measured std of this layer's W */
-    double mean, std;       /* over all batch x width values (population std) */
-    double min, max;
-    double frac_saturated;  /* tanh: |y| > 0.99; sigmoid: y < 0.01 or
-                               y > 0.99; 0 for relu / leaky_relu */
-    double frac_zero;       /* y == 0 exactly (dead ReLU units) */
-    double frac_negative;   /* y < 0 (the leaky region of leaky_relu) */
-    /* Values that overflowed to inf/NaN (far too large weights); every
-     * statistic here is over the other values. */
-    size_t n_nonfinite;
+    /* Of all batch x width values: mean, population std, min, max, the
+     * shares saturated (tanh |y| > 0.99, sigmoid < 0.01 or > 0.99), zero
+     * (dead ReLU units) and negative (the leaky region), and the count of
+     * values that overflowed to inf/NaN (far too large weights), which the
+     * other statistics leave out. */
+    act_stats_t stats;
     /* Counts of values in PROBE_HIST_BINS equal bins over
      * [res->hist_lo, res->hist_hi]; values outside land in the end bins.
-     * For relu the exact zeros (frac_zero of all values, about half) are
+     * For relu the exact zeros (stats.frac_zero, about half of all values) are
      * left out: their spike would flatten every other bar. */
     uint64_t hist[PROBE_HIST_BINS];
     uint64_t hist_total;    /* sum of hist */

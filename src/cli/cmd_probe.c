@@ -69,11 +69,11 @@ static void print_table(const probe_result_t *res)
         const probe_layer_t *st = &res->layers[l];
         char sat_text[16];
         if (sat)
-            snprintf(sat_text, sizeof sat_text, "%.1f%%", 100.0 * st->frac_saturated);
+            snprintf(sat_text, sizeof sat_text, "%.1f%%", 100.0 * st->stats.frac_saturated);
         else
             snprintf(sat_text, sizeof sat_text, "-");
-        printf("%5d %10.4g %11.4g %11.4g %10s %6.1f%% %8.1f%%", l + 1, st->weight_std, st->mean,
-               st->std, sat_text, 100.0 * st->frac_zero, 100.0 * st->frac_negative);
+        printf("%5d %10.4g %11.4g %11.4g %10s %6.1f%% %8.1f%%", l + 1, st->weight_std, st->stats.mean,
+               st->stats.std, sat_text, 100.0 * st->stats.frac_zero, 100.0 * st->stats.frac_negative);
         if (cfg->backward)
             printf(" %11.4g %11.4g", st->grad_w_norm, st->grad_out_norm);
         putchar('\n');
@@ -85,11 +85,11 @@ static void print_table(const probe_result_t *res)
 static void warn_overflow(const probe_result_t *res)
 {
     for (int l = 0; l < res->n_layers; l++) {
-        if (res->layers[l].n_nonfinite) {
+        if (res->layers[l].stats.n_nonfinite) {
             fprintf(stderr,
                     "gan: probe: %zu outputs of layer %d overflowed to inf/NaN; the statistics "
                     "leave them out\n",
-                    res->layers[l].n_nonfinite, l + 1);
+                    res->layers[l].stats.n_nonfinite, l + 1);
             return;
         }
     }
