@@ -42,6 +42,14 @@ int atomic_begin(atomic_file_t *af, const char *final_path, gan_err_t *err)
     return GAN_OK;
 }
 
+int atomic_begin_in(atomic_file_t *af, const char *dir, const char *name, gan_err_t *err)
+{
+    char path[sizeof af->final_path];
+    memset(af, 0, sizeof *af);
+    int rc = fs_join(path, sizeof path, dir, name, err);
+    return rc ? rc : atomic_begin(af, path, err);
+}
+
 static void fsync_dir(const char *path)
 {
     char dir[1024];

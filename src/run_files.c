@@ -22,12 +22,8 @@ static uint32_t data_crc(const run_t *run)
 
 int run_write_config(const run_t *run, const char *dir, gan_err_t *err)
 {
-    char path[1100];
-    int rc = fs_join(path, sizeof path, dir, "config.json", err);
-    if (rc)
-        return rc;
     atomic_file_t af;
-    rc = atomic_begin(&af, path, err);
+    int rc = atomic_begin_in(&af, dir, "config.json", err);
     if (rc)
         return rc;
     char started[32];

@@ -180,4 +180,15 @@ static inline const float *ref_get(ref_fixture_t *f, const char *name,
     return NULL;
 }
 
+/* ref_get on *f, opening path into *f on first use: tests open the fixture
+ * inside the test body (not in .init), so a missing or corrupt fixture is
+ * a plain test failure with the reader's message. */
+static inline const float *ref_get_lazy(ref_fixture_t **f, const char *path, const char *name,
+                                        size_t expected_count)
+{
+    if (!*f)
+        *f = ref_open(path);
+    return ref_get(*f, name, expected_count);
+}
+
 #endif

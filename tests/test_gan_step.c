@@ -65,14 +65,8 @@ static void teardown(void)
 
 TestSuite(gan_step, .fini = teardown);
 
-/* The fixture's tensor name (n floats); the file is opened on first use in
- * the test body, so a missing or corrupt fixture is a plain test failure. */
-static const float *ref(const char *name, size_t n)
-{
-    if (!fx)
-        fx = ref_open(FIXTURE);
-    return ref_get(fx, name, n);
-}
+/* The fixture's tensor name (n floats). */
+static const float *ref(const char *name, size_t n) { return ref_get_lazy(&fx, FIXTURE, name, n); }
 
 static void build_gan(void)
 {

@@ -52,15 +52,8 @@ TestSuite(reference, .fini = teardown);
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* The fixture's tensor name (n floats). The file is opened on first use
- * inside the test body, not in .init, so a missing or corrupt fixture is
- * reported as a plain test failure with the reader's message. */
-static const float *ref(const char *name, size_t n)
-{
-    if (!fx)
-        fx = ref_open(FIXTURE);
-    return ref_get(fx, name, n);
-}
+/* The fixture's tensor name (n floats). */
+static const float *ref(const char *name, size_t n) { return ref_get_lazy(&fx, FIXTURE, name, n); }
 
 static void expect_ref(const float *got, const char *name, size_t n)
 {

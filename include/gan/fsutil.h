@@ -22,6 +22,9 @@ typedef struct {
 /* Opens the temporary file. GAN_ERR_RUNTIME (with the path and errno text)
  * if it cannot be created. */
 int atomic_begin(atomic_file_t *af, const char *final_path, gan_err_t *err);
+/* atomic_begin for the file named name in folder dir; af->final_path then
+ * holds the joined path. */
+int atomic_begin_in(atomic_file_t *af, const char *dir, const char *name, gan_err_t *err);
 /* Flushes, fsyncs, closes and renames into place. Any write error seen on
  * the stream (e.g. disk full) fails here with the final path named, and the
  * temporary file is removed. */

@@ -140,12 +140,8 @@ static pid_t spawn_run(exp_run_t *run, char **passthrough, int n_pass, int threa
 
 static int write_summary(const char *exp_dir, exp_run_t *runs, int n_runs, gan_err_t *err)
 {
-    char path[1200];
-    int rc = fs_join(path, sizeof path, exp_dir, "summary.csv", err);
-    if (rc)
-        return rc;
     atomic_file_t af;
-    rc = atomic_begin(&af, path, err);
+    int rc = atomic_begin_in(&af, exp_dir, "summary.csv", err);
     if (rc)
         return rc;
     fputs("run,init,seed,epochs,g_loss,d_loss,d_acc,d_acc_real,d_acc_fake,d_real,d_fake,"

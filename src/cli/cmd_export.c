@@ -84,13 +84,10 @@ int cmd_export(int argc, char **argv)
     int rc = train_load_gan(&gan, &cfg, run_dir, 1, &err);
     if (rc)
         return cli_fail_err(rc, &err);
-    char manifest_path[1200];
     atomic_file_t af = {0};
     rc = fs_mkdirs(out_dir, &err);
     if (!rc)
-        rc = fs_join(manifest_path, sizeof manifest_path, out_dir, "manifest.json", &err);
-    if (!rc)
-        rc = atomic_begin(&af, manifest_path, &err);
+        rc = atomic_begin_in(&af, out_dir, "manifest.json", &err);
     if (!rc) {
         fputs("{\n  \"format\": \"gan export\",\n  \"run\": ", af.fp);
         json_write_string(af.fp, run_dir);
@@ -110,6 +107,6 @@ int cmd_export(int argc, char **argv)
     gan_destroy(&gan);
     if (rc)
         return cli_fail_err(rc, &err);
-    printf("%s\n", manifest_path);
+    printf("%s\n", af.final_path);
     return 0;
 }
