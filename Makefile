@@ -3,7 +3,7 @@
 #   make                 build ./gan
 #   make test            build and run the Criterion suite
 #   make SANITIZE=1 test the same under AddressSanitizer + UBSan
-#   make bench           speed of the MLP core against plain sgemm
+#   make bench           training speed, where it goes, and against a PyTorch twin
 #   make demo            build, fetch MNIST, run the paired init experiment
 #   make install PREFIX=/usr/local DESTDIR=
 
@@ -38,7 +38,9 @@ endif
 # Never -ffast-math: the divergence guard relies on isfinite(). We do not use
 # floating-point exception flags, so -fno-trapping-math is safe, and it lets
 # gcc vectorize the element-wise loops (activations) that select values.
-CFLAGS_ALL := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) -fno-trapping-math -Iinclude \
+# Nothing reads errno after a math call, so -fno-math-errno is safe too; it
+# lets sqrtf inline and Adam's loop vectorize (3x faster Adam, make bench).
+CFLAGS_ALL := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) -fno-trapping-math -fno-math-errno -Iinclude \
               -DGAN_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
 LDLIBS_ALL := $(shell pkg-config --libs openblas zlib) -lm $(LDLIBS)
 TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS)) -DGAN_BIN='"$(BUILD)/gan"'
@@ -47,9 +49,11 @@ TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS)) -lstb
 LIB_SRC  := $(wildcard src/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/*.c)
+BENCH_SRC := $(wildcard bench/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all test bench demo clean install valgrind
 all: gan
@@ -70,6 +74,15 @@ $(BUILD)/gan: $(CLI_OBJ) $(BUILD)/libgan.a
 $(BUILD)/gan-tests: $(TEST_OBJ) $(BUILD)/libgan.a
 	$(CC) $(CFLAGS_ALL) -o $@ $(TEST_OBJ) $(BUILD)/libgan.a $(TEST_LIBS) $(LDLIBS_ALL)
 
+# The bench defines cblas_sgemm/sgemv itself (timing wrappers that forward to
+# OpenBLAS through dlsym), so libgan.a's products bind to them in this binary only.
+$(BUILD)/gan-bench: $(BENCH_OBJ) $(BUILD)/libgan.a
+	$(CC) $(CFLAGS_ALL) -o $@ $(BENCH_OBJ) $(BUILD)/libgan.a $(LDLIBS_ALL) -ldl
+
+$(BUILD)/bench/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
@@ -84,8 +97,9 @@ test: $(BUILD)/gan-tests $(BUILD)/gan
 	OPENBLAS_NUM_THREADS=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  $(BUILD)/gan-tests --jobs=2
 
-bench: gan
-	./gan bench
+# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--rounds=3 --no-rss".
+bench: gan $(BUILD)/gan-bench
+	$(BUILD)/gan-bench $(BENCH_ARGS)
 
 # Each subcommand once under valgrind (invalid accesses, leaks).
 valgrind: gan
@@ -102,4 +116,7 @@ install: gan
 clean:
 	rm -rf build gan
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+# A change of flags here rebuilds everything.
+$(LIB_OBJ) $(CLI_OBJ) $(TEST_OBJ) $(BENCH_OBJ): Makefile
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH_OBJ:.o=.d)

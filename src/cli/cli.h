@@ -14,7 +14,6 @@ int cmd_export(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 
 /* Prints "gan: <message>" on stderr and returns code. */

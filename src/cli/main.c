@@ -23,7 +23,6 @@ static const command_t commands[] = {
     {"export", cmd_export, "write a run's weights as NumPy .npy files"},
     {"probe", cmd_probe, "activation statistics of a deep MLP under an init scheme"},
     {"data", cmd_data, "check the MNIST files and print a summary"},
-    {"bench", cmd_bench, "speed of the MLP forward+backward against plain sgemm"},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
 

@@ -1,0 +1,99 @@
+"""PyTorch twin of gan's default model, for `make bench` (bench/bench.c runs it).
+
+Same architecture (G 100-256-512-1024-784 leaky ReLU 0.2 + tanh, D
+784-1024-512-256-1 leaky ReLU 0.2 + logit), same init (he_xavier: He normal
+for leaky-ReLU layers, Xavier normal for the output layers, zero biases),
+Adam(2e-4, betas 0.5/0.999), BCE with logits, batch, thread count and step
+structure (G forward once; D on real and on detached fake; G step through
+the updated D), written the way the PyTorch DCGAN tutorial writes it. The
+dataset stays uint8 and one batch at a time becomes float, as in gan.
+
+Prints one line: RESULT images_per_sec=<float> peak_rss_mb=<float>
+"""
+import argparse
+import gzip
+import os
+import resource
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+
+def load_images(data_dir):
+    for name in ("train-images-idx3-ubyte.gz", "train-images-idx3-ubyte"):
+        path = os.path.join(data_dir, name)
+        if os.path.exists(path):
+            opener = gzip.open if name.endswith(".gz") else open
+            with opener(path, "rb") as f:
+                raw = f.read()
+            n = int.from_bytes(raw[4:8], "big")
+            return torch.from_numpy(np.frombuffer(raw, np.uint8, offset=16).reshape(n, 784).copy())
+    return torch.randint(0, 256, (60000, 784), dtype=torch.uint8)
+
+
+def mlp(sizes, out_act):
+    layers = []
+    for i in range(len(sizes) - 1):
+        lin = nn.Linear(sizes[i], sizes[i + 1])
+        last = i == len(sizes) - 2
+        if last:
+            nn.init.xavier_normal_(lin.weight)
+        else:
+            nn.init.kaiming_normal_(lin.weight, a=0.2, nonlinearity="leaky_relu")
+        nn.init.zeros_(lin.bias)
+        layers.append(lin)
+        layers.append(out_act if last else nn.LeakyReLU(0.2))
+    return nn.Sequential(*layers)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--warmup", type=int, default=20)
+    ap.add_argument("--data", default="data/mnist")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
+    torch.manual_seed(1)
+    images = load_images(args.data)
+    g = mlp([100, 256, 512, 1024, 784], nn.Tanh())
+    d = mlp([784, 1024, 512, 256, 1], nn.Identity())
+    g_opt = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
+    d_opt = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
+    bce = nn.BCEWithLogitsLoss()
+    b = args.batch
+    ones = torch.ones(b, 1)
+    zeros = torch.zeros(b, 1)
+    order = torch.randperm(images.shape[0])
+
+    def step(i):
+        start = (i * b) % (images.shape[0] - b)
+        real = images[order[start:start + b]].float() / 127.5 - 1.0
+        z = torch.randn(b, 100)
+        fake = g(z)
+        d_opt.zero_grad(set_to_none=True)
+        loss_d = bce(d(real), ones) + bce(d(fake.detach()), zeros)
+        loss_d.backward()
+        d_opt.step()
+        g_opt.zero_grad(set_to_none=True)
+        loss_g = bce(d(fake), ones)
+        loss_g.backward()
+        g_opt.step()
+
+    for i in range(args.warmup):
+        step(i)
+    t0 = time.perf_counter()
+    for i in range(args.steps):
+        step(args.warmup + i)
+    seconds = time.perf_counter() - t0
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(f"RESULT images_per_sec={args.steps * b / seconds:.1f} peak_rss_mb={rss_mb:.1f}")
+
+
+if __name__ == "__main__":
+    main()
