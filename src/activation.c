@@ -69,6 +69,44 @@ void act_forward(float *y, const float *x, size_t n, act_t act, float leak)
     }
 }
 
+/* y: rows x cols, b: cols. One switch per row keeps each inner loop a plain
+ * vectorizable sweep. */
+void act_forward_bias(float *y, const float *b, int rows, int cols, act_t act,
+                      float leak)
+{
+    for (int r = 0; r < rows; r++) {
+        float *row = y + (size_t)r * cols;
+        switch (act) {
+        case ACT_IDENTITY:
+            for (int j = 0; j < cols; j++)
+                row[j] += b[j];
+            break;
+        case ACT_RELU:
+            for (int j = 0; j < cols; j++) {
+                float x = row[j] + b[j];
+                row[j] = x > 0.0f ? x : 0.0f;
+            }
+            break;
+        case ACT_LEAKY_RELU:
+            for (int j = 0; j < cols; j++) {
+                float x = row[j] + b[j];
+                row[j] = (x > 0.0f ? 1.0f : leak) * x;
+            }
+            break;
+        case ACT_TANH:
+            for (int j = 0; j < cols; j++)
+                row[j] = tanhf(row[j] + b[j]);
+            break;
+        case ACT_SIGMOID:
+            for (int j = 0; j < cols; j++)
+                row[j] = sigmoidf(row[j] + b[j]);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
 /* dy: n, y: n (forward output), dx: n */
 void act_backward(float *dx, const float *dy, const float *y, size_t n,
                   act_t act, float leak)

@@ -50,18 +50,21 @@ int gan_create(gan_t *gan, const gan_arch_t *arch, adam_cfg_t g_adam,
     /* D ends in a logit; the sigmoid lives in the fused loss. */
     if (!rc)
         rc = build_mlp(&gan->d, arch->image_size, arch->d_hidden, arch->n_d_hidden, 1,
-                       ACT_IDENTITY, arch->leak, max_batch, err);
+                       ACT_IDENTITY, arch->leak, 2 * max_batch, err);
     if (!rc)
         rc = adam_create(&gan->g_opt, gan->g.n_params, g_adam, err);
     if (!rc)
         rc = adam_create(&gan->d_opt, gan->d.n_params, d_adam, err);
     if (!rc) {
-        size_t n = (size_t)max_batch * (1 + (size_t)arch->image_size);
-        gan->dlogits = malloc(n * sizeof *gan->dlogits);
-        if (!gan->dlogits)
+        size_t image_floats = (size_t)max_batch * arch->image_size;
+        size_t n = 2 * image_floats + 2 * (size_t)max_batch + image_floats;
+        gan->stacked = malloc(n * sizeof *gan->stacked);
+        if (!gan->stacked) {
             rc = gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
-        else
-            gan->dfake = gan->dlogits + max_batch;
+        } else {
+            gan->dlogits = gan->stacked + 2 * image_floats;
+            gan->dfake = gan->dlogits + 2 * (size_t)max_batch;
+        }
     }
     if (rc)
         gan_destroy(gan);
@@ -76,8 +79,8 @@ void gan_destroy(gan_t *gan)
     mlp_destroy(&gan->d);
     adam_destroy(&gan->g_opt);
     adam_destroy(&gan->d_opt);
-    free(gan->dlogits);
-    gan->dlogits = gan->dfake = NULL;
+    free(gan->stacked);
+    gan->stacked = gan->dlogits = gan->dfake = NULL;
 }
 
 void gan_init(gan_t *gan, init_scheme_t g_init, init_scheme_t d_init,
@@ -107,28 +110,27 @@ void gan_step(gan_t *gan, const float *real, const float *z, int batch,
 {
     mlp_t *g = &gan->g, *d = &gan->d;
     const float scale = 1.0f / (float)batch;
-    const float *fake = mlp_forward(g, z, batch);
+    const size_t image_floats = (size_t)batch * gan->arch.image_size;
+    float *fake = gan->stacked + image_floats;
+    memcpy(gan->stacked, real, image_floats * sizeof *real);
+    memcpy(fake, mlp_forward(g, z, batch), image_floats * sizeof *fake);
 
-    /* D step: the real and fake passes accumulate into one gradient. */
-    mlp_zero_grad(d);
-    const float *logits = mlp_forward(d, real, batch);
+    /* D step on [real; fake]: each half's loss is its own batch mean, so
+     * each half's logit gradient carries scale = 1/B. */
+    const float *logits = mlp_forward(d, gan->stacked, 2 * batch);
     logit_stats(logits, batch, 1, &stats->d_real, &stats->acc_real);
+    logit_stats(logits + batch, batch, 0, &stats->d_fake, &stats->acc_fake);
     double loss_real = bce_logits(gan->dlogits, logits, 1.0f, batch, scale);
-    mlp_backward(d, NULL, gan->dlogits, 1);
-
-    logits = mlp_forward(d, fake, batch);
-    logit_stats(logits, batch, 0, &stats->d_fake, &stats->acc_fake);
-    double loss_fake = bce_logits(gan->dlogits, logits, 0.0f, batch, scale);
-    mlp_backward(d, NULL, gan->dlogits, 1);
+    double loss_fake = bce_logits(gan->dlogits + batch, logits + batch, 0.0f, batch, scale);
+    mlp_backward(d, NULL, gan->dlogits, MLP_GRADS_SET);
     adam_step(&gan->d_opt, d->params, d->grads);
     stats->d_loss = loss_real + loss_fake;
 
     /* G step through the updated D: only D's input gradient is needed. */
     logits = mlp_forward(d, fake, batch);
     stats->g_loss = bce_logits(gan->dlogits, logits, 1.0f, batch, scale);
-    mlp_backward(d, gan->dfake, gan->dlogits, 0);
-    mlp_zero_grad(g);
-    mlp_backward(g, NULL, gan->dfake, 1);
+    mlp_backward(d, gan->dfake, gan->dlogits, MLP_GRADS_NONE);
+    mlp_backward(g, NULL, gan->dfake, MLP_GRADS_SET);
     adam_step(&gan->g_opt, g->params, g->grads);
 }
 

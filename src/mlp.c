@@ -87,9 +87,10 @@ const float *mlp_forward(mlp_t *net, const float *x, int batch)
     for (int l = 0; l < net->n_layers; l++) {
         const mlp_layer_t *layer = &net->layers[l];
         float *y = net->acts[l];
-        dense_forward(y, in, net->params + layer->w_off, net->params + layer->b_off,
-                      batch, layer->n_in, layer->n_out);
-        act_forward(y, y, (size_t)batch * layer->n_out, layer->act, net->leak);
+        dense_forward(y, in, net->params + layer->w_off, NULL, batch, layer->n_in,
+                      layer->n_out);
+        act_forward_bias(y, net->params + layer->b_off, batch, layer->n_out, layer->act,
+                         net->leak);
         in = y;
     }
     return in;
@@ -100,7 +101,7 @@ void mlp_zero_grad(mlp_t *net)
     memset(net->grads, 0, net->n_params * sizeof *net->grads);
 }
 
-void mlp_backward(mlp_t *net, float *dx, const float *dout, int param_grads)
+void mlp_backward(mlp_t *net, float *dx, const float *dout, mlp_grads_t grads)
 {
     int batch = net->batch;
     /* The gradient w.r.t. the current layer's output lives in dout (const,
@@ -123,10 +124,12 @@ void mlp_backward(mlp_t *net, float *dx, const float *dout, int param_grads)
             dlayer_in = dy == net->dz ? net->dx : net->dz;
         else
             dlayer_in = dx;
-        float *dw = param_grads ? net->grads + layer->w_off : NULL;
-        float *db = param_grads ? net->grads + layer->b_off : NULL;
+        int want = grads != MLP_GRADS_NONE;
+        float *dw = want ? net->grads + layer->w_off : NULL;
+        float *db = want ? net->grads + layer->b_off : NULL;
         dense_backward(dlayer_in, dw, db, dy, x, net->params + layer->w_off,
-                       net->ones, batch, layer->n_in, layer->n_out);
+                       net->ones, batch, layer->n_in, layer->n_out,
+                       grads == MLP_GRADS_SET ? GRADS_SET : GRADS_ADD);
         dy = dy_scratch = dlayer_in;
     }
 }

@@ -148,7 +148,7 @@ static void probe_backward(probe_result_t *res, mlp_t *net, const float *x, floa
         float *dw = net->grads + layer->w_off;
         dense_backward(dprev, dw, net->grads + layer->b_off, dy, in,
                        net->params + layer->w_off, net->ones, batch, layer->n_in,
-                       layer->n_out);
+                       layer->n_out, GRADS_ADD);
         st->grad_w_norm = norm2(dw, (size_t)layer->n_out * layer->n_in);
         float *t = dy;
         dy = dprev;

@@ -198,9 +198,9 @@ Test(dense, dx_matches_central_differences)
     float dx[DB * DIN], dw[DOUT * DIN] = {0}, db[DOUT] = {0};
     for (int i = 0; i < DB * DIN; i++)
         dx[i] = 1e3f; /* dx is overwritten, not accumulated */
-    dense_backward(dx, dw, db, t.r, t.x, t.w, t.ones, DB, DIN, DOUT);
+    dense_backward(dx, dw, db, t.r, t.x, t.w, t.ones, DB, DIN, DOUT, GRADS_ADD);
     expect_grad(dx, t.gx, DB * DIN, GRAD_ATOL, GRAD_RTOL, "dense dx");
-    dense_backward(dx, dw, db, t.r, t.x, t.w, t.ones, DB, DIN, DOUT);
+    dense_backward(dx, dw, db, t.r, t.x, t.w, t.ones, DB, DIN, DOUT, GRADS_ADD);
     expect_grad(dx, t.gx, DB * DIN, GRAD_ATOL, GRAD_RTOL, "dense dx after a second call");
 }
 
@@ -209,7 +209,7 @@ Test(dense, dw_matches_central_differences)
     dense_case_t t;
     dense_setup(&t, 3);
     float dx[DB * DIN], dw[DOUT * DIN] = {0}, db[DOUT] = {0};
-    dense_backward(dx, dw, db, t.r, t.x, t.w, t.ones, DB, DIN, DOUT);
+    dense_backward(dx, dw, db, t.r, t.x, t.w, t.ones, DB, DIN, DOUT, GRADS_ADD);
     expect_grad(dw, t.gw, DOUT * DIN, GRAD_ATOL, GRAD_RTOL, "dense dw");
 }
 
@@ -218,7 +218,7 @@ Test(dense, db_matches_central_differences)
     dense_case_t t;
     dense_setup(&t, 4);
     float dx[DB * DIN], dw[DOUT * DIN] = {0}, db[DOUT] = {0};
-    dense_backward(dx, dw, db, t.r, t.x, t.w, t.ones, DB, DIN, DOUT);
+    dense_backward(dx, dw, db, t.r, t.x, t.w, t.ones, DB, DIN, DOUT, GRADS_ADD);
     expect_grad(db, t.gb, DOUT, GRAD_ATOL, GRAD_RTOL, "dense db");
 }
 
@@ -236,7 +236,7 @@ Test(dense, dw_and_db_accumulate)
     memcpy(db, db0, sizeof db);
     double ew[DOUT * DIN], eb[DOUT];
     for (int k = 1; k <= 2; k++) {
-        dense_backward(dx, dw, db, t.r, t.x, t.w, t.ones, DB, DIN, DOUT);
+        dense_backward(dx, dw, db, t.r, t.x, t.w, t.ones, DB, DIN, DOUT, GRADS_ADD);
         for (int i = 0; i < DOUT * DIN; i++)
             ew[i] = dw0[i] + k * t.gw[i];
         for (int i = 0; i < DOUT; i++)
@@ -252,7 +252,7 @@ Test(dense, null_dx_skips_input_gradient)
     dense_case_t t;
     dense_setup(&t, 6);
     float dw[DOUT * DIN] = {0}, db[DOUT] = {0};
-    dense_backward(NULL, dw, db, t.r, t.x, t.w, t.ones, DB, DIN, DOUT);
+    dense_backward(NULL, dw, db, t.r, t.x, t.w, t.ones, DB, DIN, DOUT, GRADS_ADD);
     expect_grad(dw, t.gw, DOUT * DIN, GRAD_ATOL, GRAD_RTOL, "dw with dx NULL");
     expect_grad(db, t.gb, DOUT, GRAD_ATOL, GRAD_RTOL, "db with dx NULL");
 }
@@ -262,10 +262,10 @@ Test(dense, null_dw_db_skip_parameter_gradients)
     dense_case_t t;
     dense_setup(&t, 7);
     float dx[DB * DIN], db[DOUT] = {0};
-    dense_backward(dx, NULL, NULL, t.r, t.x, t.w, t.ones, DB, DIN, DOUT);
+    dense_backward(dx, NULL, NULL, t.r, t.x, t.w, t.ones, DB, DIN, DOUT, GRADS_ADD);
     expect_grad(dx, t.gx, DB * DIN, GRAD_ATOL, GRAD_RTOL, "dx with dw, db NULL");
     memset(dx, 0, sizeof dx);
-    dense_backward(dx, NULL, db, t.r, t.x, t.w, t.ones, DB, DIN, DOUT);
+    dense_backward(dx, NULL, db, t.r, t.x, t.w, t.ones, DB, DIN, DOUT, GRADS_ADD);
     expect_grad(dx, t.gx, DB * DIN, GRAD_ATOL, GRAD_RTOL, "dx with dw NULL");
     expect_grad(db, t.gb, DOUT, GRAD_ATOL, GRAD_RTOL, "db with dw NULL");
 }
@@ -323,6 +323,29 @@ Test(activation, relu_matches_central_differences) { check_activation(ACT_RELU, 
 Test(activation, leaky_relu_slope_0_2_matches_central_differences) { check_activation(ACT_LEAKY_RELU, LEAK, 13); }
 Test(activation, tanh_matches_central_differences) { check_activation(ACT_TANH, LEAK, 14); }
 Test(activation, sigmoid_matches_central_differences) { check_activation(ACT_SIGMOID, LEAK, 15); }
+
+/* The fused pass an MLP layer runs after its product: f(y + b) row by row,
+ * against the double reference f applied to y + b. */
+Test(activation, forward_bias_adds_the_bias_per_column_then_applies_f)
+{
+    enum { ROWS = 5, COLS = 13 };
+    rng_t rng;
+    rng_seed(&rng, 17, 0);
+    for (int a = 0; a < ACT_COUNT; a++) {
+        float y[ROWS * COLS], b[COLS];
+        double want[ROWS * COLS], pre[ROWS * COLS];
+        fill_normal(y, ROWS * COLS, 2.0, &rng);
+        fill_normal(b, COLS, 1.0, &rng);
+        for (int r = 0; r < ROWS; r++)
+            for (int j = 0; j < COLS; j++)
+                pre[r * COLS + j] = (double)(y[r * COLS + j] + b[j]);
+        ref_act(want, pre, ROWS * COLS, (act_t)a, LEAK);
+        act_forward_bias(y, b, ROWS, COLS, (act_t)a, LEAK);
+        char label[64];
+        snprintf(label, sizeof label, "%s forward with bias", act_name((act_t)a));
+        expect_grad(y, want, ROWS * COLS, FWD_ATOL, FWD_RTOL, label);
+    }
+}
 
 Test(activation, forward_and_backward_work_in_place)
 {
@@ -621,7 +644,7 @@ Test(mlp, backward_matches_central_differences_for_every_param_and_input)
 
             mlp_forward(&net, x, MB);
             mlp_zero_grad(&net);
-            mlp_backward(&net, dx, r, 1);
+            mlp_backward(&net, dx, r, MLP_GRADS_ADD);
             cr_expect(memcmp(r, r_copy, sizeof r) == 0, "mlp_backward wrote into dout");
 
             double *gp = dalloc(net.n_params), gx[MB * MLP_NIN];
@@ -652,13 +675,36 @@ Test(mlp, backward_without_param_grads_leaves_grads_and_gives_dx)
     for (size_t i = 0; i < net.n_params; i++)
         net.grads[i] = 7.0f + (float)i; /* sentinel */
     mlp_forward(&net, x, MB);
-    mlp_backward(&net, dx, r, 0);
+    mlp_backward(&net, dx, r, MLP_GRADS_NONE);
     for (size_t i = 0; i < net.n_params; i++)
         cr_expect(net.grads[i] == 7.0f + (float)i, "grads[%zu] changed to %g", i,
                   (double)net.grads[i]);
     double gx[MB * MLP_NIN];
     central_diff(gx, ref.x, MB * MLP_NIN, mlp_ref_loss, &ref);
     expect_grad(dx, gx, MB * MLP_NIN, GRAD_ATOL, GRAD_RTOL, "mlp dx with param_grads=0");
+    mlp_ref_free(&ref);
+    mlp_destroy(&net);
+}
+
+/* GRADS_SET is the single-pass mode the GAN step uses: whatever the buffer
+ * held before (NaN here, which any read-and-add would spread) is replaced
+ * by the true gradient. */
+Test(mlp, backward_set_mode_overwrites_stale_grads)
+{
+    mlp_t net;
+    mlp_ref_t ref;
+    float x[MB * MLP_NIN], r[MB * MLP_NOUT];
+    make_net(&net, mlp_configs[2]);
+    mlp_ref_init(&ref, mlp_configs[2], LEAK, MB);
+    mlp_case(&net, &ref, x, r, MB, 606);
+    for (size_t i = 0; i < net.n_params; i++)
+        net.grads[i] = NAN;
+    mlp_forward(&net, x, MB);
+    mlp_backward(&net, NULL, r, MLP_GRADS_SET);
+    double *g = dalloc(net.n_params);
+    central_diff(g, ref.params, net.n_params, mlp_ref_loss, &ref);
+    expect_grad(net.grads, g, net.n_params, GRAD_ATOL, GRAD_RTOL, "mlp grads in set mode");
+    free(g);
     mlp_ref_free(&ref);
     mlp_destroy(&net);
 }
@@ -690,9 +736,9 @@ Test(mlp, backward_accumulates_over_two_passes)
 
     mlp_zero_grad(&net);
     mlp_forward(&net, x1, b1);
-    mlp_backward(&net, dx1, r1, 1);
+    mlp_backward(&net, dx1, r1, MLP_GRADS_ADD);
     mlp_forward(&net, x2, b2);
-    mlp_backward(&net, NULL, r2, 1);
+    mlp_backward(&net, NULL, r2, MLP_GRADS_ADD);
 
     double *g1 = dalloc(net.n_params), *g2 = dalloc(net.n_params);
     central_diff(g1, ref1.params, net.n_params, mlp_ref_loss, &ref1);

@@ -279,7 +279,7 @@ Test(probe, statistics_and_gradients_match_the_mlp)
     for (int i = 0; i < 16 * 40; i++)
         dout[i] = 1.0f / 16.0f;
     mlp_zero_grad(&net);
-    mlp_backward(&net, dx, dout, 1);
+    mlp_backward(&net, dx, dout, MLP_GRADS_ADD);
 
     double got[4 * 3], want[4 * 3];
     for (int l = 0; l < 3; l++) {

@@ -129,7 +129,7 @@ static float d_step(float logits[D_BATCH], float *dx)
     mlp_zero_grad(&net);
     memcpy(logits, mlp_forward(&net, x, D_BATCH), sizeof(float) * D_BATCH);
     float loss = d_loss(dlogits, logits);
-    mlp_backward(&net, dx, dlogits, 1);
+    mlp_backward(&net, dx, dlogits, MLP_GRADS_ADD);
     return loss;
 }
 
@@ -170,9 +170,9 @@ Test(reference, d_gradients_accumulate_over_two_half_batches)
     load_d();
     mlp_zero_grad(&net);
     bce_logits(dlogits, mlp_forward(&net, x, 2), 1.0f, 2, 1.0f / D_BATCH);
-    mlp_backward(&net, NULL, dlogits, 1);
+    mlp_backward(&net, NULL, dlogits, MLP_GRADS_ADD);
     bce_logits(dlogits, mlp_forward(&net, x + 2 * D_IN, 2), 0.0f, 2, 1.0f / D_BATCH);
-    mlp_backward(&net, NULL, dlogits, 1);
+    mlp_backward(&net, NULL, dlogits, MLP_GRADS_ADD);
     expect_layers(net.grads, "d", ".dw", ".db");
 }
 
@@ -212,7 +212,7 @@ Test(reference, g_parameter_and_input_gradients_match_pytorch)
     mlp_zero_grad(&net);
     mlp_forward(&net, ref("g.z", G_BATCH * G_IN), G_BATCH);
     /* loss = sum(out * r), so dloss/dout = r */
-    mlp_backward(&net, dz, ref("g.r", G_BATCH * G_OUT), 1);
+    mlp_backward(&net, dz, ref("g.r", G_BATCH * G_OUT), MLP_GRADS_ADD);
     expect_layers(net.grads, "g", ".dw", ".db");
     expect_ref(dz, "g.dz", G_BATCH * G_IN);
 }

@@ -31,6 +31,12 @@ int act_from_name(act_t *act, const char *name, gan_err_t *err);
  * ACT_LEAKY_RELU, must be >= 0. */
 void act_forward(float *y, const float *x, size_t n, act_t act, float leak);
 
+/* y = f(y + b) row by row, in place: a dense layer's bias add fused into
+ * its activation pass, so the layer output is swept once after the product.
+ * y: rows x cols, b: cols. */
+void act_forward_bias(float *y, const float *b, int rows, int cols, act_t act,
+                      float leak);
+
 /* dx = dy * f'(x), written from y = f(x); dx may equal dy. */
 void act_backward(float *dx, const float *dy, const float *y, size_t n,
                   act_t act, float leak);

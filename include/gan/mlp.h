@@ -60,11 +60,18 @@ const float *mlp_forward(mlp_t *net, const float *x, int batch);
 /* Sets every gradient to zero. */
 void mlp_zero_grad(mlp_t *net);
 
+/* What mlp_backward does with net->grads. */
+typedef enum {
+    MLP_GRADS_NONE, /* leave them: only the input gradient is wanted */
+    MLP_GRADS_ADD,  /* add to them (after mlp_zero_grad, several passes sum) */
+    MLP_GRADS_SET   /* overwrite them: a single pass needs no mlp_zero_grad */
+} mlp_grads_t;
+
 /* Backpropagates dout (batch x output size, the gradient of the loss with
- * respect to the last forward's output). Parameter gradients are added to
- * net->grads when param_grads is non-zero; dx (batch x input size) receives
- * the gradient with respect to the input unless it is NULL. */
-void mlp_backward(mlp_t *net, float *dx, const float *dout, int param_grads);
+ * respect to the last forward's output) into net->grads as grads says;
+ * dx (batch x input size) receives the gradient with respect to the input
+ * unless it is NULL. */
+void mlp_backward(mlp_t *net, float *dx, const float *dout, mlp_grads_t grads);
 
 /* norms[l] = L2 norm of layer l's weight gradient (biases left out), for
  * each of the n_layers layers. */
