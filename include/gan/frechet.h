@@ -52,7 +52,7 @@ int frechet_fit(double *mu, double *cov, const float *x, size_t n, frechet_ws_t 
  * filled, PSD. An eigenvalue near 0 (a singular covariance: dead ReLU
  * features) comes out with an error of ~1e-16 x the largest and its square
  * root with ~1e-8 x the largest's square root, so *fd is exact to about
- * that (|FD| < 1e-6 for 10k MNIST feature vectors against themselves) and
+ * that (|FD| ~1e-6 for 10k MNIST feature vectors against themselves) and
  * may be slightly negative; it is not clamped. GAN_ERR_RUNTIME naming
  * LAPACK's info when an eigendecomposition fails. */
 int frechet_distance(double *fd, const double *mu1, const double *c1, const double *mu2,
