@@ -22,6 +22,8 @@ static const command_t commands[] = {
     {"sample", cmd_sample, "write a grid of samples from a trained generator"},
     {"export", cmd_export, "write a run's weights as NumPy .npy files"},
     {"probe", cmd_probe, "activation statistics of a deep MLP under an init scheme"},
+    {"classifier", cmd_classifier, "train the MNIST classifier that gan eval measures samples with"},
+    {"eval", cmd_eval, "sample quality of a run: Frechet distance and class coverage"},
     {"data", cmd_data, "check the MNIST files and print a summary"},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
