@@ -1,6 +1,7 @@
 /* G + D + one training step; see gan.h for the step. */
 #include "gan/gan.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,12 @@ int gan_create(gan_t *gan, const gan_arch_t *arch, adam_cfg_t g_adam,
     if (!rc)
         rc = adam_create(&gan->d_opt, gan->d.n_params, d_adam, err);
     if (!rc) {
+        size_t g_most = mlp_max_layer_params(&gan->g), d_most = mlp_max_layer_params(&gan->d);
+        gan->layer_grads = malloc((g_most > d_most ? g_most : d_most) * sizeof(float));
+        if (!gan->layer_grads)
+            rc = gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
+    }
+    if (!rc) {
         size_t image_floats = (size_t)max_batch * arch->image_size;
         size_t n = 2 * image_floats + 2 * (size_t)max_batch + image_floats;
         gan->stacked = malloc(n * sizeof *gan->stacked);
@@ -80,7 +87,14 @@ void gan_destroy(gan_t *gan)
     adam_destroy(&gan->g_opt);
     adam_destroy(&gan->d_opt);
     free(gan->stacked);
-    gan->stacked = gan->dlogits = gan->dfake = NULL;
+    free(gan->layer_grads);
+    gan->stacked = gan->dlogits = gan->dfake = gan->layer_grads = NULL;
+}
+
+void gan_release_grads(gan_t *gan)
+{
+    mlp_release_grads(&gan->g);
+    mlp_release_grads(&gan->d);
 }
 
 void gan_init(gan_t *gan, init_scheme_t g_init, init_scheme_t d_init,
@@ -105,6 +119,26 @@ static void logit_stats(const float *logits, int n, int want_real, double *mean_
     *accuracy = (double)correct / n;
 }
 
+typedef struct {
+    adam_t *opt;
+    double *norms;
+} layer_update_t;
+
+/* Layer `layer` of net has its whole gradient: log its weight-gradient
+ * norm (layers.csv), keep a copy if the net still has a gradient buffer,
+ * and take the layer's Adam step. */
+static void update_layer(void *ctx, mlp_t *net, int layer, const float *grads)
+{
+    layer_update_t *u = ctx;
+    const mlp_layer_t *l = &net->layers[layer];
+    const int n_weights = l->n_out * l->n_in;
+    const size_t n = (size_t)n_weights + (size_t)l->n_out;
+    u->norms[layer] = sqrt((double)cblas_sdot(n_weights, grads, 1, grads, 1));
+    if (net->grads)
+        memcpy(net->grads + l->w_off, grads, n * sizeof *grads);
+    adam_update_range(u->opt, net->params, grads, l->w_off, n);
+}
+
 void gan_step(gan_t *gan, const float *real, const float *z, int batch,
               gan_stats_t *stats)
 {
@@ -122,16 +156,18 @@ void gan_step(gan_t *gan, const float *real, const float *z, int batch,
     logit_stats(logits + batch, batch, 0, &stats->d_fake, &stats->acc_fake);
     double loss_real = bce_logits(gan->dlogits, logits, 1.0f, batch, scale);
     double loss_fake = bce_logits(gan->dlogits + batch, logits + batch, 0.0f, batch, scale);
-    mlp_backward(d, NULL, gan->dlogits, MLP_GRADS_SET);
-    adam_step(&gan->d_opt, d->params, d->grads);
+    adam_begin_step(&gan->d_opt);
+    mlp_backward_layers(d, NULL, gan->dlogits, gan->layer_grads, update_layer,
+                        &(layer_update_t){&gan->d_opt, stats->d_grad_norm});
     stats->d_loss = loss_real + loss_fake;
 
     /* G step through the updated D: only D's input gradient is needed. */
     logits = mlp_forward(d, fake, batch);
     stats->g_loss = bce_logits(gan->dlogits, logits, 1.0f, batch, scale);
     mlp_backward(d, gan->dfake, gan->dlogits, MLP_GRADS_NONE);
-    mlp_backward(g, NULL, gan->dfake, MLP_GRADS_SET);
-    adam_step(&gan->g_opt, g->params, g->grads);
+    adam_begin_step(&gan->g_opt);
+    mlp_backward_layers(g, NULL, gan->dfake, gan->layer_grads, update_layer,
+                        &(layer_update_t){&gan->g_opt, stats->g_grad_norm});
 }
 
 const float *gan_generate(gan_t *gan, const float *z, int n)

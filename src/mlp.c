@@ -44,14 +44,15 @@ int mlp_create(mlp_t *net, int n_layers, const int *sizes, const act_t *acts,
     net->n_params = offset;
 
     size_t scratch = (size_t)max_batch * widest;
-    size_t total = 2 * offset + act_floats + 2 * scratch + (size_t)max_batch;
+    size_t total = offset + act_floats + 2 * scratch + (size_t)max_batch;
     net->buffer = calloc(total, sizeof *net->buffer);
-    if (!net->buffer)
+    /* Separate from the rest so that it can be released on its own. */
+    net->grads = calloc(offset, sizeof *net->grads);
+    if (!net->buffer || !net->grads)
         return gan_err_set(err, GAN_ERR_RUNTIME,
-                           "mlp: out of memory for %zu floats", total);
+                           "mlp: out of memory for %zu floats", total + offset);
     float *p = net->buffer;
     net->params = p, p += offset;
-    net->grads = p, p += offset;
     for (int l = 0; l < n_layers; l++) {
         net->acts[l] = p;
         p += (size_t)max_batch * net->layers[l].n_out;
@@ -69,7 +70,24 @@ void mlp_destroy(mlp_t *net)
     if (!net)
         return;
     free(net->buffer);
+    free(net->grads);
     memset(net, 0, sizeof *net);
+}
+
+void mlp_release_grads(mlp_t *net)
+{
+    free(net->grads);
+    net->grads = NULL;
+}
+
+size_t mlp_max_layer_params(const mlp_t *net)
+{
+    size_t most = 0;
+    for (int l = 0; l < net->n_layers; l++) {
+        size_t n = (size_t)net->layers[l].n_out * (net->layers[l].n_in + 1);
+        most = n > most ? n : most;
+    }
+    return most;
 }
 
 int mlp_input_size(const mlp_t *net) { return net->layers[0].n_in; }
@@ -98,10 +116,15 @@ const float *mlp_forward(mlp_t *net, const float *x, int batch)
 
 void mlp_zero_grad(mlp_t *net)
 {
-    memset(net->grads, 0, net->n_params * sizeof *net->grads);
+    if (net->grads)
+        memset(net->grads, 0, net->n_params * sizeof *net->grads);
 }
 
-void mlp_backward(mlp_t *net, float *dx, const float *dout, mlp_grads_t grads)
+/* The one backward pass behind mlp_backward and mlp_backward_layers: with
+ * on_layer, layer l's gradient goes to scratch and then to on_layer;
+ * otherwise to net->grads as grads says. */
+static void backward(mlp_t *net, float *dx, const float *dout, mlp_grads_t grads,
+                     float *scratch, mlp_layer_grads_fn on_layer, void *ctx)
 {
     int batch = net->batch;
     /* The gradient w.r.t. the current layer's output lives in dout (const,
@@ -124,14 +147,30 @@ void mlp_backward(mlp_t *net, float *dx, const float *dout, mlp_grads_t grads)
             dlayer_in = dy == net->dz ? net->dx : net->dz;
         else
             dlayer_in = dx;
-        int want = grads != MLP_GRADS_NONE;
-        float *dw = want ? net->grads + layer->w_off : NULL;
-        float *db = want ? net->grads + layer->b_off : NULL;
+        float *dw = NULL;
+        if (on_layer)
+            dw = scratch;
+        else if (grads != MLP_GRADS_NONE)
+            dw = net->grads + layer->w_off;
+        float *db = dw ? dw + (layer->b_off - layer->w_off) : NULL;
         dense_backward(dlayer_in, dw, db, dy, x, net->params + layer->w_off,
                        net->ones, batch, layer->n_in, layer->n_out,
-                       grads == MLP_GRADS_SET ? GRADS_SET : GRADS_ADD);
+                       on_layer || grads == MLP_GRADS_SET ? GRADS_SET : GRADS_ADD);
+        if (on_layer)
+            on_layer(ctx, net, l, scratch);
         dy = dy_scratch = dlayer_in;
     }
+}
+
+void mlp_backward(mlp_t *net, float *dx, const float *dout, mlp_grads_t grads)
+{
+    backward(net, dx, dout, grads, NULL, NULL, NULL);
+}
+
+void mlp_backward_layers(mlp_t *net, float *dx, const float *dout, float *scratch,
+                         mlp_layer_grads_fn on_layer, void *ctx)
+{
+    backward(net, dx, dout, MLP_GRADS_NONE, scratch, on_layer, ctx);
 }
 
 void mlp_weight_grad_norms(double *norms, const mlp_t *net)

@@ -64,6 +64,7 @@ static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
     rc = gan_create(&run->gan, &cfg->arch, cfg->adam, cfg->adam, cfg->batch, err);
     if (rc)
         return rc;
+    gan_release_grads(&run->gan);
     run->n_samples = cfg->grid * cfg->grid;
     run->real = malloc((size_t)cfg->batch * pixels * sizeof *run->real);
     run->z = malloc((size_t)cfg->batch * cfg->arch.z_dim * sizeof *run->z);
@@ -99,12 +100,10 @@ static void run_free(run_t *run)
 
 /* --- the loop ------------------------------------------------------- */
 
-/* Adds each layer's weight-gradient norm to sums[layer]. */
-static void add_grad_norms(double *sums, const mlp_t *net)
+/* Adds each layer's weight-gradient norm of the step to sums[layer]. */
+static void add_grad_norms(double *sums, const double *norms, int n_layers)
 {
-    double norms[MLP_MAX_LAYERS];
-    mlp_weight_grad_norms(norms, net);
-    for (int l = 0; l < net->n_layers; l++)
+    for (int l = 0; l < n_layers; l++)
         sums[l] += norms[l];
 }
 
@@ -222,8 +221,8 @@ static int train_loop(run_t *run, gan_err_t *err)
                                    "g_loss %g); the last good checkpoint and metrics are kept",
                                    run->opts->run_dir, run->epoch + 1, run->step + 1, st.d_loss,
                                    st.g_loss);
-            add_grad_norms(run->grad_norm_sums[0], &run->gan.g);
-            add_grad_norms(run->grad_norm_sums[1], &run->gan.d);
+            add_grad_norms(run->grad_norm_sums[0], st.g_grad_norm, run->gan.g.n_layers);
+            add_grad_norms(run->grad_norm_sums[1], st.d_grad_norm, run->gan.d.n_layers);
             add_step_stats(&run->sums, &st);
             run->sums.seconds = now_seconds() - start;
             run->step++;

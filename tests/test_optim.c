@@ -68,6 +68,32 @@ Test(optim, adam_three_steps_match_hand_derivation)
     adam_destroy(&adam); /* destroy twice (zeroed) is fine */
 }
 
+/* The per-layer form the GAN step uses: one adam_begin_step, then slices
+ * ([0, 1) and [1, 3) here, the second with its gradient at offset 0) must
+ * land on the same hand-derived values as adam_step above. */
+Test(optim, adam_in_slices_matches_hand_derivation)
+{
+    const adam_cfg_t cfg = {.lr = 0.125f, .beta1 = 0.5f, .beta2 = 0.75f, .eps = 1e-8f};
+    const float g[3][3] = {{0.5f, -1.0f, 2.0f}, {1.5f, -0.25f, -1.0f}, {-0.5f, 0.0f, 0.75f}};
+    const float want_p[3][3] = {{0.875000002f, -0.375000001f, 0.125000001f},
+                                {0.751432716f, -0.283275079f, 0.125000001f},
+                                {0.723176873f, -0.231095355f, 0.0818384878f}};
+    float p[3] = {1.0f, -0.5f, 0.25f};
+    adam_t adam;
+    gan_err_t err;
+    cr_assert_eq(adam_create(&adam, 3, cfg, &err), GAN_OK, "%s", err.msg);
+    for (int t = 0; t < 3; t++) {
+        adam_begin_step(&adam);
+        adam_update_range(&adam, p, g[t] + 1, 1, 2);
+        adam_update_range(&adam, p, g[t], 0, 1);
+        char label[40];
+        snprintf(label, sizeof label, "params after sliced step %d", t + 1);
+        expect_close(p, want_p[t], 3, P_ATOL, P_RTOL, label);
+        cr_expect_eq(adam.step, t + 1);
+    }
+    adam_destroy(&adam);
+}
+
 /* PyTorch adds eps to sqrt(v_hat). With a constant gradient g, m_hat = g
  * and v_hat = g^2 at every step, so each step moves p by exactly
  * lr g / (|g| + eps). With g = 1e-3, eps = 1e-2, lr = 1:

@@ -3,6 +3,10 @@
  * another, laid out layer by layer as [W (out x in), b (out)]. Init, Adam,
  * gradient norms, NaN checks and checkpoints then see one array.
  *
+ * A trainer that updates each layer as soon as its gradient is complete
+ * (mlp_backward_layers) needs no whole-net gradient: it can release it
+ * (mlp_release_grads), which saves n_params floats per net.
+ *
  * All work buffers are allocated once in mlp_create for max_batch rows;
  * forward and backward never allocate and accept any batch <= max_batch.
  * The net knows nothing about GANs: a discriminator is an MLP whose last
@@ -31,7 +35,7 @@ typedef struct {
     int max_batch;
     size_t n_params;
     float *params;    /* n_params, owned */
-    float *grads;     /* n_params, owned; true dL/dparams */
+    float *grads;     /* n_params, owned; true dL/dparams; NULL once released */
     float *acts[MLP_MAX_LAYERS]; /* layer outputs, max_batch x n_out each */
     const float *input;          /* input of the last forward (not owned) */
     int batch;                   /* batch of the last forward */
@@ -48,6 +52,9 @@ int mlp_create(mlp_t *net, int n_layers, const int *sizes, const act_t *acts,
                float leak, int max_batch, gan_err_t *err);
 /* Frees everything; accepts a zeroed or already destroyed net. */
 void mlp_destroy(mlp_t *net);
+/* Frees the whole-net gradient buffer (grads becomes NULL); from then on
+ * only mlp_backward with MLP_GRADS_NONE and mlp_backward_layers work. */
+void mlp_release_grads(mlp_t *net);
 
 int mlp_input_size(const mlp_t *net);
 int mlp_output_size(const mlp_t *net);
@@ -72,6 +79,21 @@ typedef enum {
  * dx (batch x input size) receives the gradient with respect to the input
  * unless it is NULL. */
 void mlp_backward(mlp_t *net, float *dx, const float *dout, mlp_grads_t grads);
+
+/* Receives layer l's complete parameter gradient during mlp_backward_layers:
+ * grads = dw (n_out x n_in) then db (n_out), the layout of the layer's
+ * slice of params at layers[l].w_off. Backward no longer needs the layer's
+ * weights when this runs, so it may update them. */
+typedef void (*mlp_layer_grads_fn)(void *ctx, mlp_t *net, int layer, const float *grads);
+
+/* Floats of the largest layer's parameters (weights + biases). */
+size_t mlp_max_layer_params(const mlp_t *net);
+
+/* Backward like mlp_backward, but each layer's parameter gradient is
+ * written to scratch (mlp_max_layer_params floats, not net->grads) and
+ * handed to on_layer, top layer first, before the layers below run. */
+void mlp_backward_layers(mlp_t *net, float *dx, const float *dout, float *scratch,
+                         mlp_layer_grads_fn on_layer, void *ctx);
 
 /* norms[l] = L2 norm of layer l's weight gradient (biases left out), for
  * each of the n_layers layers. */
