@@ -163,8 +163,13 @@ blas_replay_t *blas_replay_create(const blas_trace_t *rec)
             int ac = k->trans_a == CblasNoTrans ? k->k : k->m;
             int br = k->trans_b == CblasNoTrans ? k->k : k->n;
             int bc = k->trans_b == CblasNoTrans ? k->n : k->k;
+            /* At least m k and k n floats, so every layout fits. */
             na = extent(ar, ac, k->lda);
             nb = extent(br, bc, k->ldb);
+            if (na < (size_t)k->m * k->k)
+                na = (size_t)k->m * k->k;
+            if (nb < (size_t)k->k * k->n)
+                nb = (size_t)k->k * k->n;
             nc = extent(k->m, k->n, k->ldc);
         }
         ia[i] = buf_for(r, k->a, na);
@@ -198,9 +203,19 @@ void blas_replay_destroy(blas_replay_t *r)
     free(r);
 }
 
-static void run_call(blas_replay_t *r, int i)
+static void run_call(blas_replay_t *r, int i, int layout)
 {
-    const blas_call_t *k = &r->rec.calls[i];
+    blas_call_t alt = r->rec.calls[i];
+    const blas_call_t *k = &alt;
+    if (layout >= 0 && !k->is_gemv) {
+        /* Row-major: an untransposed A is m x k (ld k), a transposed one
+         * k x m (ld m); B likewise with k x n / n x k. The buffers hold
+         * m k and k n floats either way. */
+        alt.trans_a = layout & 2 ? CblasTrans : CblasNoTrans;
+        alt.trans_b = layout & 1 ? CblasTrans : CblasNoTrans;
+        alt.lda = layout & 2 ? alt.m : alt.k;
+        alt.ldb = layout & 1 ? alt.k : alt.n;
+    }
     /* Outputs that accumulate (beta = 1) would grow without bound over
      * thousands of replays; alpha 1, beta 1 on values ~0.1 stays far from
      * overflow and denormals for any bench length, so run them as recorded. */
@@ -215,14 +230,14 @@ static void run_call(blas_replay_t *r, int i)
 void blas_replay_run(blas_replay_t *r)
 {
     for (int i = 0; i < r->rec.n_calls; i++)
-        run_call(r, i);
+        run_call(r, i, -1);
 }
 
-double blas_replay_time_call(blas_replay_t *r, int index, int reps)
+double blas_replay_time_call(blas_replay_t *r, int index, int layout, int reps)
 {
-    run_call(r, index);
+    run_call(r, index, layout);
     double t0 = now();
     for (int i = 0; i < reps; i++)
-        run_call(r, index);
+        run_call(r, index, layout);
     return (now() - t0) / reps;
 }

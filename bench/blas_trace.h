@@ -42,7 +42,11 @@ void blas_replay_destroy(blas_replay_t *r);
 /* Runs every recorded call once, in order, on the scratch buffers. */
 void blas_replay_run(blas_replay_t *r);
 
-/* Mean seconds of one recorded call run reps times alone. */
-double blas_replay_time_call(blas_replay_t *r, int index, int reps);
+/* Mean seconds of one recorded call run reps times alone. For a product,
+ * layout 0..3 picks the transposes (bit 1: A transposed, bit 0: B
+ * transposed) with the leading dimensions that layout needs: the same
+ * shapes and flops, as if the operands were stored the other way round.
+ * layout -1 runs the call as recorded. */
+double blas_replay_time_call(blas_replay_t *r, int index, int layout, int reps);
 
 #endif
