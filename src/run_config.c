@@ -21,6 +21,9 @@ void train_cfg_default(train_cfg_t *cfg)
     cfg->threads = 0;
     cfg->sample_every = 1;
     cfg->grid = 8;
+    cfg->eval_every = 0;
+    cfg->eval_n = 10000;
+    snprintf(cfg->classifier, sizeof cfg->classifier, "%s", CLASSIFIER_DEFAULT_PATH);
 }
 
 int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err)
@@ -55,6 +58,11 @@ int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err)
         return gan_err_set(err, GAN_ERR_INPUT, "--limit=%ld: must be >= 0", cfg->limit);
     if (cfg->threads < 0 || cfg->threads > 256)
         return gan_err_set(err, GAN_ERR_INPUT, "--threads=%d: must be 0..256", cfg->threads);
+    if (cfg->eval_every < 0 || cfg->eval_every > 100000)
+        return gan_err_set(err, GAN_ERR_INPUT, "--eval-every=%d: must be 0..100000 (0: never)",
+                           cfg->eval_every);
+    if (cfg->eval_n < 2 || cfg->eval_n > 1000000)
+        return gan_err_set(err, GAN_ERR_INPUT, "--eval-n=%ld: must be 2..1000000", cfg->eval_n);
     if (cfg->sample_every < 1)
         return gan_err_set(err, GAN_ERR_INPUT, "--sample-every=%d: must be >= 1",
                            cfg->sample_every);
@@ -106,7 +114,11 @@ void train_cfg_write_fields(FILE *fp, const train_cfg_t *cfg)
     fprintf(fp, "  \"limit\": %ld,\n", cfg->limit);
     fprintf(fp, "  \"threads\": %d,\n", cfg->threads);
     fprintf(fp, "  \"sample_every\": %d,\n", cfg->sample_every);
-    fprintf(fp, "  \"grid\": %d", cfg->grid);
+    fprintf(fp, "  \"grid\": %d,\n", cfg->grid);
+    fprintf(fp, "  \"eval_every\": %d,\n", cfg->eval_every);
+    fprintf(fp, "  \"eval_n\": %ld,\n", cfg->eval_n);
+    fputs("  \"classifier\": ", fp);
+    json_write_string(fp, cfg->classifier);
 }
 
 /* Reads a number key into *out; on failure fills err naming the key. */
@@ -168,6 +180,16 @@ int train_cfg_read_json(train_cfg_t *cfg, const char *json, const char *origin,
         return gan_err_set(err, GAN_ERR_INPUT, "%s: hidden layer lists missing or bad", origin);
     if (json_get_string(json, "data_dir", cfg->data_dir, sizeof cfg->data_dir) != 0)
         return gan_err_set(err, GAN_ERR_INPUT, "%s: setting 'data_dir' missing", origin);
+    /* Runs from before sample-quality evaluation existed have no eval keys:
+     * they keep the defaults (no evaluation). */
+    double eval_every, eval_n;
+    if (json_get_number(json, "eval_every", &eval_every) == 0)
+        cfg->eval_every = (int)eval_every;
+    if (json_get_number(json, "eval_n", &eval_n) == 0)
+        cfg->eval_n = (long)eval_n;
+    if (cfg->eval_every > 0 &&
+        json_get_string(json, "classifier", cfg->classifier, sizeof cfg->classifier) != 0)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: setting 'classifier' missing", origin);
     if (cfg->arch.image_size < 1 || cfg->arch.image_size > (1 << 20))
         return gan_err_set(err, GAN_ERR_INPUT, "%s: bad image_size", origin);
     gan_err_t why;

@@ -40,11 +40,31 @@ int run_write_config(const run_t *run, const char *dir, gan_err_t *err)
     return atomic_commit(&af, err);
 }
 
-static void format_metrics_row(char *out, size_t size, const train_metrics_t *m)
+const char *run_metrics_header(const run_t *run)
 {
-    snprintf(out, size, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f\n", m->epoch,
-             m->steps, m->g_loss, m->d_loss, m->d_acc, m->d_acc_real, m->d_acc_fake,
-             m->d_real, m->d_fake, m->seconds, m->images_per_sec);
+    return run->cfg.eval_every > 0 ? METRICS_CSV_COLUMNS "," METRICS_CSV_EVAL_COLUMNS
+                                   : METRICS_CSV_COLUMNS;
+}
+
+static void format_metrics_row(char *out, size_t size, const train_metrics_t *m,
+                               int with_eval)
+{
+    int len = snprintf(out, size, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f",
+                       m->epoch, m->steps, m->g_loss, m->d_loss, m->d_acc, m->d_acc_real,
+                       m->d_acc_fake, m->d_real, m->d_fake, m->seconds, m->images_per_sec);
+    if (with_eval && m->evaluated) {
+        const coverage_t *c = &m->eval.coverage;
+        len += snprintf(out + len, size - (size_t)len, ",%.4f,%.4f,%d,%.4f,%.3f", m->eval.fd,
+                        c->entropy_bits, c->classes_covered, c->mean_confidence,
+                        m->eval_seconds);
+        for (int k = 0; k < CLASSIFIER_N_CLASSES; k++)
+            len += snprintf(out + len, size - (size_t)len, ",%.4f",
+                            c->n ? (double)c->counts[k] / (double)c->n : 0.0);
+    } else if (with_eval) {
+        for (int k = 0; k < 5 + CLASSIFIER_N_CLASSES; k++)
+            len += snprintf(out + len, size - (size_t)len, ",nan");
+    }
+    snprintf(out + len, size - (size_t)len, "\n");
 }
 
 /* On resume: keep the header and the rows of finished epochs only (a crash
@@ -95,8 +115,8 @@ static int append_durably(const char *path, const char *text, gan_err_t *err)
  * in progress. */
 int run_append_metrics(const run_t *run, const train_metrics_t *m, gan_err_t *err)
 {
-    char line[512];
-    format_metrics_row(line, sizeof line, m);
+    char line[1024];
+    format_metrics_row(line, sizeof line, m, run->cfg.eval_every > 0);
     return append_durably(run->path_metrics, line, err);
 }
 

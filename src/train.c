@@ -37,6 +37,35 @@ static int run_paths(run_t *run, const char *dir, gan_err_t *err)
 
 /* Loads the data and allocates everything the loop needs, so that a bad
  * setting or a missing file is reported before any file is written. */
+/* Loads the classifier and the test images and fits the real Gaussian, so
+ * that each evaluation allocates nothing. Done before training starts: a
+ * missing classifier stops the run at once, not after the first epoch. */
+static int prepare_eval(run_t *run, gan_err_t *err)
+{
+    const train_cfg_t *cfg = &run->cfg;
+    int rc = classifier_load(&run->clf, cfg->classifier, cfg->batch, NULL, err);
+    if (!rc)
+        rc = mnist_load_dir(&run->test, cfg->data_dir, 0, err);
+    if (!rc)
+        rc = eval_create(&run->eval, &run->clf, &run->test, (size_t)cfg->eval_n,
+                         cfg->arch.z_dim, err);
+    return rc;
+}
+
+/* FD and class coverage of the generator as it is now, from the same noise
+ * every time (the run's seed, EVAL_STREAM_NOISE), so epochs compare like
+ * with like; the training streams are not touched. */
+static int evaluate(run_t *run, train_metrics_t *m, gan_err_t *err)
+{
+    rng_t rng;
+    rng_seed(&rng, run->cfg.seed, EVAL_STREAM_NOISE);
+    double start = now_seconds();
+    int rc = eval_generator(&m->eval, &run->eval, &run->gan, (size_t)run->cfg.eval_n, &rng, err);
+    m->eval_seconds = now_seconds() - start;
+    m->evaluated = rc == GAN_OK;
+    return rc;
+}
+
 static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
 {
     run->cfg = *cfg;
@@ -82,7 +111,7 @@ static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
     for (int i = 0; i < n_probe; i++)
         run->order[i] = (uint32_t)i;
     mnist_batch(run->probe_real, &run->data, run->order, n_probe);
-    return GAN_OK;
+    return cfg->eval_every > 0 ? prepare_eval(run, err) : GAN_OK;
 }
 
 static void run_free(run_t *run)
@@ -96,6 +125,9 @@ static void run_free(run_t *run)
     free(run->samples);
     free(run->probe_real);
     free(run->probe_prob);
+    eval_destroy(&run->eval);
+    classifier_destroy(&run->clf);
+    mnist_free(&run->test);
 }
 
 /* --- the loop ------------------------------------------------------- */
@@ -175,7 +207,12 @@ static int finish_epoch(run_t *run, gan_err_t *err)
         .images_per_sec = s->seconds > 0 ? s->steps * run->cfg.batch / s->seconds : 0,
     };
     m.d_acc = 0.5 * (m.d_acc_real + m.d_acc_fake);
-    int rc = run_append_metrics(run, &m, err);
+    int rc = GAN_OK;
+    int every = run->cfg.eval_every;
+    if (every > 0 && (m.epoch % every == 0 || m.epoch == run->cfg.epochs))
+        rc = evaluate(run, &m, err);
+    if (!rc)
+        rc = run_append_metrics(run, &m, err);
     if (!rc)
         rc = run_write_layer_rows(run, m.epoch, s->steps, err);
     if (rc)
@@ -261,8 +298,9 @@ static int start_new_run(run_t *run, gan_err_t *err)
     gan_init(&run->gan, run->cfg.g_init, run->cfg.d_init, run->cfg.init_std, &g_rng, &d_rng);
     rng_fill_normal(&fixed_rng, run->fixed_noise,
                     (size_t)run->n_samples * run->cfg.arch.z_dim, 0.0f, 1.0f);
-    rc = atomic_write_bytes(run->path_metrics, METRICS_CSV_COLUMNS "\n",
-                            strlen(METRICS_CSV_COLUMNS) + 1, err);
+    char header[1024];
+    snprintf(header, sizeof header, "%s\n", run_metrics_header(run));
+    rc = atomic_write_bytes(run->path_metrics, header, strlen(header), err);
     if (!rc)
         rc = atomic_write_bytes(run->path_layers, LAYERS_CSV_COLUMNS "\n",
                                 strlen(LAYERS_CSV_COLUMNS) + 1, err);
@@ -291,7 +329,7 @@ static int resume_run(run_t *run, gan_err_t *err)
     if (!rc)
         rc = run_write_config(run, run->opts->run_dir, err);
     if (!rc)
-        rc = run_trim_csv(run->path_metrics, METRICS_CSV_COLUMNS, run->epoch, err);
+        rc = run_trim_csv(run->path_metrics, run_metrics_header(run), run->epoch, err);
     if (!rc)
         rc = run_trim_csv(run->path_layers, LAYERS_CSV_COLUMNS, run->epoch, err);
     return rc;

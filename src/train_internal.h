@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #include "gan/checkpoint.h"
+#include "gan/classifier.h"
+#include "gan/eval.h"
 #include "gan/idx.h"
 #include "gan/rng.h"
 #include "gan/train.h"
@@ -39,6 +41,11 @@ typedef struct {
     double grad_norm_sums[2][MLP_MAX_LAYERS];
     float *probe_real;        /* n_samples x image_size: D's fixed probe batch */
     float *probe_prob;        /* n_samples: sigmoid of D's probe logits */
+    /* Sample quality (cfg.eval_every > 0): the classifier, the real test
+     * images and the evaluation context caching their Gaussian. */
+    classifier_t clf;
+    mnist_t test;
+    eval_ctx_t eval;
     char path_layers[1100];
     char path_metrics[1100], path_ckpt[1100], path_prev[1100], path_samples[1100];
 } run_t;
@@ -61,6 +68,8 @@ int run_restore_state(gan_t *gan, run_t *run, const ckpt_file_t *ckpt, const cha
 
 /* config.json: the settings plus data checksum, version, threads. */
 int run_write_config(const run_t *run, const char *dir, gan_err_t *err);
+/* metrics.csv's header line (without newline) for this run's settings. */
+const char *run_metrics_header(const run_t *run);
 /* One metrics.csv row, made durable. */
 int run_append_metrics(const run_t *run, const train_metrics_t *m, gan_err_t *err);
 /* Keeps the header and the rows of epochs 0..max_epoch of a CSV log. */

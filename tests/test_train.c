@@ -34,6 +34,7 @@
 
 #include <stb_image.h>
 
+#include "gan/classifier.h"
 #include "test_util.h"
 
 #ifndef GAN_BIN
@@ -684,6 +685,10 @@ Test(train, bad_options_exit_2_with_one_line_and_create_nothing)
         {"--d-hidden=64,", NULL, "--d-hidden", NULL, 0},
         {"--g-hidden=", NULL, "--g-hidden", NULL, 0},
         {"--data=/nonexistent", NULL, "/nonexistent", "download_mnist.sh", 0},
+        {"--eval-every=-1", NULL, "--eval-every", NULL, 0},
+        {"--eval-n=1", NULL, "--eval-n", NULL, 0},
+        {"--eval-every=1", "--classifier=/nonexistent.bin", "/nonexistent.bin",
+         "gan classifier train", 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (cases[i].needs_data && !exists(MNIST_TRAIN))
@@ -926,4 +931,96 @@ Test(train, diverged_run_stops_naming_epoch_and_step_and_keeps_the_checkpoint)
     cr_expect(after_len == len && memcmp(after, bytes, len) == 0,
               "the last checkpoint must be kept as it was");
     cr_expect_str_eq(must_read(join(run, "metrics.csv"), NULL), metrics_before);
+}
+
+/* ---- sample quality during training (issue 8) ---------------------------- */
+
+/* Splits a CSV line in place; returns the number of fields. */
+static int split_csv(char *line, char **fields, int max)
+{
+    int n = 0;
+    for (char *save = NULL, *f = strtok_r(line, ",", &save); f && n < max;
+         f = strtok_r(NULL, ",", &save))
+        fields[n++] = f;
+    return n;
+}
+
+/* --eval-every=2 over 2 epochs, then --resume to 3: epoch 1 has "nan" in
+ * the quality columns, epochs 2 and 3 (a multiple of 2, and the last) have
+ * values that are consistent with each other, and the last one equals what
+ * `gan eval` (which loads the checkpoint: another path to the same
+ * generator and noise) prints. The classifier is untrained (its weights are
+ * an init): the test is about plumbing, not about what FD says. */
+Test(train, eval_every_adds_quality_columns_that_gan_eval_reproduces)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run"), *clf_path = tmp_path("clf.bin");
+    classifier_cfg_t cfg;
+    classifier_cfg_default(&cfg);
+    classifier_t clf;
+    gan_err_t err;
+    cr_assert_eq(classifier_create(&clf, &cfg, 64, &err), GAN_OK, "%s", err.msg);
+    int rc = classifier_save(&clf, clf_path, 0.0, &err);
+    classifier_destroy(&clf);
+    cr_assert_eq(rc, GAN_OK, "%s", err.msg);
+    char clf_opt[160];
+    snprintf(clf_opt, sizeof clf_opt, "--classifier=%s", clf_path);
+
+    GAN_OK("train", "--out", run, "--limit=320", "--batch=64", "--epochs=2", "--eval-every=2",
+           "--eval-n=300", clf_opt, SMALL_NETS, "--threads=1", "--quiet");
+    GAN_OK("train", "--resume", run, "--epochs=3", "--threads=1", "--quiet");
+
+    char *text = must_read(join(run, "metrics.csv"), NULL);
+    char *save = NULL;
+    char *header = strtok_r(text, "\n", &save);
+    cr_assert_str_eq(header, METRICS_HEADER ",fd,class_entropy,classes_covered,"
+                             "class_confidence,eval_seconds,class_0,class_1,class_2,class_3,"
+                             "class_4,class_5,class_6,class_7,class_8,class_9");
+    double last_fd = NAN;
+    for (int epoch = 1; epoch <= 3; epoch++) {
+        char *line = strtok_r(NULL, "\n", &save);
+        cr_assert(line != NULL, "metrics.csv: no row for epoch %d", epoch);
+        char *f[32];
+        cr_assert_eq(split_csv(line, f, 32), N_COLS + 15, "epoch %d: field count", epoch);
+        cr_expect_eq(atoi(f[0]), epoch);
+        if (epoch == 1) {
+            for (int k = N_COLS; k < N_COLS + 15; k++)
+                cr_expect_str_eq(f[k], "nan", "epoch 1 column %d is not nan", k);
+            continue;
+        }
+        double fd = atof(f[N_COLS]), entropy = atof(f[N_COLS + 1]);
+        int covered = atoi(f[N_COLS + 2]);
+        double confidence = atof(f[N_COLS + 3]), share_sum = 0.0, entropy_check = 0.0;
+        int covered_check = 0;
+        for (int k = 0; k < 10; k++) {
+            double p = atof(f[N_COLS + 5 + k]);
+            cr_expect(p >= 0.0 && p <= 1.0, "epoch %d class %d share %g", epoch, k, p);
+            share_sum += p;
+            covered_check += p >= 0.05 - 5e-5;
+            entropy_check -= p > 0 ? p * log2(p) : 0.0;
+        }
+        cr_expect(isfinite(fd) && fd > 0.0, "epoch %d: fd %g", epoch, fd);
+        cr_expect(fabs(share_sum - 1.0) < 1e-3, "epoch %d: class shares sum to %g", epoch,
+                  share_sum);
+        /* The columns agree with each other: entropy and coverage recomputed
+         * here from the printed shares (4 decimals). */
+        cr_expect(fabs(entropy - entropy_check) < 2e-3, "epoch %d: entropy %g, shares give %g",
+                  epoch, entropy, entropy_check);
+        cr_expect_eq(covered, covered_check, "epoch %d: %d classes covered, shares give %d",
+                     epoch, covered, covered_check);
+        cr_expect(confidence >= 0.1 && confidence <= 1.0, "epoch %d: confidence %g", epoch,
+                  confidence);
+        last_fd = fd;
+    }
+
+    GAN_OK("eval", "--run", run, "--n=300", clf_opt, "--threads=1");
+    char out_path[128];
+    snprintf(out_path, sizeof out_path, "%s/out.txt", tmp_dir);
+    char *out = must_read(out_path, NULL);
+    char *fd_line = strstr(out, "\nfd ");
+    cr_assert(fd_line != NULL, "gan eval printed no fd line:\n%s", out);
+    double eval_fd = atof(fd_line + 4);
+    cr_expect(fabs(eval_fd - last_fd) <= 1e-4 * last_fd,
+              "metrics.csv fd %.4f after epoch 3, gan eval says %.4f", last_fd, eval_fd);
 }

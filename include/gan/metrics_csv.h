@@ -22,6 +22,14 @@
 /* The columns metrics.csv must have (in this order when written). */
 #define METRICS_CSV_COLUMNS \
     "epoch,steps,g_loss,d_loss,d_acc,d_acc_real,d_acc_fake,d_real,d_fake,seconds,images_per_sec"
+/* Appended to METRICS_CSV_COLUMNS by runs that evaluate sample quality
+ * (gan train --eval-every): Frechet distance, entropy of the predicted
+ * classes in bits, classes with >= 5% of the samples, mean top-class
+ * probability, seconds the evaluation took, and the share of samples
+ * predicted as each digit. "nan" in epochs without an evaluation. */
+#define METRICS_CSV_EVAL_COLUMNS                                                            \
+    "fd,class_entropy,classes_covered,class_confidence,eval_seconds,class_0,class_1,"      \
+    "class_2,class_3,class_4,class_5,class_6,class_7,class_8,class_9"
 /* The columns layers.csv must have; net ("G" or "D") and act (an
  * activation name) are text, the rest numbers. */
 #define LAYERS_CSV_COLUMNS \

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "gan/error.h"
+#include "gan/eval.h"
 #include "gan/gan.h"
 #include "gan/init.h"
 #include "gan/optim.h"
@@ -46,6 +47,12 @@ typedef struct {
     int threads;             /* OpenBLAS threads */
     int sample_every;        /* epochs between sample grids */
     int grid;                /* grid side: grid x grid samples */
+    /* Sample quality (eval.h) every eval_every epochs and after the last
+     * one (0: never): FD and class coverage of eval_n samples, measured
+     * with the classifier file; adds columns to metrics.csv. */
+    int eval_every;
+    long eval_n;
+    char classifier[512];
 } train_cfg_t;
 
 /* The defaults of `gan train` (issue 4): he_xavier, Adam 2e-4 / 0.5 /
@@ -61,6 +68,11 @@ typedef struct {
     long steps;
     double g_loss, d_loss, d_acc, d_acc_real, d_acc_fake, d_real, d_fake;
     double seconds, images_per_sec;
+    /* Only when the run evaluates sample quality (cfg eval_every > 0);
+     * epochs without an evaluation have evaluated = 0 and write nan. */
+    int evaluated;
+    eval_result_t eval;
+    double eval_seconds;
 } train_metrics_t;
 
 

@@ -27,6 +27,9 @@ const struct option train_long_options[] = {
     {"beta2", required_argument, 0, OPT_BETA2},
     {"batch", required_argument, 0, OPT_BATCH},
     {"epochs", required_argument, 0, OPT_EPOCHS},
+    {"eval-every", required_argument, 0, OPT_EVAL_EVERY},
+    {"eval-n", required_argument, 0, OPT_EVAL_N},
+    {"classifier", required_argument, 0, OPT_CLASSIFIER},
     {0, 0, 0, 0},
 };
 
@@ -155,6 +158,19 @@ int train_option_apply(train_cfg_t *cfg, int code, const char *arg)
         if (!(rc = cli_parse_int(name, arg, 1, 100000, &n)))
             cfg->epochs = (int)n;
         break;
+    case OPT_EVAL_EVERY:
+        if (!(rc = cli_parse_int(name, arg, 0, 100000, &n)))
+            cfg->eval_every = (int)n;
+        break;
+    case OPT_EVAL_N:
+        if (!(rc = cli_parse_int(name, arg, 2, 1000000, &n)))
+            cfg->eval_n = n;
+        break;
+    case OPT_CLASSIFIER:
+        if (strlen(arg) >= sizeof cfg->classifier)
+            return cli_fail(2, "--classifier: path too long");
+        snprintf(cfg->classifier, sizeof cfg->classifier, "%s", arg);
+        break;
     default:
         return cli_fail(2, "internal: unknown option code %d", code);
     }
@@ -185,6 +201,11 @@ void train_options_help(FILE *out)
             "  --limit=N            use the first N training images (default all 60000)\n"
             "  --threads=N          OpenBLAS threads (default: all cores)\n"
             "  --sample-every=N     write a sample grid every N epochs (default 1)\n"
-            "  --grid=N             grid side: N x N samples (default 8)\n",
-            init_valid_names());
+            "  --grid=N             grid side: N x N samples (default 8)\n"
+            "sample quality (needs a classifier: ./gan classifier train):\n"
+            "  --eval-every=K       FD and class coverage every K epochs and after the last\n"
+            "                       (default 0: never); adds columns to metrics.csv\n"
+            "  --eval-n=N           generated samples per evaluation (default 10000)\n"
+            "  --classifier=PATH    the classifier (default %s)\n",
+            init_valid_names(), CLASSIFIER_DEFAULT_PATH);
 }
