@@ -462,6 +462,8 @@ static int load(report_data_t *d, const report_opts_t *opts, int *single_experim
         rc = read_run(&d->runs[i], dirs.dirs[i], err);
         if (d->runs[i].layers)
             d->any_layers = 1;
+        if (d->runs[i].metrics && metrics_csv_col(d->runs[i].metrics, "fd"))
+            d->any_eval = 1;
     }
     dir_list_free(&dirs);
     if (rc == GAN_OK) {
@@ -491,7 +493,9 @@ static const char page_style[] =
     ".grids{display:flex;flex-wrap:wrap;gap:16px}\n"
     "figure{margin:0}figcaption{font-size:12px;color:#555;text-align:center;margin-top:4px}\n"
     "figure img{image-rendering:pixelated;border:1px solid #ccc;background:#000}\n"
-    ".note{color:#888;font-style:italic}\n";
+    ".note{color:#888;font-style:italic}\n"
+    "td.bar{vertical-align:bottom;text-align:center;font-size:11px;min-width:30px}\n"
+    "td.bar span{display:block;width:18px;margin:0 auto 2px}\n";
 
 static void put_number(FILE *fp, double v)
 {
@@ -566,6 +570,64 @@ static void write_run_table(FILE *fp, const report_data_t *d)
         fputs("</td><td>", fp);
         put_number(fp, last_value(m, "images_per_sec"));
         fputs("</td></tr>\n", fp);
+    }
+    fputs("</table>\n", fp);
+}
+
+/* Row of the last epoch with a finite fd, or -1. */
+static int last_evaluated_row(const metrics_csv_t *m)
+{
+    const double *fd = metrics_csv_col(m, "fd");
+    for (int i = fd ? metrics_csv_rows(m) - 1 : -1; i >= 0; i--)
+        if (isfinite(fd[i]))
+            return i;
+    return -1;
+}
+
+/* Per run, the class histogram of its generated samples at the last
+ * evaluated epoch (a bar per digit) beside FD, entropy and coverage: mode
+ * collapse shows as a few tall bars. */
+static void write_coverage_table(FILE *fp, const report_data_t *d)
+{
+    fputs("<h2>Sample quality at the last evaluated epoch</h2>\n<p class=\"sub\">Predicted "
+          "class of each generated sample (MNIST classifier, gan classifier train): share per "
+          "digit, entropy in bits (uniform: 3.32), classes with at least 5% of the samples, "
+          "mean top-class probability. Runs without --eval-every are left out.</p>\n"
+          "<table>\n<tr><th class=\"l\">run</th><th>epoch</th><th>FD</th><th>entropy</th>"
+          "<th>covered</th><th>confidence</th>",
+          fp);
+    for (int k = 0; k < 10; k++)
+        fprintf(fp, "<th>%d</th>", k);
+    fputs("</tr>\n", fp);
+    for (int r = 0; r < d->n_runs; r++) {
+        const report_run_t *run = &d->runs[r];
+        const metrics_csv_t *m = run->metrics;
+        int row = last_evaluated_row(m);
+        if (row < 0)
+            continue;
+        fputs("<tr><td class=\"l\">", fp);
+        put_swatch(fp, d->groups[run->group].colour);
+        svg_escape(fp, run->label);
+        fprintf(fp, "</td><td>%.0f</td>", metrics_csv_col(m, "epoch")[row]);
+        static const char *const cols[] = {"fd", "class_entropy", "classes_covered",
+                                           "class_confidence"};
+        for (int c = 0; c < 4; c++) {
+            const double *v = metrics_csv_col(m, cols[c]);
+            fputs("<td>", fp);
+            put_number(fp, v ? v[row] : NAN);
+            fputs("</td>", fp);
+        }
+        for (int k = 0; k < 10; k++) {
+            char name[16];
+            snprintf(name, sizeof name, "class_%d", k);
+            const double *v = metrics_csv_col(m, name);
+            double share = v && isfinite(v[row]) ? v[row] : 0.0;
+            fprintf(fp,
+                    "<td class=\"bar\"><span style=\"height:%.0fpx;background:%s\"></span>"
+                    "%.0f%%</td>",
+                    fmin(share, 1.0) * 40.0, d->groups[run->group].colour, share * 100.0);
+        }
+        fputs("</tr>\n", fp);
     }
     fputs("</table>\n", fp);
 }
@@ -727,12 +789,15 @@ static void write_page(FILE *fp, const report_data_t *d, const report_opts_t *op
 
     fputs("<h2>Training curves</h2>\n<div class=\"charts\">\n", fp);
     for (int c = 0; c < REPORT_N_METRIC_CHARTS; c++)
-        fputs(metric_svgs[c].text, fp);
+        if (metric_svgs[c].text)
+            fputs(metric_svgs[c].text, fp);
     fputs("</div>\n", fp);
 
     fputs("<h2>Final-epoch metrics</h2>\n", fp);
     write_run_table(fp, d);
     write_group_table(fp, d);
+    if (d->any_eval)
+        write_coverage_table(fp, d);
 
     if (d->any_layers) {
         int with = 0;
@@ -763,7 +828,7 @@ static int write_charts(const char *dir, const char *const *names, const report_
     char path[2048];
     int rc = GAN_OK;
     for (int c = 0; c < n && rc == GAN_OK; c++)
-        if (!(rc = fs_join(path, sizeof path, dir, names[c], err)))
+        if (svgs[c].text && !(rc = fs_join(path, sizeof path, dir, names[c], err)))
             rc = atomic_write_bytes(path, svgs[c].text, svgs[c].size, err);
     return rc;
 }

@@ -11,7 +11,7 @@
 #include "report_internal.h"
 
 const char *const report_metric_charts[REPORT_N_METRIC_CHARTS] = {
-    "g_loss.svg", "d_loss.svg", "d_acc.svg", "d_real_fake.svg"};
+    "g_loss.svg", "d_loss.svg", "d_acc.svg", "d_real_fake.svg", "fd.svg"};
 const char *const report_layer_charts[REPORT_N_LAYER_CHARTS] = {"layers_grad_norm.svg",
                                                                 "layers_act_std.svg"};
 
@@ -19,13 +19,18 @@ typedef struct {
     const char *title, *y_label;
     const char *col, *col2; /* col2: a second, dashed line per init (or NULL) */
     int unit_range;         /* the y axis covers at least [0, 1] */
+    int connect_gaps;       /* NaN means "not measured" (epochs without an
+                               evaluation): join the measured points; otherwise
+                               NaN means diverged and stays a gap */
 } metric_chart_t;
 
 static const metric_chart_t metric_charts[REPORT_N_METRIC_CHARTS] = {
-    {"Generator loss", "G loss", "g_loss", NULL, 0},
-    {"Discriminator loss", "D loss", "d_loss", NULL, 0},
-    {"Discriminator accuracy", "D accuracy (real and fake)", "d_acc", NULL, 1},
-    {"D(x) on real and D(G(z)) on generated images", "mean D output", "d_real", "d_fake", 1},
+    {"Generator loss", "G loss", "g_loss", NULL, 0, 0},
+    {"Discriminator loss", "D loss", "d_loss", NULL, 0, 0},
+    {"Discriminator accuracy", "D accuracy (real and fake)", "d_acc", NULL, 1, 0},
+    {"D(x) on real and D(G(z)) on generated images", "mean D output", "d_real", "d_fake", 1, 0},
+    {"Frechet distance to the test set (lower is better)", "FD", "fd",
+     NULL, 0, 1},
 };
 
 #define FAKE_DASH "7 4"
@@ -114,19 +119,60 @@ static int common_epochs(const report_data_t *d, const report_group_t *g, double
     return n;
 }
 
-/* Draws one column for group g: its band (pass 0) or its lines (pass 1). */
-static int draw_group_col(FILE *fp, const svg_axes_t *ax, const report_data_t *d, int group,
-                          const char *col, const char *dash, int pass)
+/* Drops the points whose y (and lo/hi, when given) is not finite from the
+ * parallel arrays, in place; returns how many are left. */
+static int keep_finite(double *x, double *y, double *lo, double *hi, int n)
 {
-    const report_group_t *g = &d->groups[group];
-    if (g->n == 1) {
-        if (pass == 1) {
-            const metrics_csv_t *m = d->runs[g->members[0]].metrics;
-            svg_series(fp, ax, metrics_csv_col(m, "epoch"), metrics_csv_col(m, col),
-                       metrics_csv_rows(m), g->colour, 2.0, dash, 1.0);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(y[i]))
+            continue;
+        x[k] = x[i];
+        y[k] = y[i];
+        if (lo) {
+            lo[k] = lo[i];
+            hi[k] = hi[i];
         }
+        k++;
+    }
+    return k;
+}
+
+/* Draws one run's column (a group of one), joining measured points when
+ * connect_gaps. */
+static int draw_run_col(FILE *fp, const svg_axes_t *ax, const metrics_csv_t *m, const char *col,
+                        const char *colour, const char *dash, int connect_gaps)
+{
+    int n = metrics_csv_rows(m);
+    const double *ep = metrics_csv_col(m, "epoch"), *v = metrics_csv_col(m, col);
+    if (!connect_gaps) {
+        svg_series(fp, ax, ep, v, n, colour, 2.0, dash, 1.0);
         return 0;
     }
+    double *x = malloc((size_t)n * 2 * sizeof *x);
+    if (!x)
+        return -1;
+    memcpy(x, ep, (size_t)n * sizeof *x);
+    memcpy(x + n, v, (size_t)n * sizeof *x);
+    int k = keep_finite(x, x + n, NULL, NULL, n);
+    svg_series(fp, ax, x, x + n, k, colour, 2.0, dash, 1.0);
+    free(x);
+    return 0;
+}
+
+/* Draws one column for group g: its band (pass 0) or its lines (pass 1).
+ * Runs without the column are left out. */
+static int draw_group_col(FILE *fp, const svg_axes_t *ax, const report_data_t *d, int group,
+                          const char *col, const char *dash, int pass, int connect_gaps)
+{
+    const report_group_t *g = &d->groups[group];
+    for (int j = 0; j < g->n; j++)
+        if (!metrics_csv_col(d->runs[g->members[j]].metrics, col))
+            return 0;
+    if (g->n == 1)
+        return pass == 1 ? draw_run_col(fp, ax, d->runs[g->members[0]].metrics, col, g->colour,
+                                        dash, connect_gaps)
+                         : 0;
     int cap = metrics_csv_rows(d->runs[g->members[0]].metrics);
     double *x = malloc((size_t)cap * 4 * sizeof *x);
     int *rows = malloc((size_t)cap * (size_t)g->n * sizeof *rows);
@@ -149,6 +195,8 @@ static int draw_group_col(FILE *fp, const svg_axes_t *ax, const report_data_t *d
         lo[c] = isfinite(mean[c]) ? mn : NAN;
         hi[c] = isfinite(mean[c]) ? mx : NAN;
     }
+    if (connect_gaps)
+        n = keep_finite(x, mean, lo, hi, n);
     if (pass == 0) {
         svg_band(fp, ax, x, lo, hi, n, g->colour, BAND_OPACITY);
     } else {
@@ -178,10 +226,16 @@ int report_chart_metric(report_svg_t *out, const report_data_t *d, int which, ga
     const char *cols[2] = {mc->col, mc->col2};
     int n_cols = mc->col2 ? 2 : 1;
 
+    out->text = NULL;
+    out->size = 0;
     double x_min = INFINITY, x_max = -INFINITY, y_min = INFINITY, y_max = -INFINITY;
+    int have_col = 0;
     for (int r = 0; r < d->n_runs; r++) {
         const metrics_csv_t *m = d->runs[r].metrics;
         const double *ep = metrics_csv_col(m, "epoch");
+        if (!metrics_csv_col(m, mc->col))
+            continue;
+        have_col = 1;
         for (int i = 0; i < metrics_csv_rows(m); i++) {
             x_min = fmin(x_min, ep[i]);
             x_max = fmax(x_max, ep[i]);
@@ -194,6 +248,8 @@ int report_chart_metric(report_svg_t *out, const report_data_t *d, int which, ga
             }
         }
     }
+    if (!have_col)
+        return GAN_OK;
     int no_values = !isfinite(y_min);
     if (mc->unit_range || no_values) {
         y_min = fmin(no_values ? 0.0 : y_min, 0.0);
@@ -209,13 +265,19 @@ int report_chart_metric(report_svg_t *out, const report_data_t *d, int which, ga
         free(labels);
         return gan_err_set(err, GAN_ERR_RUNTIME, "report: out of memory");
     }
+    /* Groups without the column (fd of runs that never evaluated) are
+     * neither drawn nor listed. */
+    n_items = 0;
     for (int g = 0; g < d->n_groups; g++) {
+        if (!metrics_csv_col(d->runs[d->groups[g].members[0]].metrics, mc->col))
+            continue;
         report_group_label(labels[g], sizeof labels[g], d, g);
-        items[g] = (svg_legend_item_t){labels[g], d->groups[g].colour, NULL, d->groups[g].n >= 2};
+        items[n_items++] =
+            (svg_legend_item_t){labels[g], d->groups[g].colour, NULL, d->groups[g].n >= 2};
     }
     if (n_cols == 2) {
-        items[d->n_groups] = (svg_legend_item_t){"D(x), real images", "#555555", NULL, 0};
-        items[d->n_groups + 1] = (svg_legend_item_t){"D(G(z)), generated", "#555555", FAKE_DASH, 0};
+        items[n_items++] = (svg_legend_item_t){"D(x), real images", "#555555", NULL, 0};
+        items[n_items++] = (svg_legend_item_t){"D(G(z)), generated", "#555555", FAKE_DASH, 0};
     }
 
     /* The legend goes under the plot, so two charts fit side by side on
@@ -246,7 +308,8 @@ int report_chart_metric(report_svg_t *out, const report_data_t *d, int which, ga
     for (int pass = 0; pass < 2 && !oom; pass++)
         for (int g = 0; g < d->n_groups && !oom; g++)
             for (int k = 0; k < n_cols && !oom; k++)
-                oom = draw_group_col(fp, &ax, d, g, cols[k], k == 1 ? FAKE_DASH : NULL, pass);
+                oom = draw_group_col(fp, &ax, d, g, cols[k], k == 1 ? FAKE_DASH : NULL, pass,
+                                     mc->connect_gaps);
     if (no_values)
         svg_note(fp, &ax, "no finite values in any run (diverged?)");
     svg_legend(fp, legend_x, panel_h + 4.0, items, n_items, LEGEND_FS);

@@ -48,6 +48,7 @@ typedef struct {
     report_group_t *groups;
     int n_groups;
     int any_layers;         /* some run has layers.csv */
+    int any_eval;           /* some run's metrics.csv has the fd column */
 } report_data_t;
 
 /* One chart as SVG text (malloc'ed, NUL-terminated). */
@@ -58,7 +59,8 @@ typedef struct {
 
 /* Renders metric chart `which` (index into report_metric_charts) or layer
  * chart `which` (index into report_layer_charts). GAN_ERR_RUNTIME only when
- * memory runs out. */
+ * memory runs out. A metric chart whose column no run has (fd without
+ * --eval-every) comes back with text NULL: nothing to draw. */
 int report_chart_metric(report_svg_t *out, const report_data_t *d, int which, gan_err_t *err);
 int report_chart_layers(report_svg_t *out, const report_data_t *d, int which, gan_err_t *err);
 

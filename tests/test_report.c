@@ -1041,3 +1041,62 @@ Test(report_cli, success_prints_the_page_path)
     test_path_t both = tmp_path("both.html"), svg = tmp_path("svg/d_real_fake.svg");
     cr_expect(fs_exists(both.s) && fs_exists(svg.s));
 }
+
+/* Issue 8: a run trained with --eval-every has the quality columns, with
+ * nan in the epochs it did not evaluate. fd.svg joins the evaluated points
+ * (one line through epochs 2 and 4, no lone dots), and the page gets one
+ * class-histogram row per evaluated run, from the last evaluated epoch;
+ * the run without the columns is charted as before and left out of both. */
+Test(report, fd_chart_joins_evaluated_epochs_and_the_page_shows_class_shares)
+{
+    test_path_t evald = tmp_path("evald"), plain = tmp_path("plain");
+    mkdirs(evald.s);
+    test_path_t csv = tmp_path("evald/metrics.csv");
+    write_text(csv.s,
+               METRICS_CSV_COLUMNS "," METRICS_CSV_EVAL_COLUMNS "\n"
+               "1,100,2.0,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000"
+               ",nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan\n"
+               "2,100,1.9,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000"
+               ",80.5,2.9,8,0.9,0.7,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.1\n"
+               "3,100,1.8,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000"
+               ",nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan\n"
+               "4,100,1.7,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000"
+               ",42.25,1.5,3,0.95,0.7,0.5,0.25,0.25,0,0,0,0,0,0,0\n");
+    mkdirs(plain.s);
+    write_metrics(plain.s, 4, 1);
+    test_path_t html = tmp_path("r.html");
+    const char *in[2] = {evald.s, plain.s};
+    char out[1024];
+    gan_err_t err;
+    cr_assert_eq(write_report(in, 2, html.s, NULL, out, &err), GAN_OK, "%s", err.msg);
+
+    test_path_t fd = tmp_path("fd.svg");
+    char *svg = read_text(fd.s);
+    cr_expect_eq(count_of(svg, "<polyline"), 1, "one line through the two evaluated epochs");
+    cr_expect_eq(count_of(svg, "<circle"), 0, "evaluated epochs are joined, not lone dots");
+    cr_expect_null(strstr(svg, "nan"), "no NaN coordinates");
+    cr_expect_not_null(strstr(svg, ">FD</text>"), "y axis label");
+    cr_expect_null(strstr(svg, "plain"), "the run without fd is not in the legend");
+    free(svg);
+    if (have_tool("xmllint")) {
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", fd.s);
+        cr_expect_eq(system(cmd), 0, "xmllint rejects %s", fd.s);
+    }
+
+    char *page = read_text(html.s);
+    cr_expect_eq(count_of(page, "<svg"), 5, "four training charts and fd");
+    cr_expect_not_null(strstr(page, "Sample quality at the last evaluated epoch"));
+    cr_expect_eq(count_of(page, "class=\"bar\""), 10, "one row of ten digits: evald only");
+    cr_expect_not_null(strstr(page, "<td>4</td><td>42.25</td><td>1.5</td><td>3</td>"),
+                       "epoch, FD, entropy, covered of the last evaluated epoch");
+    cr_expect_not_null(strstr(page, "</span>50%</td>"), "digit 1 holds half the samples");
+    free(page);
+
+    /* Without any evaluated run there is no fd.svg at all. */
+    test_path_t html2 = tmp_path("sub/r.html");
+    const char *in2[1] = {plain.s};
+    cr_assert_eq(write_report(in2, 1, html2.s, NULL, out, &err), GAN_OK, "%s", err.msg);
+    test_path_t fd2 = tmp_path("sub/fd.svg");
+    cr_expect(!fs_exists(fd2.s), "fd.svg written for runs without evaluations");
+}

@@ -35,8 +35,10 @@
 
 #include "gan/error.h"
 
-/* The chart files the report writes (layer charts only with layers.csv). */
-#define REPORT_N_METRIC_CHARTS 4
+/* The chart files the report writes (layer charts only with layers.csv,
+ * fd.svg only when some run evaluated sample quality, gan train
+ * --eval-every). */
+#define REPORT_N_METRIC_CHARTS 5
 #define REPORT_N_LAYER_CHARTS 2
 extern const char *const report_metric_charts[REPORT_N_METRIC_CHARTS]; /* "g_loss.svg", ... */
 extern const char *const report_layer_charts[REPORT_N_LAYER_CHARTS];   /* "layers_grad_norm.svg", ... */
