@@ -200,7 +200,8 @@ Test(experiment, bad_options_exit_2, .init = setup, .fini = teardown)
     char cmd[512], log[256];
     snprintf(log, sizeof log, "%s/log.txt", tmp_dir);
     const char *bad[] = {"--inits=random,bogus", "--init=random", "--seeds=0", "--jobs=0",
-                         "--inits=random,random", "--threads=2"};
+                         "--inits=random,random", "--threads=2",
+                         "--eval-every=1 --classifier=/nonexistent/clf.bin"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         snprintf(cmd, sizeof cmd, GAN_BIN " experiment --out=%s/exp %s", tmp_dir, bad[i]);
         cr_expect_eq(run_cmd(cmd, log), 2, "%s should be a usage error", bad[i]);

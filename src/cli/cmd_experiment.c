@@ -9,6 +9,7 @@
  * command skips finished runs and resumes unfinished ones. */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,15 +139,28 @@ static pid_t spawn_run(exp_run_t *run, char **passthrough, int n_pass, int threa
     return pid;
 }
 
-static int write_summary(const char *exp_dir, exp_run_t *runs, int n_runs, gan_err_t *err)
+/* Value of col at the last row where it is finite (NaN if none or no such
+ * column): the last evaluated epoch for the sample-quality columns. */
+static double last_finite(const metrics_csv_t *t, const char *col)
+{
+    const double *v = metrics_csv_col(t, col);
+    for (int r = v ? metrics_csv_rows(t) - 1 : -1; r >= 0; r--)
+        if (isfinite(v[r]))
+            return v[r];
+    return NAN;
+}
+
+static int write_summary(const char *exp_dir, exp_run_t *runs, int n_runs, int with_eval,
+                         gan_err_t *err)
 {
     atomic_file_t af;
     int rc = atomic_begin_in(&af, exp_dir, "summary.csv", err);
     if (rc)
         return rc;
     fputs("run,init,seed,epochs,g_loss,d_loss,d_acc,d_acc_real,d_acc_fake,d_real,d_fake,"
-          "train_seconds\n",
+          "train_seconds",
           af.fp);
+    fputs(with_eval ? ",fd,class_entropy,classes_covered\n" : "\n", af.fp);
     for (int i = 0; i < n_runs; i++) {
         char metrics_path[1200];
         snprintf(metrics_path, sizeof metrics_path, "%s/metrics.csv", runs[i].dir);
@@ -170,7 +184,11 @@ static int write_summary(const char *exp_dir, exp_run_t *runs, int n_runs, gan_e
         double total = 0;
         for (int r = 0; r < rows; r++)
             total += secs[r];
-        fprintf(af.fp, ",%.1f\n", total);
+        fprintf(af.fp, ",%.1f", total);
+        if (with_eval)
+            fprintf(af.fp, ",%.4f,%.4f,%.0f", last_finite(t, "fd"),
+                    last_finite(t, "class_entropy"), last_finite(t, "classes_covered"));
+        fputs("\n", af.fp);
         metrics_csv_free(t);
     }
     return atomic_commit(&af, err);
@@ -236,6 +254,10 @@ int cmd_experiment(int argc, char **argv)
     int rc = train_cfg_check(&cfg, &err);
     if (rc)
         return cli_fail_err(rc, &err);
+    /* Every run would stop on it: say it once, before starting any. */
+    if (cfg.eval_every > 0 && access(cfg.classifier, R_OK) != 0)
+        return cli_fail(2, "%s: no classifier file; make one with ./gan classifier train "
+                           "(--out=%s)", cfg.classifier, cfg.classifier);
 
     /* The runs: every init of the list for every seed. */
     static exp_run_t runs[MAX_RUNS];
@@ -373,7 +395,7 @@ int cmd_experiment(int argc, char **argv)
     if (failed)
         return cli_fail(1, "experiment: %d run%s failed; see the .log files in %s", failed,
                         failed > 1 ? "s" : "", exp_dir);
-    rc = write_summary(exp_dir, runs, n_runs, &err);
+    rc = write_summary(exp_dir, runs, n_runs, cfg.eval_every > 0, &err);
     if (rc)
         return cli_fail_err(rc, &err);
     const char *inputs[1] = {exp_dir};
