@@ -36,13 +36,14 @@
  *      m_hat = (3/14, -3/14, 3/7), v_hat = (133/148, 39/148, 57/37)
  *      update = (0.0282558427, -0.052179724, 0.0431615128)
  *      p = (0.723176873, -0.231095355, 0.0818384878) */
+static const adam_cfg_t cfg = {.lr = 0.125f, .beta1 = 0.5f, .beta2 = 0.75f, .eps = 1e-8f};
+static const float g[3][3] = {{0.5f, -1.0f, 2.0f}, {1.5f, -0.25f, -1.0f}, {-0.5f, 0.0f, 0.75f}};
+static const float want_p[3][3] = {{0.875000002f, -0.375000001f, 0.125000001f},
+                                   {0.751432716f, -0.283275079f, 0.125000001f},
+                                   {0.723176873f, -0.231095355f, 0.0818384878f}};
+
 Test(optim, adam_three_steps_match_hand_derivation)
 {
-    const adam_cfg_t cfg = {.lr = 0.125f, .beta1 = 0.5f, .beta2 = 0.75f, .eps = 1e-8f};
-    const float g[3][3] = {{0.5f, -1.0f, 2.0f}, {1.5f, -0.25f, -1.0f}, {-0.5f, 0.0f, 0.75f}};
-    const float want_p[3][3] = {{0.875000002f, -0.375000001f, 0.125000001f},
-                                {0.751432716f, -0.283275079f, 0.125000001f},
-                                {0.723176873f, -0.231095355f, 0.0818384878f}};
     /* m and v are exact in float: compare exactly. */
     const float want_m[3][3] = {{0.25f, -0.5f, 1.0f}, {0.875f, -0.375f, 0.0f},
                                 {0.1875f, -0.1875f, 0.375f}};
@@ -73,11 +74,6 @@ Test(optim, adam_three_steps_match_hand_derivation)
  * land on the same hand-derived values as adam_step above. */
 Test(optim, adam_in_slices_matches_hand_derivation)
 {
-    const adam_cfg_t cfg = {.lr = 0.125f, .beta1 = 0.5f, .beta2 = 0.75f, .eps = 1e-8f};
-    const float g[3][3] = {{0.5f, -1.0f, 2.0f}, {1.5f, -0.25f, -1.0f}, {-0.5f, 0.0f, 0.75f}};
-    const float want_p[3][3] = {{0.875000002f, -0.375000001f, 0.125000001f},
-                                {0.751432716f, -0.283275079f, 0.125000001f},
-                                {0.723176873f, -0.231095355f, 0.0818384878f}};
     float p[3] = {1.0f, -0.5f, 0.25f};
     adam_t adam;
     gan_err_t err;
