@@ -565,7 +565,7 @@ Test(classifier_cli, eval_bad_options_exit_2_with_one_line)
         {"eval --n=100", "gan: eval: --run=DIR is required", NULL},
         {"eval --run=runs/x --n=1", "gan: --n=1: ", "between 2 and"},
         {"eval --run=runs/x --n=abc", "gan: --n=abc: ", "not a whole number"},
-        {"eval --run=runs/x --n=2000001", "gan: --n=2000001: ", NULL},
+        {"eval --run=runs/x --n=100001", "gan: --n=100001: ", "between 2 and 100000"},
         {"eval --run=runs/x --seed=-1", "gan: --seed=-1: ", NULL},
         {"eval --run=runs/x --threads=0", "gan: --threads=0: ", NULL},
         {"eval --run=runs/x --bogus", "gan: eval: unknown option", "--bogus"},

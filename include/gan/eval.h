@@ -79,7 +79,8 @@ void eval_destroy(eval_ctx_t *ctx);
 /* FD and coverage of n (2..max_n) samples G(z), z ~ N(0, 1) drawn from rng,
  * generated in batches of min(ctx batch, G's max batch). Runs G forward
  * (its activation buffers are overwritten; parameters and optimizer state
- * are not touched). GAN_ERR_INPUT when G's noise or image size does not
+ * are not touched). Give it an rng of its own (stream EVAL_STREAM_NOISE):
+ * drawing from a training run's noise stream would change the run. GAN_ERR_INPUT when G's noise or image size does not
  * match the context. */
 int eval_generator(eval_result_t *out, eval_ctx_t *ctx, gan_t *gan, size_t n, rng_t *rng,
                    gan_err_t *err);

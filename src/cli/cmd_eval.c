@@ -33,7 +33,7 @@ static void usage(FILE *out)
             "  --classifier=FILE classifier from 'gan classifier train'\n"
             "                    (default %s)\n"
             "  --data=DIR        MNIST folder with the test images (default data/mnist)\n"
-            "  --n=N             number of samples, 2..1000000 (default 10000)\n"
+            "  --n=N             number of samples, 2..100000 (default 10000)\n"
             "  --seed=S          noise seed (default: the run's seed)\n"
             "  --threads=T       OpenBLAS threads (default: all cores)\n",
             CLASSIFIER_DEFAULT_PATH);
@@ -82,7 +82,7 @@ int cmd_eval(int argc, char **argv)
         case 'c': clf_path = optarg; break;
         case 'd': data = optarg; break;
         case 'n':
-            if (cli_parse_int("n", optarg, 2, 1000000, &n))
+            if (cli_parse_int("n", optarg, 2, 100000, &n))
                 return 2;
             break;
         case 's':
