@@ -618,7 +618,7 @@ static void write_coverage_table(FILE *fp, const report_data_t *d)
             fputs("</td>", fp);
         }
         for (int k = 0; k < 10; k++) {
-            char name[16];
+            char name[32];
             snprintf(name, sizeof name, "class_%d", k);
             const double *v = metrics_csv_col(m, name);
             double share = v && isfinite(v[row]) ? v[row] : 0.0;
