@@ -62,7 +62,7 @@ gan: $(BUILD)/gan
 ifeq ($(SANITIZE),1)
 	@echo "sanitizer build: $(BUILD)/gan"
 else
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 endif
 
 $(BUILD)/libgan.a: $(LIB_OBJ)

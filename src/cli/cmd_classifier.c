@@ -30,6 +30,8 @@ static void usage(FILE *out)
             "                linearly to LR/10 at the last epoch)\n"
             "  --seed=S      seed of the initial weights and the data order (default %llu)\n"
             "  --data=DIR    MNIST folder (default data/mnist)\n"
+            "  --limit=N     train on the first N training images only (default all;\n"
+            "                for quick checks: the accuracy is still on all test images)\n"
             "  --threads=T   OpenBLAS threads (default: all cores)\n"
             "  --quiet       no progress output\n",
             CLASSIFIER_DEFAULT_PATH, d.epochs, d.batch, (double)d.adam.lr,
@@ -50,12 +52,13 @@ static int train(int argc, char **argv)
         {"batch", required_argument, 0, 'b'},  {"lr", required_argument, 0, 'l'},
         {"seed", required_argument, 0, 's'},   {"data", required_argument, 0, 'd'},
         {"threads", required_argument, 0, 't'}, {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+        {"limit", required_argument, 0, 'n'},  {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     classifier_cfg_t cfg;
     classifier_cfg_default(&cfg);
     const char *out = CLASSIFIER_DEFAULT_PATH, *data = "data/mnist";
-    long v, threads = 0;
+    long v, threads = 0, limit = 0;
     double lr;
     int quiet = 0, c;
     optind = 2; /* argv[1] is the action: getopt starts after it */
@@ -89,6 +92,10 @@ static int train(int argc, char **argv)
             if (cli_parse_int("threads", optarg, 1, 256, &threads))
                 return 2;
             break;
+        case 'n':
+            if (cli_parse_int("limit", optarg, 1, 100000000L, &limit))
+                return 2;
+            break;
         case 'h': usage(stdout); return 0;
         default: return cli_usage_error("classifier train");
         }
@@ -110,6 +117,8 @@ static int train(int argc, char **argv)
         mnist_free(&train_set);
         return cli_fail_err(rc, &err);
     }
+    if (limit > 0 && (size_t)limit < train_set.n)
+        train_set.n = (size_t)limit; /* the rest stays allocated; mnist_free frees it all */
     char dir[1024];
     fs_dirname(dir, sizeof dir, out);
     classifier_t clf;
