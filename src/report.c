@@ -622,10 +622,13 @@ static void write_coverage_table(FILE *fp, const report_data_t *d)
             snprintf(name, sizeof name, "class_%d", k);
             const double *v = metrics_csv_col(m, name);
             double share = v && isfinite(v[row]) ? v[row] : 0.0;
+            /* 1.5 px per percent: a uniform 10% is a visible bar; shares
+             * beyond 40% (a collapsing generator) hit the cap, and the
+             * number under the bar still tells. */
             fprintf(fp,
                     "<td class=\"bar\"><span style=\"height:%.0fpx;background:%s\"></span>"
                     "%.0f%%</td>",
-                    fmin(share, 1.0) * 40.0, d->groups[run->group].colour, share * 100.0);
+                    fmin(share * 150.0, 60.0), d->groups[run->group].colour, share * 100.0);
         }
         fputs("</tr>\n", fp);
     }
