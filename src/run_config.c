@@ -61,8 +61,8 @@ int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err)
     if (cfg->eval_every < 0 || cfg->eval_every > 100000)
         return gan_err_set(err, GAN_ERR_INPUT, "--eval-every=%d: must be 0..100000 (0: never)",
                            cfg->eval_every);
-    if (cfg->eval_n < 2 || cfg->eval_n > 1000000)
-        return gan_err_set(err, GAN_ERR_INPUT, "--eval-n=%ld: must be 2..1000000", cfg->eval_n);
+    if (cfg->eval_n < 2 || cfg->eval_n > 100000)
+        return gan_err_set(err, GAN_ERR_INPUT, "--eval-n=%ld: must be 2..100000", cfg->eval_n);
     if (cfg->sample_every < 1)
         return gan_err_set(err, GAN_ERR_INPUT, "--sample-every=%d: must be >= 1",
                            cfg->sample_every);

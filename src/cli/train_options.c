@@ -163,7 +163,7 @@ int train_option_apply(train_cfg_t *cfg, int code, const char *arg)
             cfg->eval_every = (int)n;
         break;
     case OPT_EVAL_N:
-        if (!(rc = cli_parse_int(name, arg, 2, 1000000, &n)))
+        if (!(rc = cli_parse_int(name, arg, 2, 100000, &n)))
             cfg->eval_n = n;
         break;
     case OPT_CLASSIFIER:
@@ -205,7 +205,7 @@ void train_options_help(FILE *out)
             "sample quality (needs a classifier: ./gan classifier train):\n"
             "  --eval-every=K       FD and class coverage every K epochs and after the last\n"
             "                       (default 0: never); adds columns to metrics.csv\n"
-            "  --eval-n=N           generated samples per evaluation (default 10000)\n"
+            "  --eval-n=N           generated samples per evaluation (2..100000, default 10000)\n"
             "  --classifier=PATH    the classifier (default %s)\n",
             init_valid_names(), CLASSIFIER_DEFAULT_PATH);
 }
