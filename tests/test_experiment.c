@@ -4,6 +4,8 @@
  * rerun skips finished runs. Needs real MNIST (skips without it). */
 #include <criterion/criterion.h>
 
+#include <math.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "gan/classifier.h"
 #include "gan/fsutil.h"
 #include "gan/train.h"
 #include "test_util.h"
@@ -209,4 +212,67 @@ Test(experiment, bad_options_exit_2, .init = setup, .fini = teardown)
     char exp_dir[256];
     snprintf(exp_dir, sizeof exp_dir, "%s/exp", tmp_dir);
     cr_expect(!fs_exists(exp_dir), "no folder may be created for bad options");
+}
+
+/* --eval-every passes through to every run, and summary.csv ends with each
+ * run's last FD, entropy and coverage, equal to the last row of its own
+ * metrics.csv (the classifier is an untrained init: plumbing, not quality). */
+Test(experiment, eval_every_reaches_every_run_and_the_summary, .init = setup, .fini = teardown,
+     .timeout = 120)
+{
+    if (access(MNIST_FILE, R_OK) != 0)
+        cr_skip_test("real MNIST not present (run ./download_mnist.sh)");
+    char clf_path[256], cmd[1024], log[256], path[512];
+    snprintf(clf_path, sizeof clf_path, "%s/clf.bin", tmp_dir);
+    snprintf(log, sizeof log, "%s/log.txt", tmp_dir);
+    classifier_cfg_t ccfg;
+    classifier_cfg_default(&ccfg);
+    classifier_t clf;
+    gan_err_t err;
+    cr_assert_eq(classifier_create(&clf, &ccfg, 64, &err), GAN_OK, "%s", err.msg);
+    int rc = classifier_save(&clf, clf_path, 0.0, &err);
+    classifier_destroy(&clf);
+    cr_assert_eq(rc, GAN_OK, "%s", err.msg);
+    snprintf(cmd, sizeof cmd,
+             GAN_BIN " experiment --out=%s/exp --seeds=1 --jobs=2 --epochs=1 --limit=256 "
+                     "--g-hidden=16,32 --d-hidden=32,16 --eval-every=1 --eval-n=200 "
+                     "--classifier=%s",
+             tmp_dir, clf_path);
+    cr_assert_eq(run_cmd(cmd, log), 0, "experiment failed; see %s", log);
+
+    snprintf(path, sizeof path, "%s/exp/summary.csv", tmp_dir);
+    char *summary = NULL;
+    size_t n = 0;
+    cr_assert_eq(fs_read_all(path, &summary, &n, NULL), GAN_OK);
+    cr_expect(strstr(summary, ",train_seconds,fd,class_entropy,classes_covered\n") != NULL,
+              "summary header:\n%s", summary);
+    static const char *const runs[] = {"random-s1", "he_xavier-s1"};
+    for (int i = 0; i < 2; i++) {
+        /* metrics.csv row: fd, class_entropy, classes_covered are fields 12-14. */
+        snprintf(path, sizeof path, "%s/exp/%s/metrics.csv", tmp_dir, runs[i]);
+        char *metrics = NULL;
+        size_t m = 0;
+        cr_assert_eq(fs_read_all(path, &metrics, &m, NULL), GAN_OK);
+        char *row = strchr(metrics, '\n') + 1, *save = NULL, *f = strtok_r(row, ",", &save);
+        double want[3];
+        for (int k = 1; f && k <= 14; k++, f = strtok_r(NULL, ",", &save))
+            if (k >= 12)
+                want[k - 12] = atof(f);
+        const char *found = strstr(summary, runs[i]);
+        cr_assert(found != NULL, "%s missing from summary.csv", runs[i]);
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)strcspn(found, "\n"), found);
+        char *fields[20];
+        int nf = 0;
+        save = NULL;
+        for (char *g = strtok_r(line, ",", &save); g && nf < 20; g = strtok_r(NULL, ",", &save))
+            fields[nf++] = g;
+        cr_assert_eq(nf, 15, "%s: %d summary fields", runs[i], nf);
+        cr_expect(fabs(atof(fields[12]) - want[0]) < 1e-3, "%s: fd %s vs metrics %g", runs[i],
+                  fields[12], want[0]);
+        cr_expect(fabs(atof(fields[13]) - want[1]) < 1e-3, "%s: entropy", runs[i]);
+        cr_expect_eq(atoi(fields[14]), (int)want[2], "%s: classes covered", runs[i]);
+        free(metrics);
+    }
+    free(summary);
 }
