@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "blas_trace.h"
+#include "gan/clock.h"
 #include "gan/gan.h"
 #include "gan/idx.h"
 #include "gan/rng.h"
@@ -40,13 +41,6 @@ typedef struct {
     const char *data_dir, *python, *gan_bin;
     int torch, rss, products;
 } bench_opts_t;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -108,13 +102,19 @@ static int harness_create(harness_t *h, const mnist_t *data, int batch)
     return 0;
 }
 
-static void harness_step(harness_t *h)
+/* The next real batch and noise, as train.c makes them. */
+static void harness_next_batch(harness_t *h)
 {
     if (h->cursor + (size_t)h->batch > h->data->n)
         h->cursor = 0;
     mnist_batch(h->real, h->data, h->order + h->cursor, h->batch);
     h->cursor += (size_t)h->batch;
     rng_fill_normal(&h->noise, h->z, (size_t)h->batch * h->gan.arch.z_dim, 0.0f, 1.0f);
+}
+
+static void harness_step(harness_t *h)
+{
+    harness_next_batch(h);
     gan_stats_t st;
     gan_step(&h->gan, h->real, h->z, h->batch, &st);
 }
@@ -151,14 +151,14 @@ static int time_step(step_timing_t *t, harness_t *h, int steps)
     for (int done = 0; done < steps; done += chunk) {
         int n = steps - done < chunk ? steps - done : chunk;
         blas_trace_begin(NULL);
-        double t0 = now();
+        double t0 = clock_seconds();
         for (int i = 0; i < n; i++)
             harness_step(h);
-        double t1 = now();
+        double t1 = clock_seconds();
         blas_total += blas_trace_end();
         for (int i = 0; i < n; i++)
             blas_replay_run(replay);
-        floor_total += now() - t1;
+        floor_total += clock_seconds() - t1;
         step_total += t1 - t0;
     }
     blas_replay_destroy(replay);
@@ -175,22 +175,17 @@ static int time_step(step_timing_t *t, harness_t *h, int steps)
         return -1;
     for (size_t i = 0; i < n_grad; i++)
         grads[i] = 1e-4f * (float)(i % 7); /* touched memory, like a real gradient */
-    double t0 = now();
+    double t0 = clock_seconds();
     for (int i = 0; i < reps; i++) {
         adam_step(&h->gan.d_opt, h->gan.d.params, grads);
         adam_step(&h->gan.g_opt, h->gan.g.params, grads);
     }
-    t->adam_s = (now() - t0) / reps;
+    t->adam_s = (clock_seconds() - t0) / reps;
     free(grads);
-    t0 = now();
-    for (int i = 0; i < reps; i++) {
-        if (h->cursor + (size_t)h->batch > h->data->n)
-            h->cursor = 0;
-        mnist_batch(h->real, h->data, h->order + h->cursor, h->batch);
-        h->cursor += (size_t)h->batch;
-        rng_fill_normal(&h->noise, h->z, (size_t)h->batch * h->gan.arch.z_dim, 0.0f, 1.0f);
-    }
-    t->batch_s = (now() - t0) / reps;
+    t0 = clock_seconds();
+    for (int i = 0; i < reps; i++)
+        harness_next_batch(h);
+    t->batch_s = (clock_seconds() - t0) / reps;
     return 0;
 }
 

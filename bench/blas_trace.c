@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gan/clock.h"
 #include "gan/rng.h"
 
 typedef void (*sgemm_fn)(const enum CBLAS_ORDER, const enum CBLAS_TRANSPOSE,
@@ -26,13 +27,6 @@ static sgemv_fn real_sgemv;
 static int tracing;
 static double traced_seconds;
 static blas_trace_t *recording;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void resolve(void)
 {
@@ -68,9 +62,9 @@ void cblas_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE ta,
         real_sgemm(order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
-    double t0 = now();
+    double t0 = clock_seconds();
     real_sgemm(order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    traced_seconds += now() - t0;
+    traced_seconds += clock_seconds() - t0;
     record(&(blas_call_t){0, order, ta, tb, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c});
 }
 
@@ -84,9 +78,9 @@ void cblas_sgemv(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE ta, co
         real_sgemv(order, ta, m, n, alpha, a, lda, x, incx, beta, y, incy);
         return;
     }
-    double t0 = now();
+    double t0 = clock_seconds();
     real_sgemv(order, ta, m, n, alpha, a, lda, x, incx, beta, y, incy);
-    traced_seconds += now() - t0;
+    traced_seconds += clock_seconds() - t0;
     record(&(blas_call_t){1, order, ta, 0, m, n, 0, lda, incx, incy, alpha, beta, a, x, y});
 }
 
@@ -236,8 +230,8 @@ void blas_replay_run(blas_replay_t *r)
 double blas_replay_time_call(blas_replay_t *r, int index, int layout, int reps)
 {
     run_call(r, index, layout);
-    double t0 = now();
+    double t0 = clock_seconds();
     for (int i = 0; i < reps; i++)
         run_call(r, index, layout);
-    return (now() - t0) / reps;
+    return (clock_seconds() - t0) / reps;
 }

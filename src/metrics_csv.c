@@ -76,6 +76,15 @@ const double *metrics_csv_col(const metrics_csv_t *t, const char *name)
     return c < 0 ? NULL : t->values + (size_t)c * (size_t)t->n_rows;
 }
 
+int metrics_csv_last_finite_row(const metrics_csv_t *t, const char *name)
+{
+    const double *v = metrics_csv_col(t, name);
+    for (int r = v ? t->n_rows - 1 : -1; r >= 0; r--)
+        if (isfinite(v[r]))
+            return r;
+    return -1;
+}
+
 const char *metrics_csv_text(const metrics_csv_t *t, const char *name, int row)
 {
     int c = t ? find_col(t, name) : -1;

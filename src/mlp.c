@@ -1,8 +1,6 @@
 /* MLP over flat parameter and gradient buffers; see mlp.h. */
 #include "gan/mlp.h"
 
-#include <cblas.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,13 +169,4 @@ void mlp_backward_layers(mlp_t *net, float *dx, const float *dout, float *scratc
                          mlp_layer_grads_fn on_layer, void *ctx)
 {
     backward(net, dx, dout, MLP_GRADS_NONE, scratch, on_layer, ctx);
-}
-
-void mlp_weight_grad_norms(double *norms, const mlp_t *net)
-{
-    for (int l = 0; l < net->n_layers; l++) {
-        const mlp_layer_t *layer = &net->layers[l];
-        const float *dw = net->grads + layer->w_off;
-        norms[l] = sqrt((double)cblas_sdot(layer->n_in * layer->n_out, dw, 1, dw, 1));
-    }
 }

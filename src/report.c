@@ -574,16 +574,6 @@ static void write_run_table(FILE *fp, const report_data_t *d)
     fputs("</table>\n", fp);
 }
 
-/* Row of the last epoch with a finite fd, or -1. */
-static int last_evaluated_row(const metrics_csv_t *m)
-{
-    const double *fd = metrics_csv_col(m, "fd");
-    for (int i = fd ? metrics_csv_rows(m) - 1 : -1; i >= 0; i--)
-        if (isfinite(fd[i]))
-            return i;
-    return -1;
-}
-
 /* Per run, the class histogram of its generated samples at the last
  * evaluated epoch (a bar per digit) beside FD, entropy and coverage: mode
  * collapse shows as a few tall bars. */
@@ -602,7 +592,7 @@ static void write_coverage_table(FILE *fp, const report_data_t *d)
     for (int r = 0; r < d->n_runs; r++) {
         const report_run_t *run = &d->runs[r];
         const metrics_csv_t *m = run->metrics;
-        int row = last_evaluated_row(m);
+        int row = metrics_csv_last_finite_row(m, "fd");
         if (row < 0)
             continue;
         fputs("<tr><td class=\"l\">", fp);

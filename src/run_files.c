@@ -61,7 +61,7 @@ static void format_metrics_row(char *out, size_t size, const train_metrics_t *m,
             len += snprintf(out + len, size - (size_t)len, ",%.4f",
                             c->n ? (double)c->counts[k] / (double)c->n : 0.0);
     } else if (with_eval) {
-        for (int k = 0; k < 5 + CLASSIFIER_N_CLASSES; k++)
+        for (int k = 0; k < METRICS_CSV_N_EVAL_COLUMNS; k++)
             len += snprintf(out + len, size - (size_t)len, ",nan");
     }
     snprintf(out + len, size - (size_t)len, "\n");

@@ -1,6 +1,7 @@
 /* Training runs: the epoch loop. See train.h for the contract and the
  * random streams; the math of a step is in gan.c, the run folder's files in
  * run_files.c, checkpoints in train_checkpoint.c. Nothing here prints. */
+#include "gan/clock.h"
 #include "gan/train.h"
 
 #include <cblas.h>
@@ -13,13 +14,6 @@
 #include "gan/health.h"
 #include "gan/metrics_csv.h"
 #include "train_internal.h"
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int run_paths(run_t *run, const char *dir, gan_err_t *err)
 {
@@ -59,9 +53,9 @@ static int evaluate(run_t *run, train_metrics_t *m, gan_err_t *err)
 {
     rng_t rng;
     rng_seed(&rng, run->cfg.seed, EVAL_STREAM_NOISE);
-    double start = now_seconds();
+    double start = clock_seconds();
     int rc = eval_generator(&m->eval, &run->eval, &run->gan, (size_t)run->cfg.eval_n, &rng, err);
-    m->eval_seconds = now_seconds() - start;
+    m->eval_seconds = clock_seconds() - start;
     m->evaluated = rc == GAN_OK;
     return rc;
 }
@@ -246,7 +240,7 @@ static int train_loop(run_t *run, gan_err_t *err)
     const int batch = cfg->batch;
     while (run->epoch < cfg->epochs) {
         shuffle_epoch(run, run->epoch + 1);
-        double start = now_seconds() - run->sums.seconds;
+        double start = clock_seconds() - run->sums.seconds;
         while (run->step < run->steps_per_epoch) {
             mnist_batch(run->real, &run->data, run->order + (size_t)run->step * batch, batch);
             rng_fill_normal(&run->noise_rng, run->z, (size_t)batch * cfg->arch.z_dim, 0.0f, 1.0f);
@@ -261,7 +255,7 @@ static int train_loop(run_t *run, gan_err_t *err)
             add_grad_norms(run->grad_norm_sums[0], st.g_grad_norm, run->gan.g.n_layers);
             add_grad_norms(run->grad_norm_sums[1], st.d_grad_norm, run->gan.d.n_layers);
             add_step_stats(&run->sums, &st);
-            run->sums.seconds = now_seconds() - start;
+            run->sums.seconds = clock_seconds() - start;
             run->step++;
 
             train_progress_t p = {.event = TRAIN_EVENT_STEP, .real = run->real, .z = run->z};

@@ -30,6 +30,7 @@
 #define METRICS_CSV_EVAL_COLUMNS                                                            \
     "fd,class_entropy,classes_covered,class_confidence,eval_seconds,class_0,class_1,"      \
     "class_2,class_3,class_4,class_5,class_6,class_7,class_8,class_9"
+#define METRICS_CSV_N_EVAL_COLUMNS 15
 /* The columns layers.csv must have; net ("G" or "D") and act (an
  * activation name) are text, the rest numbers. */
 #define LAYERS_CSV_COLUMNS \
@@ -58,6 +59,9 @@ int metrics_csv_rows(const metrics_csv_t *t);
 /* The values of a numeric column, n_rows of them, owned by t; NULL if the
  * header has no such column. A text column reads as NaN. */
 const double *metrics_csv_col(const metrics_csv_t *t, const char *name);
+/* The last row whose value in column name is finite, or -1 (no such
+ * column, or no finite value: e.g. fd of a run that never evaluated). */
+int metrics_csv_last_finite_row(const metrics_csv_t *t, const char *name);
 /* The cell of a text column (owned by t); NULL if there is no such text
  * column or row is out of range. */
 const char *metrics_csv_text(const metrics_csv_t *t, const char *name, int row);

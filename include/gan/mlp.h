@@ -95,8 +95,4 @@ size_t mlp_max_layer_params(const mlp_t *net);
 void mlp_backward_layers(mlp_t *net, float *dx, const float *dout, float *scratch,
                          mlp_layer_grads_fn on_layer, void *ctx);
 
-/* norms[l] = L2 norm of layer l's weight gradient (biases left out), for
- * each of the n_layers layers. */
-void mlp_weight_grad_norms(double *norms, const mlp_t *net);
-
 #endif

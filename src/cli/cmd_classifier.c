@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "gan/classifier.h"
+#include "gan/clock.h"
 #include "gan/fsutil.h"
 #include "gan/idx.h"
 
@@ -36,13 +37,6 @@ static void usage(FILE *out)
             "  --quiet       no progress output\n",
             CLASSIFIER_DEFAULT_PATH, d.epochs, d.batch, (double)d.adam.lr,
             (unsigned long long)d.seed);
-}
-
-static double wall_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static int train(int argc, char **argv)
@@ -133,9 +127,9 @@ static int train(int argc, char **argv)
     if (!quiet)
         fprintf(stderr, "training the classifier: %zu images, %d epochs of batch %d, seed %llu\n",
                 train_set.n, cfg.epochs, cfg.batch, (unsigned long long)cfg.seed);
-    double start = wall_seconds(), test_acc = 0.0;
+    double start = clock_seconds(), test_acc = 0.0;
     for (int e = 0; e < cfg.epochs && !rc; e++) {
-        double t0 = wall_seconds();
+        double t0 = clock_seconds();
         float lr_epoch = classifier_lr(&cfg, clf.epoch);
         classifier_epoch_t st;
         rc = classifier_train_epoch(&clf, &train_set, &st, &err);
@@ -145,11 +139,11 @@ static int train(int argc, char **argv)
             fprintf(stderr,
                     "epoch %d/%d  lr %.2e  loss %.4f  train acc %.4f  test acc %.4f  %.1fs\n",
                     e + 1, cfg.epochs, (double)lr_epoch, st.loss, st.accuracy, test_acc,
-                    wall_seconds() - t0);
+                    clock_seconds() - t0);
     }
     if (!rc)
         rc = classifier_save(&clf, out, test_acc, &err);
-    double seconds = wall_seconds() - start;
+    double seconds = clock_seconds() - start;
     size_t n_test = test_set.n;
     classifier_destroy(&clf);
     mnist_free(&train_set);

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "gan/classifier.h"
+#include "gan/clock.h"
 #include "gan/eval.h"
 #include "gan/idx.h"
 #include "gan/train.h"
@@ -37,13 +38,6 @@ static void usage(FILE *out)
             "  --seed=S          noise seed (default: the run's seed)\n"
             "  --threads=T       OpenBLAS threads (default: all cores)\n",
             CLASSIFIER_DEFAULT_PATH);
-}
-
-static double wall_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static void print_result(const eval_result_t *r, size_t n_real, int dim)
@@ -106,7 +100,7 @@ int cmd_eval(int argc, char **argv)
     if (threads > 0)
         openblas_set_num_threads((int)threads);
 
-    double t0 = wall_seconds();
+    double t0 = clock_seconds();
     gan_err_t err;
     classifier_t clf;
     int rc = classifier_load(&clf, clf_path, EVAL_BATCH, NULL, &err);
@@ -131,7 +125,7 @@ int cmd_eval(int argc, char **argv)
     }
     if (!rc)
         rc = eval_create(&ctx, &clf, &test_set, (size_t)n, run_dir ? cfg.arch.z_dim : 0, &err);
-    double t_real = wall_seconds() - t0, t1 = wall_seconds();
+    double t_real = clock_seconds() - t0, t1 = clock_seconds();
     eval_result_t result;
     if (!rc && run_dir) {
         rng_t rng;
@@ -140,7 +134,7 @@ int cmd_eval(int argc, char **argv)
     } else if (!rc) {
         rc = eval_images(&result, &ctx, &train_set, NULL, (size_t)n, &err);
     }
-    double t_eval = wall_seconds() - t1;
+    double t_eval = clock_seconds() - t1;
     if (!rc) {
         if (run_dir)
             printf("run          %s  (epoch %d)\nsamples      %ld generated, noise seed %llu\n",

@@ -9,7 +9,6 @@
  * command skips finished runs and resumes unfinished ones. */
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "gan/clock.h"
 #include "gan/fsutil.h"
 #include "gan/idx.h"
 #include "gan/metrics_csv.h"
@@ -42,13 +42,6 @@ typedef struct {
 static volatile sig_atomic_t interrupted = 0;
 
 static void on_signal(int sig) { interrupted = sig; }
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void usage(FILE *out)
 {
@@ -139,17 +132,6 @@ static pid_t spawn_run(exp_run_t *run, char **passthrough, int n_pass, int threa
     return pid;
 }
 
-/* Value of col at the last row where it is finite (NaN if none or no such
- * column): the last evaluated epoch for the sample-quality columns. */
-static double last_finite(const metrics_csv_t *t, const char *col)
-{
-    const double *v = metrics_csv_col(t, col);
-    for (int r = v ? metrics_csv_rows(t) - 1 : -1; r >= 0; r--)
-        if (isfinite(v[r]))
-            return v[r];
-    return NAN;
-}
-
 static int write_summary(const char *exp_dir, exp_run_t *runs, int n_runs, int with_eval,
                          gan_err_t *err)
 {
@@ -185,9 +167,17 @@ static int write_summary(const char *exp_dir, exp_run_t *runs, int n_runs, int w
         for (int r = 0; r < rows; r++)
             total += secs[r];
         fprintf(af.fp, ",%.1f", total);
-        if (with_eval)
-            fprintf(af.fp, ",%.4f,%.4f,%.0f", last_finite(t, "fd"),
-                    last_finite(t, "class_entropy"), last_finite(t, "classes_covered"));
+        if (with_eval) {
+            /* The last evaluated epoch (later ones may say nan). */
+            int r = metrics_csv_last_finite_row(t, "fd");
+            const double *fd = metrics_csv_col(t, "fd"),
+                         *entropy = metrics_csv_col(t, "class_entropy"),
+                         *covered = metrics_csv_col(t, "classes_covered");
+            if (r < 0 || !entropy || !covered)
+                fputs(",nan,nan,nan", af.fp);
+            else
+                fprintf(af.fp, ",%.4f,%.4f,%.0f", fd[r], entropy[r], covered[r]);
+        }
         fputs("\n", af.fp);
         metrics_csv_free(t);
     }
@@ -330,7 +320,7 @@ int cmd_experiment(int argc, char **argv)
             exp_dir, n_runs, inits_text, seeds, seeds > 1 ? "s" : "", jobs, threads,
             threads > 1 ? "s" : "", cfg.epochs);
     int running = 0, failed = 0;
-    double t0 = now();
+    double t0 = clock_seconds();
     for (;;) {
         for (int i = 0; i < n_runs && running < jobs && !interrupted; i++) {
             exp_run_t *r = &runs[i];
@@ -345,7 +335,7 @@ int cmd_experiment(int argc, char **argv)
             if (r->pid < 0)
                 return cli_fail(1, "experiment: fork failed (%s)", strerror(errno));
             r->state = 1;
-            r->started = now();
+            r->started = clock_seconds();
             r->epochs_seen = epochs_done(r->dir);
             running++;
             fprintf(stderr, "  %-22s started (log: %s.log)\n", r->dir, r->dir);
@@ -361,7 +351,7 @@ int cmd_experiment(int argc, char **argv)
                 if (r->state == 1 && done > r->epochs_seen) {
                     r->epochs_seen = done;
                     fprintf(stderr, "  %-22s epoch %d/%d  (%.0fs)\n", r->dir, done, cfg.epochs,
-                            now() - r->started);
+                            clock_seconds() - r->started);
                 }
             }
             usleep(200000);
@@ -374,7 +364,7 @@ int cmd_experiment(int argc, char **argv)
             if (r->state != 1 || r->pid != pid)
                 continue;
             running--;
-            r->wall = now() - r->started;
+            r->wall = clock_seconds() - r->started;
             r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
             if (r->exit_code == 0) {
                 r->state = 2;
@@ -404,6 +394,6 @@ int cmd_experiment(int argc, char **argv)
     rc = report_write(&ropts, html, sizeof html, &err);
     if (rc)
         return cli_fail_err(rc, &err);
-    fprintf(stderr, "done in %.0fs: %s/summary.csv\nreport: %s\n", now() - t0, exp_dir, html);
+    fprintf(stderr, "done in %.0fs: %s/summary.csv\nreport: %s\n", clock_seconds() - t0, exp_dir, html);
     return 0;
 }

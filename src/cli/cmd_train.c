@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "gan/clock.h"
 #include "gan/fsutil.h"
 #include "train_options.h"
 
@@ -41,13 +42,6 @@ typedef struct {
     double last_draw;
 } progress_t;
 
-static double wall_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static void format_duration(char *out, size_t size, double seconds)
 {
     long s = seconds > 0 ? (long)(seconds + 0.5) : 0;
@@ -68,7 +62,7 @@ static void on_progress(void *ctx, const train_progress_t *p)
         return;
     }
     if (p->event == TRAIN_EVENT_STEP) {
-        double now = wall_seconds();
+        double now = clock_seconds();
         if (!pr->tty || (now - pr->last_draw < 0.1 && p->step != p->steps))
             return;
         pr->last_draw = now;
