@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "gan/fsutil.h"
@@ -165,4 +166,44 @@ const void *ckpt_section(const ckpt_file_t *ckpt, uint32_t tag, uint64_t len,
     }
     gan_err_set(err, GAN_ERR_INPUT, "%s: section %s missing", path, name);
     return NULL;
+}
+
+/* Headers are a few KB of JSON; anything near this is not a checkpoint. */
+#define CKPT_MAX_HEADER (1u << 20)
+
+int ckpt_read_header(char **header, const char *path, gan_err_t *err)
+{
+    *header = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: cannot open (%s)", path, strerror(errno));
+    struct stat st;
+    uint8_t head[16], crc[4];
+    int rc = GAN_OK;
+    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))
+        rc = gan_err_set(err, GAN_ERR_INPUT, "%s: not a regular file", path);
+    else if (fread(head, 1, sizeof head, fp) != sizeof head || memcmp(head, ckpt_magic, 8) != 0)
+        rc = gan_err_set(err, GAN_ERR_INPUT, "%s: not a gan checkpoint (bad magic)", path);
+    else if (get_u32(head + 8) != CKPT_VERSION)
+        rc = gan_err_set(err, GAN_ERR_INPUT, "%s: checkpoint format version %u, this gan reads "
+                         "version %d", path, get_u32(head + 8), CKPT_VERSION);
+    uint32_t len = rc ? 0 : get_u32(head + 12);
+    if (!rc && len > CKPT_MAX_HEADER)
+        rc = gan_err_set(err, GAN_ERR_INPUT, "%s: damaged checkpoint (header of %u bytes)", path,
+                         len);
+    char *text = rc ? NULL : malloc((size_t)len + 1);
+    if (!rc && !text)
+        rc = gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory", path);
+    if (!rc && (fread(text, 1, len, fp) != len || fread(crc, 1, 4, fp) != 4 ||
+                ckpt_crc32(text, len) != get_u32(crc)))
+        rc = gan_err_set(err, GAN_ERR_INPUT, "%s: damaged checkpoint (header truncated or CRC "
+                         "mismatch)", path);
+    fclose(fp);
+    if (rc) {
+        free(text);
+        return rc;
+    }
+    text[len] = '\0';
+    *header = text;
+    return GAN_OK;
 }

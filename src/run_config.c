@@ -2,6 +2,9 @@
  * form (config.json and checkpoint headers). */
 #include "gan/train.h"
 
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gan/json.h"
@@ -197,4 +200,205 @@ int train_cfg_read_json(train_cfg_t *cfg, const char *json, const char *origin,
         return gan_err_set(err, GAN_ERR_INPUT, "%s: settings out of range (%.300s)", origin,
                            why.msg);
     return GAN_OK;
+}
+
+/* --- the training options, by name ------------------------------------- */
+
+typedef enum { OPT_KIND_INT, OPT_KIND_FLOAT, OPT_KIND_INIT, OPT_KIND_SIZES, OPT_KIND_PATH } opt_kind_t;
+
+typedef struct {
+    const char *name;
+    opt_kind_t kind;
+    double lo, hi;
+} opt_spec_t;
+
+/* One range per option, for every command that takes it. */
+static const opt_spec_t opt_specs[] = {
+    {"init", OPT_KIND_INIT, 0, 0},
+    {"g-init", OPT_KIND_INIT, 0, 0},
+    {"d-init", OPT_KIND_INIT, 0, 0},
+    {"init-std", OPT_KIND_FLOAT, 1e-12, 100.0},
+    {"seed", OPT_KIND_INT, 0, 2147483647.0},
+    {"data", OPT_KIND_PATH, 0, 0},
+    {"limit", OPT_KIND_INT, 1, 100000000.0},
+    {"threads", OPT_KIND_INT, 1, 256},
+    {"sample-every", OPT_KIND_INT, 1, 100000},
+    {"grid", OPT_KIND_INT, 1, 32},
+    {"z-dim", OPT_KIND_INT, 1, 4096},
+    {"leak", OPT_KIND_FLOAT, 0.0, 0.999},
+    {"g-hidden", OPT_KIND_SIZES, 1, 16384},
+    {"d-hidden", OPT_KIND_SIZES, 1, 16384},
+    {"lr", OPT_KIND_FLOAT, 1e-12, 9.99},
+    {"beta1", OPT_KIND_FLOAT, 0.0, 0.999999},
+    {"beta2", OPT_KIND_FLOAT, 0.0, 0.999999},
+    {"batch", OPT_KIND_INT, 1, 65536},
+    {"epochs", OPT_KIND_INT, 1, 100000},
+    {"eval-every", OPT_KIND_INT, 0, 100000},
+    {"eval-n", OPT_KIND_INT, 2, 100000},
+    {"classifier", OPT_KIND_PATH, 0, 0},
+};
+enum { n_opt_specs = sizeof opt_specs / sizeof opt_specs[0] };
+
+static const opt_spec_t *find_spec(const char *name)
+{
+    for (int i = 0; i < n_opt_specs; i++)
+        if (strcmp(opt_specs[i].name, name) == 0)
+            return &opt_specs[i];
+    return NULL;
+}
+
+int train_cfg_is_option(const char *name)
+{
+    return find_spec(name) != NULL;
+}
+
+int train_parse_int(long *out, const char *option, const char *text, long lo, long hi,
+                    gan_err_t *err)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end != '\0')
+        return gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: not a whole number", option, text);
+    if (v < lo || v > hi)
+        return gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: must be between %ld and %ld", option,
+                           text, lo, hi);
+    *out = v;
+    return GAN_OK;
+}
+
+int train_parse_float(double *out, const char *option, const char *text, double lo, double hi,
+                      gan_err_t *err)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end != '\0' || !isfinite(v))
+        return gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: not a number", option, text);
+    if (v < lo || v > hi)
+        return gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: must be between %g and %g", option,
+                           text, lo, hi);
+    *out = v;
+    return GAN_OK;
+}
+
+/* "256,512,1024" -> sizes; every entry a whole number in lo..hi. */
+static int parse_sizes(int *sizes, int *n, const opt_spec_t *o, const char *arg, gan_err_t *err)
+{
+    int count = 0;
+    const char *p = arg;
+    if (*p == '\0')
+        return gan_err_set(err, GAN_ERR_INPUT, "--%s=: empty list (e.g. --%s=256,512,1024)",
+                           o->name, o->name);
+    while (*p) {
+        char *end = NULL;
+        long v = strtol(p, &end, 10);
+        if (end == p || (*end != ',' && *end != '\0') || v < o->lo || v > o->hi)
+            return gan_err_set(err, GAN_ERR_INPUT,
+                               "--%s=%s: expected comma-separated sizes %g..%g, e.g. 256,512,1024",
+                               o->name, arg, o->lo, o->hi);
+        if (count == GAN_MAX_HIDDEN)
+            return gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: at most %d hidden layers", o->name,
+                               arg, GAN_MAX_HIDDEN);
+        sizes[count++] = (int)v;
+        p = *end == ',' ? end + 1 : end;
+        if (*end == ',' && *p == '\0')
+            return gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: trailing comma", o->name, arg);
+    }
+    *n = count;
+    return GAN_OK;
+}
+
+int train_cfg_set(train_cfg_t *cfg, const char *name, const char *value, gan_err_t *err)
+{
+    const opt_spec_t *o = find_spec(name);
+    if (!o)
+        return gan_err_set(err, GAN_ERR_INPUT, "--%s: not a training option", name);
+    long n = 0;
+    double x = 0;
+    int rc = GAN_OK;
+    init_scheme_t scheme;
+    switch (o->kind) {
+    case OPT_KIND_INT: rc = train_parse_int(&n, name, value, (long)o->lo, (long)o->hi, err); break;
+    case OPT_KIND_FLOAT: rc = train_parse_float(&x, name, value, o->lo, o->hi, err); break;
+    case OPT_KIND_INIT: {
+        gan_err_t why;
+        if (init_from_name(&scheme, value, &why) != GAN_OK)
+            return gan_err_set(err, GAN_ERR_INPUT, "--%s: %s", name, why.msg);
+        break;
+    }
+    case OPT_KIND_SIZES:
+        return parse_sizes(strcmp(name, "g-hidden") == 0 ? cfg->arch.g_hidden : cfg->arch.d_hidden,
+                           strcmp(name, "g-hidden") == 0 ? &cfg->arch.n_g_hidden
+                                                         : &cfg->arch.n_d_hidden,
+                           o, value, err);
+    case OPT_KIND_PATH: {
+        char *dst = strcmp(name, "data") == 0 ? cfg->data_dir : cfg->classifier;
+        size_t cap = strcmp(name, "data") == 0 ? sizeof cfg->data_dir : sizeof cfg->classifier;
+        if (strlen(value) >= cap)
+            return gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: path longer than %zu bytes", name,
+                               value, cap - 1);
+        snprintf(dst, cap, "%s", value);
+        return GAN_OK;
+    }
+    }
+    if (rc)
+        return rc;
+    if (!strcmp(name, "init")) cfg->g_init = cfg->d_init = scheme;
+    else if (!strcmp(name, "g-init")) cfg->g_init = scheme;
+    else if (!strcmp(name, "d-init")) cfg->d_init = scheme;
+    else if (!strcmp(name, "init-std")) cfg->init_std = (float)x;
+    else if (!strcmp(name, "seed")) cfg->seed = (uint64_t)n;
+    else if (!strcmp(name, "limit")) cfg->limit = n;
+    else if (!strcmp(name, "threads")) cfg->threads = (int)n;
+    else if (!strcmp(name, "sample-every")) cfg->sample_every = (int)n;
+    else if (!strcmp(name, "grid")) cfg->grid = (int)n;
+    else if (!strcmp(name, "z-dim")) cfg->arch.z_dim = (int)n;
+    else if (!strcmp(name, "leak")) cfg->arch.leak = (float)x;
+    else if (!strcmp(name, "lr")) cfg->adam.lr = (float)x;
+    else if (!strcmp(name, "beta1")) cfg->adam.beta1 = (float)x;
+    else if (!strcmp(name, "beta2")) cfg->adam.beta2 = (float)x;
+    else if (!strcmp(name, "batch")) cfg->batch = (int)n;
+    else if (!strcmp(name, "epochs")) cfg->epochs = (int)n;
+    else if (!strcmp(name, "eval-every")) cfg->eval_every = (int)n;
+    else if (!strcmp(name, "eval-n")) cfg->eval_n = n;
+    return GAN_OK;
+}
+
+static void format_sizes(char *out, size_t size, const int *v, int n)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n && len < size; i++)
+        len += (size_t)snprintf(out + len, size - len, "%s%d", i ? "," : "", v[i]);
+}
+
+int train_cfg_get(char *out, size_t size, const train_cfg_t *cfg, const char *name, int exact)
+{
+    /* %g is what people write (0.0002); %.9g gives the float back exactly. */
+    const char *ffmt = exact ? "%.9g" : "%g";
+    if (!strcmp(name, "init")) train_init_label(out, size, cfg);
+    else if (!strcmp(name, "g-init")) snprintf(out, size, "%s", init_name(cfg->g_init));
+    else if (!strcmp(name, "d-init")) snprintf(out, size, "%s", init_name(cfg->d_init));
+    else if (!strcmp(name, "init-std")) snprintf(out, size, ffmt, cfg->init_std);
+    else if (!strcmp(name, "seed")) snprintf(out, size, "%llu", (unsigned long long)cfg->seed);
+    else if (!strcmp(name, "data")) snprintf(out, size, "%s", cfg->data_dir);
+    else if (!strcmp(name, "limit")) snprintf(out, size, "%ld", cfg->limit);
+    else if (!strcmp(name, "threads")) snprintf(out, size, "%d", cfg->threads);
+    else if (!strcmp(name, "sample-every")) snprintf(out, size, "%d", cfg->sample_every);
+    else if (!strcmp(name, "grid")) snprintf(out, size, "%d", cfg->grid);
+    else if (!strcmp(name, "z-dim")) snprintf(out, size, "%d", cfg->arch.z_dim);
+    else if (!strcmp(name, "leak")) snprintf(out, size, ffmt, cfg->arch.leak);
+    else if (!strcmp(name, "g-hidden")) format_sizes(out, size, cfg->arch.g_hidden, cfg->arch.n_g_hidden);
+    else if (!strcmp(name, "d-hidden")) format_sizes(out, size, cfg->arch.d_hidden, cfg->arch.n_d_hidden);
+    else if (!strcmp(name, "lr")) snprintf(out, size, ffmt, cfg->adam.lr);
+    else if (!strcmp(name, "beta1")) snprintf(out, size, ffmt, cfg->adam.beta1);
+    else if (!strcmp(name, "beta2")) snprintf(out, size, ffmt, cfg->adam.beta2);
+    else if (!strcmp(name, "batch")) snprintf(out, size, "%d", cfg->batch);
+    else if (!strcmp(name, "epochs")) snprintf(out, size, "%d", cfg->epochs);
+    else if (!strcmp(name, "eval-every")) snprintf(out, size, "%d", cfg->eval_every);
+    else if (!strcmp(name, "eval-n")) snprintf(out, size, "%ld", cfg->eval_n);
+    else if (!strcmp(name, "classifier")) snprintf(out, size, "%s", cfg->classifier);
+    else return -1;
+    return 0;
 }

@@ -45,6 +45,12 @@ int ckpt_write(const char *path, const char *header_json,
 int ckpt_read(ckpt_file_t *out, const char *path, gan_err_t *err);
 void ckpt_free(ckpt_file_t *ckpt);
 
+/* Reads only the JSON header of the checkpoint at path (after checking
+ * magic, version and the header's CRC) into a malloc'ed NUL-terminated
+ * string the caller frees: cheap where the whole file is tens of MB. Same
+ * error contract as ckpt_read; *header is NULL on error. */
+int ckpt_read_header(char **header, const char *path, gan_err_t *err);
+
 /* The section with this tag if its length is exactly len, else NULL with
  * err filled ("<path>: section <name> ..."). */
 const void *ckpt_section(const ckpt_file_t *ckpt, uint32_t tag, uint64_t len,

@@ -126,6 +126,24 @@ void train_cfg_write_fields(FILE *fp, const train_cfg_t *cfg);
 int train_cfg_read_json(train_cfg_t *cfg, const char *json, const char *origin,
                         gan_err_t *err);
 
+/* The training options by their command-line names ("lr", "g-hidden",
+ * "init", ...): one parser and one range per option for every command.
+ * train_cfg_set parses value into cfg; GAN_ERR_INPUT with
+ * "--<name>=<value>: <what is wrong>" when the name is unknown or the value
+ * out of range. train_cfg_get writes the option's value as text that
+ * train_cfg_set reads back (exact != 0: floats to the last bit with %.9g;
+ * 0: as people write them, %g); -1 for an unknown name. */
+int train_cfg_is_option(const char *name);
+int train_cfg_set(train_cfg_t *cfg, const char *name, const char *value, gan_err_t *err);
+int train_cfg_get(char *out, size_t size, const train_cfg_t *cfg, const char *name, int exact);
+
+/* Strict number parsing of an option's value: the whole text must be a
+ * number in [lo, hi]; GAN_ERR_INPUT "--<option>=<text>: ..." otherwise. */
+int train_parse_int(long *out, const char *option, const char *text, long lo, long hi,
+                    gan_err_t *err);
+int train_parse_float(double *out, const char *option, const char *text, double lo, double hi,
+                      gan_err_t *err);
+
 /* Label of a run's init: the scheme name if G and D share it, else
  * "<g>+<d>" (written to config.json as "init"). */
 void train_init_label(char *out, size_t size, const train_cfg_t *cfg);

@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "cli.h"
+#include "gan/train.h"
 
 typedef struct {
     const char *name;
@@ -76,28 +77,14 @@ int cli_usage_error(const char *command)
 
 int cli_parse_int(const char *option, const char *text, long lo, long hi, long *out)
 {
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno || end == text || *end != '\0')
-        return cli_fail(2, "--%s=%s: not a whole number", option, text);
-    if (v < lo || v > hi)
-        return cli_fail(2, "--%s=%s: must be between %ld and %ld", option, text, lo, hi);
-    *out = v;
-    return 0;
+    gan_err_t err;
+    return train_parse_int(out, option, text, lo, hi, &err) ? cli_fail_err(2, &err) : 0;
 }
 
 int cli_parse_float(const char *option, const char *text, double lo, double hi, double *out)
 {
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || *end != '\0' || !isfinite(v))
-        return cli_fail(2, "--%s=%s: not a number", option, text);
-    if (v < lo || v > hi)
-        return cli_fail(2, "--%s=%s: must be between %g and %g", option, text, lo, hi);
-    *out = v;
-    return 0;
+    gan_err_t err;
+    return train_parse_float(out, option, text, lo, hi, &err) ? cli_fail_err(2, &err) : 0;
 }
 
 int main(int argc, char **argv)

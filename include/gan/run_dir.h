@@ -1,0 +1,122 @@
+/* The layout of a run folder: every file name in one table, path building
+ * with one limit (PATH_MAX), the run's state as its checkpoint tells it, and
+ * the lock that makes one process the only writer of a run.
+ *
+ * State comes from the checkpoint, never from counting rows: an epoch's
+ * metrics row is appended before its checkpoint is written, so a kill in
+ * between leaves a row the checkpoint does not vouch for (resume drops it).
+ *
+ * The lock is a file, DIR/lock, created with O_CREAT|O_EXCL (atomic on local
+ * filesystems and on NFS v3 and later) that names its holder (host, pid,
+ * start time) and is refreshed while the run trains. Whoever writes a run
+ * (train, resume, --force) holds it for the life of the process. Why a file
+ * and not only flock(): a flock is known to one kernel (and to NFS only
+ * through its lock manager), while a claim file is visible to every machine
+ * sharing the folder and says who holds it. The holder also keeps a flock on
+ * the file, so on one host a dead holder is recognised exactly (the kernel
+ * drops its flock when it dies, whatever happened to its pid). On another
+ * host a claim is stale when it has not been refreshed for stale_seconds
+ * (its mtime, which assumes clocks agree to well within that time, as NTP
+ * gives). A stale claim is broken by renaming it away (atomic: of several
+ * breakers only one succeeds) and the run is taken over.
+ *
+ * Nothing here prints; errors are one line in gan_err_t. */
+#ifndef GAN_RUN_DIR_H
+#define GAN_RUN_DIR_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "gan/error.h"
+
+/* The files and folders of a run folder. */
+typedef enum {
+    RUN_CONFIG,      /* config.json */
+    RUN_METRICS,     /* metrics.csv */
+    RUN_LAYERS,      /* layers.csv */
+    RUN_CKPT,        /* checkpoint.bin: the resume point */
+    RUN_CKPT_PREV,   /* checkpoint.prev.bin: the one before */
+    RUN_CKPT_NEW,    /* checkpoint.bin.new: the next one, before its renames */
+    RUN_SAMPLES,     /* samples/ (folder of epoch_NNNN.png) */
+    RUN_LOCK,        /* lock: the writer's claim */
+    RUN_N_FILES
+} run_file_t;
+
+/* The file's name inside a run folder ("metrics.csv"). */
+const char *run_file_name(run_file_t f);
+
+/* out (PATH_MAX bytes) = dir + "/" + the file's name. GAN_ERR_INPUT naming
+ * the whole path when it is longer than PATH_MAX. */
+int run_path(char out[PATH_MAX], const char *dir, run_file_t f, gan_err_t *err);
+
+/* samples/epoch_NNNN.png of a run. */
+int run_sample_path(char out[PATH_MAX], const char *dir, int epoch, gan_err_t *err);
+
+typedef enum {
+    RUN_STATE_NONE,     /* no run here (no folder, or an empty one) */
+    RUN_STATE_STARTED,  /* files of a run but no checkpoint yet (killed early) */
+    RUN_STATE_PARTIAL,  /* a checkpoint with fewer epochs than the run's total */
+    RUN_STATE_FINISHED  /* a checkpoint at the end of the run's last epoch */
+} run_state_t;
+
+typedef struct {
+    run_state_t state;
+    int epoch;      /* finished epochs, from the checkpoint (0 if none) */
+    long step;      /* steps into the next epoch (a checkpoint written at Ctrl-C) */
+    int epochs;     /* the run's total, from the checkpoint */
+    int from_prev;  /* the state comes from checkpoint.prev.bin (checkpoint.bin
+                       missing: a crash between the two renames) */
+} run_status_t;
+
+/* Reads only the checkpoint's header (cheap: a few KB, CRC-checked), so a
+ * plan of many runs can be judged quickly. GAN_ERR_INPUT if the header is
+ * damaged; a missing folder or checkpoint is not an error (NONE/STARTED). */
+int run_status(run_status_t *st, const char *dir, gan_err_t *err);
+
+/* "new", "started", "partial", "finished". */
+const char *run_state_name(run_state_t s);
+
+/* The lock (see above). */
+typedef struct run_lock run_lock_t;
+
+/* Who holds a run's lock, as its file says. */
+typedef struct {
+    char host[256];
+    long pid;
+    long long started;   /* unix seconds when the claim was made */
+    long long refreshed; /* unix seconds of the last refresh */
+    long beats;          /* refreshes so far */
+} run_holder_t;
+
+/* The default of stale_seconds: a holder refreshes at least every
+ * RUN_LOCK_REFRESH_SECONDS while training, so 300 s means ten missed
+ * refreshes, far above an NFS client's attribute cache (60 s at most by
+ * default) and any sane clock skew, and short next to a run's length. */
+#define RUN_LOCK_STALE_SECONDS 300.0
+#define RUN_LOCK_REFRESH_SECONDS 30.0
+
+/* Takes dir's lock (dir must exist). GAN_OK: *out holds it. RUN_LOCK_BUSY:
+ * another live process holds it; err names it ("<dir>: in use by pid P on
+ * HOST since T") and *out is NULL. GAN_ERR_RUNTIME on I/O failure. A stale
+ * lock is taken over. */
+#define RUN_LOCK_BUSY 4
+int run_lock_acquire(run_lock_t **out, const char *dir, double stale_seconds, gan_err_t *err);
+
+/* Rewrites the claim with a new refresh time (and bumps its mtime).
+ * GAN_ERR_RUNTIME if the claim is no longer ours (another process broke it
+ * as stale): the caller must stop writing the run at once. */
+int run_lock_refresh(run_lock_t *lock, gan_err_t *err);
+
+/* Removes the claim (only if it is still ours) and frees lock; NULL is
+ * fine. */
+void run_lock_release(run_lock_t *lock);
+
+/* Reads dir's claim, if any: 1 and *h filled when there is one, 0 when
+ * there is none (or it cannot be read). */
+int run_lock_read(run_holder_t *h, const char *dir);
+
+/* 1 when dir's claim, if any, is held by a live process (this host: its
+ * flock is held; other hosts: refreshed within stale_seconds). */
+int run_lock_held(const char *dir, double stale_seconds);
+
+#endif
