@@ -1,0 +1,106 @@
+/* Experiments: a plan of runs, the Cartesian product of axes (the init
+ * scheme, any training option that changes a run, and the seed), one run
+ * folder per point, named from its axis values; each run's state, the
+ * `gan train` argument vector that trains or resumes it, the plan as JSON
+ * Lines, and summary.csv.
+ *
+ * Pairing: runs differ only in their axis values; for one seed they see the
+ * same data order and noise streams (train.h), as far as an axis allows (a
+ * batch axis cuts the same order into other batches; a z-dim axis draws the
+ * same stream into other shapes).
+ *
+ * Runs are not stored: run i is computed from its index (mixed radix over
+ * the axes, the last axis, the seed, fastest), so a plan of 10,000 runs
+ * costs a few KB. Nothing here starts processes or prints: the CLI (or any
+ * scheduler reading --plan) does. */
+#ifndef GAN_EXPERIMENT_H
+#define GAN_EXPERIMENT_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "gan/error.h"
+#include "gan/run_dir.h"
+#include "gan/train.h"
+
+#define EXP_MAX_AXES 16
+#define EXP_NAME_MAX 256
+
+typedef struct {
+    char option[32];  /* "init", "lr", "g-hidden", ..., "seed" */
+    int n_values;
+    char **texts;     /* each value as given (what train_cfg_set reads) */
+    char **labels;    /* each value as shown and used in names ("0.0004") */
+} exp_axis_t;
+
+typedef struct {
+    train_cfg_t base;          /* every setting that is not an axis */
+    char dir[PATH_MAX];        /* the experiment folder */
+    int n_axes;
+    exp_axis_t axes[EXP_MAX_AXES]; /* init first, --vary axes in order, seed last */
+    size_t n_runs;
+} experiment_t;
+
+/* The options an axis may vary (lr, beta1, beta2, batch, z-dim, leak,
+ * g-hidden, d-hidden, init-std, limit, g-init, d-init), comma separated. */
+const char *experiment_vary_options(void);
+
+/* Starts a plan over base in folder dir with no axes yet. */
+void experiment_init(experiment_t *e, const train_cfg_t *base, const char *dir);
+/* Adds the init axis from "random,he_xavier". */
+int experiment_add_inits(experiment_t *e, const char *list, gan_err_t *err);
+/* Adds one --vary axis from "OPTION=V1,V2,..."; for g-hidden and d-hidden
+ * the values are separated by '/' (each a comma-separated size list:
+ * "g-hidden=256,512,1024/128,128,128"). GAN_ERR_INPUT, naming the --vary
+ * text, for an unknown option, a value the option refuses, an axis given
+ * twice, an empty list or a value listed twice. */
+int experiment_add_vary(experiment_t *e, const char *spec, gan_err_t *err);
+/* Adds the seed axis: first, first+1, ..., first+count-1. */
+int experiment_add_seeds(experiment_t *e, unsigned long long first, long count, gan_err_t *err);
+/* Closes the plan: counts the runs and checks that their names are unique
+ * (GAN_ERR_INPUT naming two runs that would share a folder). */
+int experiment_finish(experiment_t *e, gan_err_t *err);
+void experiment_free(experiment_t *e);
+
+/* Index of an axis by option name, or -1. */
+int experiment_axis(const experiment_t *e, const char *option);
+
+typedef struct {
+    size_t index;
+    char name[EXP_NAME_MAX];   /* "he_xavier-lr0.0004-s2" */
+    char dir[PATH_MAX];        /* <experiment>/<name> */
+    int value[EXP_MAX_AXES];   /* index into each axis's values */
+    train_cfg_t cfg;           /* base with the run's axis values */
+} exp_run_t;
+
+/* Run i (0 <= i < n_runs). */
+int experiment_run(exp_run_t *run, const experiment_t *e, size_t i, gan_err_t *err);
+
+/* The run's state against the plan's epochs: finished when its checkpoint
+ * has all of them; partial when it has fewer (also when --epochs was
+ * raised); started or new otherwise. */
+int experiment_run_status(run_status_t *st, const experiment_t *e, const exp_run_t *run,
+                          gan_err_t *err);
+
+/* The `gan train` argument vector (NULL-terminated, argv[0] = self) that
+ * trains the run from its state: --resume=DIR --epochs=E for a partial run,
+ * otherwise --out=DIR and every setting (--force for a started one, which
+ * clears its leftovers). threads > 0 adds --threads. Free with
+ * experiment_args_free. NULL when out of memory. */
+char **experiment_train_args(const experiment_t *e, const exp_run_t *run,
+                             const run_status_t *st, const char *self, int threads);
+void experiment_args_free(char **argv);
+
+/* Writes the plan as JSON Lines, one object per run: name, dir, the axis
+ * values, state, epochs_done, epochs and argv (see docs/FORMATS.md). */
+int experiment_write_plan(FILE *fp, const experiment_t *e, const char *self, int threads,
+                          gan_err_t *err);
+
+/* <experiment>/summary.csv: run, one column per axis, epochs, the last
+ * epoch's metrics, train_seconds (and fd, class_entropy, classes_covered of
+ * the last evaluated epoch when the runs evaluate). Every run must be
+ * finished. */
+int experiment_write_summary(const experiment_t *e, gan_err_t *err);
+
+#endif
