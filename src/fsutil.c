@@ -21,30 +21,80 @@ void fs_dirname(char *out, size_t size, const char *path)
         *slash = '\0';
 }
 
+static const char *file_type(mode_t mode)
+{
+    if (S_ISDIR(mode)) return "a folder";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    return "not a regular file";
+}
+
+/* Where an atomic write of path must go: path itself when it is a regular
+ * file or a new name in an existing folder, a symlink's target (written
+ * through), else an error naming what path is. */
+static int output_target(char *out, size_t size, const char *path, gan_err_t *err)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char *target = realpath(path, NULL);
+        if (!target)
+            return gan_err_set(err, GAN_ERR_INPUT, "%s: a symlink whose target cannot be "
+                               "resolved (%s); give a file name", path, strerror(errno));
+        int n = snprintf(out, size, "%s", target);
+        free(target);
+        if (n < 0 || (size_t)n >= size)
+            return gan_err_set(err, GAN_ERR_INPUT, "%s: target path too long", path);
+        path = out;
+    } else if (strlen(path) >= size) {
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: path longer than %zu bytes", path, size - 1);
+    } else {
+        snprintf(out, size, "%s", path);
+    }
+    if (stat(out, &st) == 0) {
+        if (!S_ISREG(st.st_mode))
+            return gan_err_set(err, GAN_ERR_INPUT, "%s: is %s, not a file gan can replace; "
+                               "give the path of a regular file", out, file_type(st.st_mode));
+        return GAN_OK;
+    }
+    char dir[PATH_MAX];
+    fs_dirname(dir, sizeof dir, out);
+    if (!fs_is_dir(dir))
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: folder %s does not exist; create it first "
+                           "(mkdir -p %s)", out, dir, dir);
+    return GAN_OK;
+}
+
 int atomic_begin(atomic_file_t *af, const char *final_path, gan_err_t *err)
 {
     memset(af, 0, sizeof *af);
-    if (strlen(final_path) >= sizeof af->final_path)
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: path too long", final_path);
-    snprintf(af->final_path, sizeof af->final_path, "%s", final_path);
-    char dir[1024];
-    fs_dirname(dir, sizeof dir, final_path);
-    const char *base = strrchr(final_path, '/');
-    base = base ? base + 1 : final_path;
+    int rc = output_target(af->final_path, sizeof af->final_path, final_path, err);
+    if (rc)
+        return rc;
+    char dir[PATH_MAX];
+    fs_dirname(dir, sizeof dir, af->final_path);
+    const char *base = strrchr(af->final_path, '/');
+    base = base ? base + 1 : af->final_path;
     int n = snprintf(af->tmp_path, sizeof af->tmp_path, "%s/.%s.tmp.%ld", dir, base,
                      (long)getpid());
     if (n < 0 || (size_t)n >= sizeof af->tmp_path)
         return gan_err_set(err, GAN_ERR_INPUT, "%s: path too long", final_path);
-    af->fp = fopen(af->tmp_path, "wb");
-    if (!af->fp)
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot create (%s)", af->tmp_path,
-                           strerror(errno));
+    af->fp = fopen(af->tmp_path, "wbx");
+    if (!af->fp && errno == EEXIST && unlink(af->tmp_path) == 0)
+        af->fp = fopen(af->tmp_path, "wbx"); /* our own leftover: same pid, earlier life */
+    if (!af->fp) {
+        int e = errno;
+        af->tmp_path[0] = '\0';
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot create a file in %s (%s)",
+                           af->final_path, dir, strerror(e));
+    }
     return GAN_OK;
 }
 
 int atomic_begin_in(atomic_file_t *af, const char *dir, const char *name, gan_err_t *err)
 {
-    char path[sizeof af->final_path];
+    char path[PATH_MAX];
     memset(af, 0, sizeof *af);
     int rc = fs_join(path, sizeof path, dir, name, err);
     return rc ? rc : atomic_begin(af, path, err);
@@ -52,7 +102,7 @@ int atomic_begin_in(atomic_file_t *af, const char *dir, const char *name, gan_er
 
 static void fsync_dir(const char *path)
 {
-    char dir[1024];
+    char dir[PATH_MAX];
     fs_dirname(dir, sizeof dir, path);
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
     if (fd >= 0) {
@@ -120,9 +170,10 @@ int atomic_write_bytes(const char *path, const void *data, size_t n, gan_err_t *
 
 int fs_mkdirs(const char *path, gan_err_t *err)
 {
-    char buf[1024];
+    char buf[PATH_MAX];
     if (strlen(path) >= sizeof buf)
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: path too long", path);
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: path longer than %d bytes", path,
+                           PATH_MAX - 1);
     snprintf(buf, sizeof buf, "%s", path);
     for (char *p = buf + 1; *p; p++) {
         if (*p != '/')
@@ -157,7 +208,8 @@ int fs_join(char *out, size_t out_size, const char *a, const char *b, gan_err_t 
 {
     int n = snprintf(out, out_size, "%s/%s", a, b);
     if (n < 0 || (size_t)n >= out_size)
-        return gan_err_set(err, GAN_ERR_INPUT, "%s/%s: path too long", a, b);
+        return gan_err_set(err, GAN_ERR_INPUT, "%s/%s: path longer than %zu bytes", a, b,
+                           out_size - 1);
     return GAN_OK;
 }
 
@@ -207,7 +259,7 @@ int fs_remove_files(const char *dir, int (*match)(const char *name))
     while ((e = readdir(d)) != NULL) {
         if (!match(e->d_name))
             continue;
-        char path[2200];
+        char path[PATH_MAX];
         if (fs_join(path, sizeof path, dir, e->d_name, NULL) == GAN_OK && unlink(path) == 0)
             removed++;
     }

@@ -185,6 +185,8 @@ static claim_verdict_t judge_claim(const char *path, double stale_seconds, run_h
                                    ino_t *ino)
 {
     memset(h, 0, sizeof *h);
+    if (stale_seconds <= 0)
+        stale_seconds = RUN_LOCK_STALE_SECONDS;
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return errno == ENOENT ? CLAIM_GONE : CLAIM_LIVE;

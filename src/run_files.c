@@ -67,15 +67,47 @@ static void format_metrics_row(char *out, size_t size, const train_metrics_t *m,
     snprintf(out + len, size - (size_t)len, "\n");
 }
 
-/* On resume: keep the header and the rows of finished epochs only (a crash
- * between a row and its checkpoint would otherwise duplicate the row). Rows
- * start with their epoch; epoch 0 rows (layers.csv) are kept too. */
-int run_trim_csv(const char *path, const char *header, int max_epoch, gan_err_t *err)
+/* The most a CSV log of a run can hold: 100,000 epochs of rows of a few
+ * hundred bytes (layers.csv: a row per layer). Anything larger is damage. */
+#define RUN_CSV_MAX_BYTES ((size_t)256 << 20)
+
+/* Checks one complete line of a CSV log: as many fields as the header,
+ * epoch a whole number. *epoch gets it. 0 if fine, else what is wrong. */
+static const char *check_row(long *epoch, const char *line, size_t len, int n_fields)
 {
+    if (memchr(line, '\0', len))
+        return "a NUL byte";
+    int fields = 1;
+    for (size_t i = 0; i < len; i++)
+        fields += line[i] == ',';
+    if (fields != n_fields)
+        return "a row with the wrong number of fields";
+    char *end = NULL;
+    *epoch = strtol(line, &end, 10);
+    if (end == line || *end != ',' || *epoch < 0)
+        return "a row that does not start with an epoch";
+    return NULL;
+}
+
+int run_trim_csv(const char *path, const char *header, int max_epoch, int strict_epochs,
+                 int *dropped, gan_err_t *err)
+{
+    *dropped = 0;
     char *text = NULL;
     size_t len = 0;
-    if (fs_read_all(path, &text, &len, NULL) != GAN_OK)
-        text = NULL;
+    if (fs_exists(path)) {
+        int rc = fs_read_all(path, &text, &len, err);
+        if (rc)
+            return rc;
+        if (len > RUN_CSV_MAX_BYTES) {
+            free(text);
+            return gan_err_set(err, GAN_ERR_INPUT, "%s: %zu bytes, more than a run's log can "
+                               "hold; the file is damaged", path, len);
+        }
+    }
+    int n_fields = 1;
+    for (const char *p = header; *p; p++)
+        n_fields += *p == ',';
     atomic_file_t af;
     int rc = atomic_begin(&af, path, err);
     if (rc) {
@@ -83,15 +115,45 @@ int run_trim_csv(const char *path, const char *header, int max_epoch, gan_err_t 
         return rc;
     }
     fprintf(af.fp, "%s\n", header);
-    char *save = NULL;
-    for (char *line = text ? strtok_r(text, "\n", &save) : NULL; line;
-         line = strtok_r(NULL, "\n", &save)) {
-        char *end = NULL;
-        long epoch = strtol(line, &end, 10);
-        if (end != line && *end == ',' && epoch >= 0 && epoch <= max_epoch)
-            fprintf(af.fp, "%s\n", line);
+    long last = -1;
+    size_t pos = 0;
+    /* The first line is the old header: rewritten above. */
+    const char *nl = text ? memchr(text, '\n', len) : NULL;
+    pos = nl ? (size_t)(nl - text) + 1 : len;
+    for (int line_no = 2; pos < len && !rc; line_no++) {
+        const char *line = text + pos;
+        nl = memchr(line, '\n', len - pos);
+        if (!nl) { /* torn last line: the append a kill interrupted */
+            (*dropped)++;
+            break;
+        }
+        size_t n = (size_t)(nl - line);
+        pos += n + 1;
+        if (n > 0 && line[n - 1] == '\r')
+            n--;
+        long epoch = -1;
+        const char *bad = check_row(&epoch, line, n, n_fields);
+        /* Later rows, and a row repeating the one before (a second writer
+         * of old; training is deterministic, so the first is as good). */
+        if (!bad && (epoch > max_epoch || (strict_epochs && epoch == last))) {
+            (*dropped)++;
+            continue;
+        }
+        if (!bad && epoch < last)
+            bad = "an epoch that goes back";
+        if (bad)
+            rc = gan_err_set(err, GAN_ERR_INPUT, "%s:%d: %s, in the rows the checkpoint vouches "
+                             "for; remove that line (sed -i '%dd' %s) and resume again",
+                             path, line_no, bad, line_no, path);
+        else
+            fprintf(af.fp, "%.*s\n", (int)n, line);
+        last = epoch;
     }
     free(text);
+    if (rc) {
+        atomic_abort(&af);
+        return rc;
+    }
     return atomic_commit(&af, err);
 }
 
@@ -115,7 +177,7 @@ static int append_durably(const char *path, const char *text, gan_err_t *err)
  * in progress. */
 int run_append_metrics(const run_t *run, const train_metrics_t *m, gan_err_t *err)
 {
-    char line[1024];
+    char line[4096];
     format_metrics_row(line, sizeof line, m, run->cfg.eval_every > 0);
     return append_durably(run->path_metrics, line, err);
 }
@@ -178,10 +240,10 @@ int run_write_samples(run_t *run, int epoch, gan_err_t *err)
             gan_generate(&run->gan, run->fixed_noise + (size_t)start * cfg->arch.z_dim, n);
         memcpy(run->samples + (size_t)start * pixels, out, (size_t)n * pixels * sizeof(float));
     }
-    char path[1200];
-    snprintf(path, sizeof path, "%s/epoch_%04d.png", run->path_samples, epoch);
-    return png_grid_write(path, run->samples, run->n_samples, cfg->grid, run->data.rows,
-                          run->data.cols, 2, err);
+    char path[PATH_MAX];
+    int rc = run_sample_path(path, run->opts->run_dir, epoch, err);
+    return rc ? rc : png_grid_write(path, run->samples, run->n_samples, cfg->grid, run->data.rows,
+                                    run->data.cols, 2, err);
 }
 
 static int is_sample_grid(const char *name)
@@ -190,40 +252,41 @@ static int is_sample_grid(const char *name)
     return strncmp(name, "epoch_", 6) == 0 && n > 4 && strcmp(name + n - 4, ".png") == 0;
 }
 
-/* A new run's folder: refused if it already holds a run, unless force, in
- * which case the old run's files are removed first. */
-int run_make_folder(const char *dir, int force, gan_err_t *err)
+void run_remove_files(const char *dir)
 {
-    char probe[1100];
-    int rc = fs_join(probe, sizeof probe, dir, "config.json", err);
+    static const run_file_t files[] = {RUN_CONFIG, RUN_METRICS, RUN_LAYERS,
+                                       RUN_CKPT, RUN_CKPT_PREV, RUN_CKPT_NEW};
+    char path[PATH_MAX];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        if (run_path(path, dir, files[i], NULL) == GAN_OK)
+            unlink(path);
+    fs_remove_stale_temps(dir);
+    if (run_path(path, dir, RUN_SAMPLES, NULL) == GAN_OK) {
+        fs_remove_files(path, is_sample_grid);
+        fs_remove_stale_temps(path);
+    }
+}
+
+int run_make_folder(run_t *run, const char *dir, int force, gan_err_t *err)
+{
+    run_status_t st;
+    int rc = run_status(&st, dir, NULL);
+    if (fs_exists(dir) && !fs_is_dir(dir))
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: exists and is not a folder", dir);
+    if (!force && rc == GAN_OK && st.state == RUN_STATE_STARTED)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: a run was started here but stopped before "
+                           "its first checkpoint; add --force to start it over", dir);
+    if (!force && (rc != GAN_OK || st.state >= RUN_STATE_PARTIAL))
+        return gan_err_set(err, GAN_ERR_INPUT,
+                           "%s: a run already exists there; use --resume=%s to continue it, "
+                           "--force to replace it, or another --name",
+                           dir, dir);
+    rc = fs_mkdirs(dir, err);
+    if (!rc)
+        rc = run_lock_acquire(&run->lock, dir, run->opts->stale_seconds, err);
     if (rc)
         return rc;
-    char ckpt[1100];
-    fs_join(ckpt, sizeof ckpt, dir, "checkpoint.bin", NULL);
-    if (fs_exists(dir) && !force) {
-        if (fs_exists(probe) || fs_exists(ckpt))
-            return gan_err_set(err, GAN_ERR_INPUT,
-                               "%s: a run already exists there; use --resume=%s to continue it, "
-                               "--force to replace it, or another --name",
-                               dir, dir);
-        if (!fs_is_dir(dir))
-            return gan_err_set(err, GAN_ERR_INPUT, "%s: exists and is not a folder", dir);
-    }
-    if (force) {
-        static const char *const files[] = {"config.json", "metrics.csv", "layers.csv",
-                                            "checkpoint.bin", "checkpoint.prev.bin"};
-        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-            char path[1100];
-            if (fs_join(path, sizeof path, dir, files[i], NULL) == GAN_OK)
-                unlink(path);
-        }
-        char samples[1100];
-        if (fs_join(samples, sizeof samples, dir, "samples", NULL) == GAN_OK)
-            fs_remove_files(samples, is_sample_grid);
-    }
-    char samples[1100];
-    rc = fs_join(samples, sizeof samples, dir, "samples", err);
-    if (!rc)
-        rc = fs_mkdirs(samples, err);
-    return rc;
+    if (force)
+        run_remove_files(dir);
+    return fs_mkdirs(run->path_samples, err);
 }

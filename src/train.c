@@ -5,10 +5,12 @@
 #include "gan/train.h"
 
 #include <cblas.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gan/fsutil.h"
 #include "gan/health.h"
@@ -17,15 +19,17 @@
 
 static int run_paths(run_t *run, const char *dir, gan_err_t *err)
 {
-    int rc = fs_join(run->path_metrics, sizeof run->path_metrics, dir, "metrics.csv", err);
+    int rc = run_path(run->path_metrics, dir, RUN_METRICS, err);
     if (!rc)
-        rc = fs_join(run->path_ckpt, sizeof run->path_ckpt, dir, "checkpoint.bin", err);
+        rc = run_path(run->path_ckpt, dir, RUN_CKPT, err);
     if (!rc)
-        rc = fs_join(run->path_prev, sizeof run->path_prev, dir, "checkpoint.prev.bin", err);
+        rc = run_path(run->path_prev, dir, RUN_CKPT_PREV, err);
     if (!rc)
-        rc = fs_join(run->path_samples, sizeof run->path_samples, dir, "samples", err);
+        rc = run_path(run->path_ckpt_new, dir, RUN_CKPT_NEW, err);
     if (!rc)
-        rc = fs_join(run->path_layers, sizeof run->path_layers, dir, "layers.csv", err);
+        rc = run_path(run->path_samples, dir, RUN_SAMPLES, err);
+    if (!rc)
+        rc = run_path(run->path_layers, dir, RUN_LAYERS, err);
     return rc;
 }
 
@@ -176,6 +180,21 @@ static void progress_from_sums(train_progress_t *p, const run_t *run, double sec
     p->run_dir = run->opts->run_dir;
 }
 
+/* Tells other processes (and machines) that the run is alive; a lost lock
+ * stops the run before it writes anything more. */
+static int refresh_lock(run_t *run, gan_err_t *err)
+{
+    run->next_refresh = clock_seconds() + RUN_LOCK_REFRESH_SECONDS;
+    return run_lock_refresh(run->lock, err);
+}
+
+static void notice(const run_t *run, const char *text)
+{
+    train_progress_t p = {.event = TRAIN_EVENT_NOTICE, .notice = text,
+                          .run_dir = run->opts->run_dir};
+    report(run, &p);
+}
+
 static int finish_epoch(run_t *run, gan_err_t *err)
 {
     const gan_t *gan = &run->gan;
@@ -201,7 +220,9 @@ static int finish_epoch(run_t *run, gan_err_t *err)
         .images_per_sec = s->seconds > 0 ? s->steps * run->cfg.batch / s->seconds : 0,
     };
     m.d_acc = 0.5 * (m.d_acc_real + m.d_acc_fake);
-    int rc = GAN_OK;
+    int rc = refresh_lock(run, err);
+    if (rc)
+        return rc;
     int every = run->cfg.eval_every;
     if (every > 0 && (m.epoch % every == 0 || m.epoch == run->cfg.epochs))
         rc = evaluate(run, &m, err);
@@ -257,6 +278,11 @@ static int train_loop(run_t *run, gan_err_t *err)
             add_step_stats(&run->sums, &st);
             run->sums.seconds = clock_seconds() - start;
             run->step++;
+            if (start + run->sums.seconds >= run->next_refresh) {
+                int rc = refresh_lock(run, err);
+                if (rc)
+                    return rc;
+            }
 
             train_progress_t p = {.event = TRAIN_EVENT_STEP, .real = run->real, .z = run->z};
             progress_from_sums(&p, run, run->sums.seconds);
@@ -278,7 +304,7 @@ static int train_loop(run_t *run, gan_err_t *err)
 static int start_new_run(run_t *run, gan_err_t *err)
 {
     const char *dir = run->opts->run_dir;
-    int rc = run_make_folder(dir, run->opts->force, err);
+    int rc = run_make_folder(run, dir, run->opts->force, err);
     if (rc)
         return rc;
     rc = run_write_config(run, dir, err);
@@ -307,25 +333,77 @@ static int start_new_run(run_t *run, gan_err_t *err)
     return rc;
 }
 
+/* --from-prev: the damaged checkpoint.bin is kept aside, so the run
+ * continues from checkpoint.prev.bin (the next checkpoint then does not
+ * push the damaged one over the good previous one). */
+static int set_damaged_aside(run_t *run, gan_err_t *err)
+{
+    if (!fs_exists(run->path_prev))
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: no checkpoint.prev.bin to resume from",
+                           run->opts->run_dir);
+    if (!fs_exists(run->path_ckpt))
+        return GAN_OK;
+    char aside[PATH_MAX + 32];
+    snprintf(aside, sizeof aside, "%s/checkpoint.damaged.bin", run->opts->run_dir);
+    if (rename(run->path_ckpt, aside) != 0)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot move aside to %s (%s)",
+                           run->path_ckpt, aside, strerror(errno));
+    return GAN_OK;
+}
+
+static int trim_log(run_t *run, const char *path, const char *header, int strict, gan_err_t *err)
+{
+    int dropped = 0;
+    int rc = run_trim_csv(path, header, run->epoch, strict, &dropped, err);
+    if (!rc && dropped) {
+        char text[PATH_MAX + 200];
+        snprintf(text, sizeof text, "%s: dropped %d line%s that the checkpoint (epoch %d) does "
+                 "not vouch for: rows of later epochs, repeated rows, or a line torn by a kill",
+                 path, dropped, dropped > 1 ? "s" : "", run->epoch);
+        notice(run, text);
+    }
+    return rc;
+}
+
 static int resume_run(run_t *run, gan_err_t *err)
 {
-    /* A second Ctrl-C may have killed us inside an atomic write. */
-    fs_remove_stale_temps(run->opts->run_dir);
+    const char *dir = run->opts->run_dir;
+    run_status_t st;
+    int rc = run_status(&st, dir, NULL);
+    if (!fs_is_dir(dir))
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: no such run folder", dir);
+    if (rc == GAN_OK && st.state == RUN_STATE_NONE)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: no run here (no checkpoint.bin); start one "
+                           "with gan train --out=%s", dir, dir);
+    if (rc == GAN_OK && st.state == RUN_STATE_STARTED)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: the run stopped before its first checkpoint, "
+                           "so there is nothing to resume; start it over with the same options "
+                           "and --out=%s --force", dir, dir);
+    rc = run_lock_acquire(&run->lock, dir, run->opts->stale_seconds, err);
+    if (!rc && run->opts->from_prev)
+        rc = set_damaged_aside(run, err);
+    if (rc)
+        return rc;
+    /* A kill may have left temporary files of atomic writes (we hold the
+     * lock, so they are nobody's). */
+    fs_remove_stale_temps(dir);
     fs_remove_stale_temps(run->path_samples);
     ckpt_file_t ckpt;
-    char path[1100];
-    int rc = run_read_checkpoint(&ckpt, path, sizeof path, run->opts->run_dir, err);
+    char path[PATH_MAX];
+    rc = run_read_checkpoint(&ckpt, path, sizeof path, dir, 0, err);
     if (rc)
         return rc;
     rc = run_restore_state(&run->gan, run, &ckpt, path, err);
     ckpt_free(&ckpt);
     /* --epochs may have been raised: config.json follows the checkpoint. */
     if (!rc)
-        rc = run_write_config(run, run->opts->run_dir, err);
+        rc = run_write_config(run, dir, err);
     if (!rc)
-        rc = run_trim_csv(run->path_metrics, run_metrics_header(run), run->epoch, err);
+        rc = trim_log(run, run->path_metrics, run_metrics_header(run), 1, err);
     if (!rc)
-        rc = run_trim_csv(run->path_layers, LAYERS_CSV_COLUMNS, run->epoch, err);
+        rc = trim_log(run, run->path_layers, LAYERS_CSV_COLUMNS, 0, err);
+    if (!rc)
+        rc = fs_mkdirs(run->path_samples, err);
     return rc;
 }
 
@@ -343,8 +421,10 @@ int train_run(const train_cfg_t *cfg, const train_opts_t *opts, gan_err_t *err)
         train_progress_t p = {.event = TRAIN_EVENT_START};
         progress_from_sums(&p, &run, run.sums.seconds);
         report(&run, &p);
+        run.next_refresh = clock_seconds() + RUN_LOCK_REFRESH_SECONDS;
         rc = train_loop(&run, err);
     }
+    run_lock_release(run.lock);
     run_free(&run);
     return rc;
 }

@@ -54,8 +54,7 @@ int run_write_checkpoint(run_t *run, gan_err_t *err)
     };
     /* Write the new one under a temporary name first (ckpt_write is
      * atomic), keeping the previous as checkpoint.prev.bin. */
-    char fresh[1200];
-    snprintf(fresh, sizeof fresh, "%s.new", run->path_ckpt);
+    const char *fresh = run->path_ckpt_new;
     int rc = ckpt_write(fresh, header, sections, (int)(sizeof sections / sizeof sections[0]), err);
     free(header);
     if (rc) {
@@ -73,35 +72,51 @@ int run_write_checkpoint(run_t *run, gan_err_t *err)
 
 /* checkpoint.bin, or checkpoint.prev.bin if a crash fell between the two
  * renames of run_write_checkpoint. */
-int run_read_checkpoint(ckpt_file_t *ckpt, char *used, size_t used_size,
-                                  const char *run_dir, gan_err_t *err)
+int run_read_checkpoint(ckpt_file_t *ckpt, char *used, size_t used_size, const char *run_dir,
+                        int from_prev, gan_err_t *err)
 {
-    char path[1100];
-    int rc = fs_join(path, sizeof path, run_dir, "checkpoint.bin", err);
+    char path[PATH_MAX], prev[PATH_MAX];
+    int rc = run_path(path, run_dir, RUN_CKPT, err);
+    if (!rc)
+        rc = run_path(prev, run_dir, RUN_CKPT_PREV, err);
     if (rc)
         return rc;
-    if (!fs_exists(path)) {
-        char prev[1100];
-        rc = fs_join(prev, sizeof prev, run_dir, "checkpoint.prev.bin", err);
-        if (rc)
-            return rc;
+    if (from_prev && !fs_exists(prev))
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: no checkpoint.prev.bin to resume from",
+                           run_dir);
+    if (from_prev || !fs_exists(path)) {
+        run_status_t st;
         if (!fs_exists(prev)) {
             if (!fs_is_dir(run_dir))
                 return gan_err_set(err, GAN_ERR_INPUT, "%s: no such run folder", run_dir);
+            if (run_status(&st, run_dir, NULL) == GAN_OK && st.state == RUN_STATE_STARTED)
+                return gan_err_set(err, GAN_ERR_INPUT,
+                                   "%s: the run stopped before its first checkpoint, so there is "
+                                   "nothing to resume; start it over with the same options and "
+                                   "--out=%s --force", run_dir, run_dir);
             return gan_err_set(err, GAN_ERR_INPUT, "%s: no checkpoint.bin (not a gan run folder?)",
                                run_dir);
         }
         snprintf(path, sizeof path, "%s", prev);
     }
     snprintf(used, used_size, "%s", path);
-    return ckpt_read(ckpt, path, err);
+    rc = ckpt_read(ckpt, path, err);
+    /* The way out of a damaged resume point, when there is one. */
+    if (rc == GAN_ERR_INPUT && strcmp(path, prev) != 0 && fs_exists(prev) && err) {
+        size_t len = strlen(err->msg);
+        snprintf(err->msg + len, sizeof err->msg - len,
+                 "; resume from the checkpoint before it: gan train --resume=%s --from-prev",
+                 run_dir);
+    }
+    return rc;
 }
 
-int train_load_config(train_cfg_t *cfg, int *epoch, const char *run_dir, gan_err_t *err)
+int train_load_config(train_cfg_t *cfg, int *epoch, const char *run_dir, int from_prev,
+                      gan_err_t *err)
 {
     ckpt_file_t ckpt;
-    char path[1100];
-    int rc = run_read_checkpoint(&ckpt, path, sizeof path, run_dir, err);
+    char path[PATH_MAX];
+    int rc = run_read_checkpoint(&ckpt, path, sizeof path, run_dir, from_prev, err);
     if (rc)
         return rc;
     rc = train_cfg_read_json(cfg, ckpt.header, path, err);
@@ -178,8 +193,11 @@ int train_load_gan(gan_t *gan, train_cfg_t *cfg, const char *run_dir, int max_ba
                    gan_err_t *err)
 {
     ckpt_file_t ckpt;
-    char path[1100];
-    int rc = run_read_checkpoint(&ckpt, path, sizeof path, run_dir, err);
+    char path[PATH_MAX];
+    /* Zeroed first: a header that fails validation must not leave gan_destroy
+     * a struct of stack garbage. */
+    memset(gan, 0, sizeof *gan);
+    int rc = run_read_checkpoint(&ckpt, path, sizeof path, run_dir, 0, err);
     if (rc)
         return rc;
     rc = train_cfg_read_json(cfg, ckpt.header, path, err);

@@ -12,6 +12,7 @@
 #include "gan/eval.h"
 #include "gan/idx.h"
 #include "gan/rng.h"
+#include "gan/run_dir.h"
 #include "gan/train.h"
 
 /* Running sums of the epoch in progress (saved in checkpoints, so a run
@@ -46,8 +47,10 @@ typedef struct {
     classifier_t clf;
     mnist_t test;
     eval_ctx_t eval;
-    char path_layers[1100];
-    char path_metrics[1100], path_ckpt[1100], path_prev[1100], path_samples[1100];
+    char path_layers[PATH_MAX], path_metrics[PATH_MAX], path_samples[PATH_MAX];
+    char path_ckpt[PATH_MAX], path_prev[PATH_MAX], path_ckpt_new[PATH_MAX];
+    run_lock_t *lock;          /* held from before the first write to the end */
+    double next_refresh;       /* clock_seconds() of the lock's next refresh */
 } run_t;
 
 /* train_checkpoint.c */
@@ -56,9 +59,11 @@ typedef struct {
  * checkpoint.prev.bin. */
 int run_write_checkpoint(run_t *run, gan_err_t *err);
 /* Reads run_dir/checkpoint.bin (or checkpoint.prev.bin if a crash fell
- * between the two renames of run_write_checkpoint); used gets its path. */
+ * between the two renames of run_write_checkpoint, or from_prev asks for
+ * it); used gets its path. A damaged checkpoint.bin's message ends with the
+ * command that resumes from checkpoint.prev.bin when there is one. */
 int run_read_checkpoint(ckpt_file_t *ckpt, char *used, size_t used_size, const char *run_dir,
-                        gan_err_t *err);
+                        int from_prev, gan_err_t *err);
 /* Restores the GAN's weights and, when run is not NULL, the optimizer,
  * noise, fixed noise and epoch position. */
 int run_restore_state(gan_t *gan, run_t *run, const ckpt_file_t *ckpt, const char *path,
@@ -72,14 +77,26 @@ int run_write_config(const run_t *run, const char *dir, gan_err_t *err);
 const char *run_metrics_header(const run_t *run);
 /* One metrics.csv row, made durable. */
 int run_append_metrics(const run_t *run, const train_metrics_t *m, gan_err_t *err);
-/* Keeps the header and the rows of epochs 0..max_epoch of a CSV log. */
-int run_trim_csv(const char *path, const char *header, int max_epoch, gan_err_t *err);
+/* Rewrites a CSV log (atomically) from what the checkpoint vouches for: the
+ * header and the rows of epochs 0..max_epoch. Later rows (a kill between a
+ * row and its checkpoint), a row repeating the epoch before (strict_epochs)
+ * and a torn last line (a kill inside an append) are dropped and counted in
+ * *dropped. Bytes that cannot be parsed inside
+ * the vouched rows (a NUL, a row of the wrong shape, an epoch out of
+ * order) are GAN_ERR_INPUT naming file and line, with the command that
+ * removes the line. A missing file gets just the header. */
+int run_trim_csv(const char *path, const char *header, int max_epoch, int strict_epochs,
+                 int *dropped, gan_err_t *err);
 /* The layers.csv rows of an epoch (0: before training), from the probe
  * batches and the epoch's gradient-norm sums over `steps` steps. */
 int run_write_layer_rows(run_t *run, int epoch, double steps, gan_err_t *err);
 /* samples/epoch_NNNN.png from the fixed noise. */
 int run_write_samples(run_t *run, int epoch, gan_err_t *err);
-/* A new run's folder (refused if it holds a run, unless force). */
-int run_make_folder(const char *dir, int force, gan_err_t *err);
+/* A new run's folder: refused (GAN_ERR_INPUT) if it holds a run, unless
+ * force; created if missing. Its lock is taken (run->lock) before anything
+ * in it is written or, with force, removed. */
+int run_make_folder(run_t *run, const char *dir, int force, gan_err_t *err);
+/* Removes a run's files (and leftovers of atomic writes); the lock stays. */
+void run_remove_files(const char *dir);
 
 #endif

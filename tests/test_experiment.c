@@ -203,7 +203,10 @@ Test(experiment, bad_options_exit_2, .init = setup, .fini = teardown)
     char cmd[512], log[256];
     snprintf(log, sizeof log, "%s/log.txt", tmp_dir);
     const char *bad[] = {"--inits=random,bogus", "--init=random", "--seeds=0", "--jobs=0",
-                         "--inits=random,random", "--threads=2",
+                         "--inits=random,random", "--vary=bogus=1", "--vary=init=random",
+                         "--vary=lr=", "--vary=lr=0.001,1e-3", "--vary=lr=0.1 --vary=lr=0.2",
+                         "--vary=batch=0,64", "--vary=g-hidden=64,0", "--vary=lr --lr=0.1",
+                         "--lr=0.1 --vary=lr=0.2,0.3",
                          "--eval-every=1 --classifier=/nonexistent/clf.bin"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         snprintf(cmd, sizeof cmd, GAN_BIN " experiment --out=%s/exp %s", tmp_dir, bad[i]);

@@ -476,7 +476,7 @@ Test(probe, svg_write_failure_names_the_path)
     cr_assert_eq(probe_run(&r, &cfg, &err), GAN_OK);
     char path[400];
     snprintf(path, sizeof path, "%s/missing-dir/p.svg", tmp_dir);
-    cr_expect_eq(probe_write_svg(&r, path, &err), GAN_ERR_RUNTIME);
+    cr_expect_eq(probe_write_svg(&r, path, &err), GAN_ERR_INPUT);
     cr_expect_not_null(strstr(err.msg, "missing-dir"), "'%s'", err.msg);
     probe_result_free(&r);
 }

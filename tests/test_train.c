@@ -37,11 +37,6 @@
 #include "gan/classifier.h"
 #include "test_util.h"
 
-#ifndef GAN_BIN
-#define GAN_BIN "build/rel/gan"
-#endif
-
-#define MNIST_TRAIN "data/mnist/train-images-idx3-ubyte.gz"
 #define METRICS_HEADER                                                                 \
     "epoch,steps,g_loss,d_loss,d_acc,d_acc_real,d_acc_fake,d_real,d_fake,seconds," \
     "images_per_sec"
@@ -50,155 +45,11 @@
 /* Small nets: the tests check files and exactness, not image quality. */
 #define SMALL_NETS "--g-hidden=32,64", "--d-hidden=64,32"
 
-/* ---- the test's folder and allocations (freed by .fini) ----------------- */
-
-static char tmp_dir[64];
-static pid_t child; /* a started gan not yet waited for */
-static void *allocs[256];
-static int n_allocs;
-
-/* Remembers p for .fini; fails the test on NULL (out of memory). */
-static void *track(void *p)
-{
-    cr_assert(p != NULL, "out of memory");
-    cr_assert(n_allocs < (int)(sizeof allocs / sizeof allocs[0]), "too many allocations");
-    allocs[n_allocs++] = p;
-    return p;
-}
-
-static void teardown(void)
-{
-    if (child > 0) { /* a test failed while its run was going */
-        kill(child, SIGKILL);
-        waitpid(child, NULL, 0);
-        child = 0;
-    }
-    test_tmpdir_remove(tmp_dir);
-    tmp_dir[0] = '\0';
-    for (int i = 0; i < n_allocs; i++)
-        free(allocs[i]);
-    n_allocs = 0;
-}
+#include "test_cli.h"
 
 TestSuite(train, .fini = teardown, .timeout = 600);
 
 static void make_tmp_dir(void) { test_tmpdir_make(tmp_dir, sizeof tmp_dir, "train"); }
-
-/* tmp_dir/name, tracked. */
-static char *tmp_path(const char *name)
-{
-    char *p = track(malloc(strlen(tmp_dir) + strlen(name) + 2));
-    sprintf(p, "%s/%s", tmp_dir, name);
-    return p;
-}
-
-/* path/name, tracked. */
-static char *join(const char *path, const char *name)
-{
-    char *p = track(malloc(strlen(path) + strlen(name) + 2));
-    sprintf(p, "%s/%s", path, name);
-    return p;
-}
-
-static int exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-static void need_mnist(void)
-{
-    if (!exists(MNIST_TRAIN))
-        cr_skip_test("%s missing: run ./download_mnist.sh", MNIST_TRAIN);
-    cr_assert(exists(GAN_BIN), "%s missing: build it with make", GAN_BIN);
-}
-
-/* Whole file, NUL-terminated, tracked; NULL (not a failure) if missing. */
-static char *read_file(const char *path, size_t *len)
-{
-    char *buf = test_try_read_file(path, len);
-    return buf ? track(buf) : NULL;
-}
-
-static char *must_read(const char *path, size_t *len)
-{
-    char *text = read_file(path, len);
-    cr_assert(text != NULL, "%s: missing (%s)", path, strerror(errno));
-    return text;
-}
-
-/* ---- running the binary -------------------------------------------------- */
-
-/* Starts GAN_BIN with args (NULL-terminated, without argv[0]); stdout and
- * stderr go to tmp_dir/out.txt and tmp_dir/err.txt (truncated). The child
- * gets default SIGINT/SIGTERM handling and an empty signal mask whatever the
- * test runner uses. */
-static pid_t spawn_gan(const char *const *args)
-{
-    const char *argv[64];
-    int n = 0;
-    argv[n++] = GAN_BIN;
-    for (int i = 0; args[i]; i++) {
-        cr_assert(n < 63, "too many arguments");
-        argv[n++] = args[i];
-    }
-    argv[n] = NULL;
-    char out[128], err[128];
-    snprintf(out, sizeof out, "%s/out.txt", tmp_dir);
-    snprintf(err, sizeof err, "%s/err.txt", tmp_dir);
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert(pid >= 0, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fo < 0 || fe < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0)
-            _exit(126);
-        close(fo);
-        close(fe);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        execv(GAN_BIN, (char *const *)argv);
-        _exit(127);
-    }
-    child = pid;
-    return pid;
-}
-
-/* Exit code of the child; fails the test if a signal killed it. */
-static int wait_gan(pid_t pid)
-{
-    int status;
-    pid_t r;
-    while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-        ;
-    cr_assert_eq(r, pid, "waitpid: %s", strerror(errno));
-    child = 0;
-    cr_assert(!WIFSIGNALED(status), "%s was killed by signal %d", GAN_BIN, WTERMSIG(status));
-    cr_assert(WIFEXITED(status));
-    cr_assert_neq(WEXITSTATUS(status), 127, "cannot execute %s", GAN_BIN);
-    return WEXITSTATUS(status);
-}
-
-/* Runs GAN_BIN args... to the end; returns the exit code. */
-#define GAN(...) wait_gan(spawn_gan((const char *const[]){__VA_ARGS__, NULL}))
-
-static char *last_stderr(void)
-{
-    char p[128];
-    snprintf(p, sizeof p, "%s/err.txt", tmp_dir);
-    return must_read(p, NULL);
-}
-
-/* Runs GAN_BIN args... and asserts exit 0, showing stderr otherwise. */
-#define GAN_OK(...)                                                                \
-    do {                                                                           \
-        int rc_ = GAN(__VA_ARGS__);                                                \
-        cr_assert_eq(rc_, 0, "%s exited %d: %s", GAN_BIN, rc_, last_stderr());     \
-    } while (0)
 
 /* ---- metrics.csv --------------------------------------------------------- */
 

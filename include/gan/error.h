@@ -7,6 +7,7 @@
 #ifndef GAN_ERROR_H
 #define GAN_ERROR_H
 
+#include <limits.h>
 #include <stddef.h>
 
 enum {
@@ -15,8 +16,10 @@ enum {
     GAN_ERR_INPUT = 2    /* bad usage or a bad input file */
 };
 
+/* Room for two paths of PATH_MAX and the words around them: a message is
+ * never cut, however long the paths it names. */
 typedef struct {
-    char msg[512];
+    char msg[2 * PATH_MAX + 1024];
 } gan_err_t;
 
 /* Formats the message into err (which may be NULL) and returns code, so a

@@ -4,10 +4,16 @@
  * An atomic write goes to "<dir>/.<name>.tmp.<pid>" in the final file's own
  * folder, is flushed and fsync'ed, then renamed over the final name (and the
  * folder fsync'ed), so a crash, a full disk or a Ctrl-C never leaves a
- * half-written file under the final name. */
+ * half-written file under the final name.
+ *
+ * The final name must be a regular file or a new name: a device, FIFO,
+ * socket or folder given as an output is refused (renaming over it would
+ * replace it, e.g. /dev/null, with a regular file). A symlink is written
+ * through: its target is replaced, the link stays. */
 #ifndef GAN_FSUTIL_H
 #define GAN_FSUTIL_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -15,12 +21,13 @@
 
 typedef struct {
     FILE *fp;             /* write here between begin and commit */
-    char final_path[1024];
-    char tmp_path[2200];
+    char final_path[PATH_MAX];      /* a symlink's target when given a symlink */
+    char tmp_path[PATH_MAX + 64];
 } atomic_file_t;
 
-/* Opens the temporary file. GAN_ERR_RUNTIME (with the path and errno text)
- * if it cannot be created. */
+/* Opens the temporary file. GAN_ERR_INPUT when final_path is not a regular
+ * file or a new name, or its folder does not exist (naming the folder);
+ * GAN_ERR_RUNTIME (with the path and errno text) if it cannot be created. */
 int atomic_begin(atomic_file_t *af, const char *final_path, gan_err_t *err);
 /* atomic_begin for the file named name in folder dir; af->final_path then
  * holds the joined path. */

@@ -11,6 +11,7 @@
 #ifndef GAN_TRAIN_H
 #define GAN_TRAIN_H
 
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,7 +43,7 @@ typedef struct {
     adam_cfg_t adam;         /* same settings for G and D */
     int batch, epochs;
     uint64_t seed;
-    char data_dir[512];
+    char data_dir[PATH_MAX];
     long limit;              /* use the first `limit` training images; 0 = all */
     int threads;             /* OpenBLAS threads */
     int sample_every;        /* epochs between sample grids */
@@ -52,7 +53,7 @@ typedef struct {
      * with the classifier file; adds columns to metrics.csv. */
     int eval_every;
     long eval_n;
-    char classifier[512];
+    char classifier[PATH_MAX];
 } train_cfg_t;
 
 /* The defaults of `gan train` (issue 4): he_xavier, Adam 2e-4 / 0.5 /
@@ -76,7 +77,12 @@ typedef struct {
 } train_metrics_t;
 
 
-typedef enum { TRAIN_EVENT_START, TRAIN_EVENT_STEP, TRAIN_EVENT_EPOCH } train_event_t;
+/* NOTICE: something the user should know that is not an error (e.g. rows
+ * of metrics.csv dropped on resume because no checkpoint vouched for
+ * them); the text is in notice. */
+typedef enum {
+    TRAIN_EVENT_START, TRAIN_EVENT_STEP, TRAIN_EVENT_EPOCH, TRAIN_EVENT_NOTICE
+} train_event_t;
 
 typedef struct {
     train_event_t event;
@@ -89,28 +95,35 @@ typedef struct {
     const float *real, *z;    /* TRAIN_EVENT_STEP: the batch just trained on */
     int batch, image_size, z_dim;
     const char *run_dir;
+    const char *notice;       /* TRAIN_EVENT_NOTICE only */
 } train_progress_t;
 
 typedef struct {
     const char *run_dir;
     int resume;               /* continue from run_dir/checkpoint.bin */
+    int from_prev;            /* resume: from checkpoint.prev.bin (the damaged
+                                 checkpoint.bin is kept as checkpoint.damaged.bin) */
     int force;                /* start fresh even if run_dir holds a run */
+    double stale_seconds;     /* the run lock's staleness (0: RUN_LOCK_STALE_SECONDS) */
     void (*on_progress)(void *ctx, const train_progress_t *p);
     void *ctx;
     volatile sig_atomic_t *stop; /* set non-zero (e.g. by SIGINT) to stop */
 } train_opts_t;
 
-/* Trains cfg into opts->run_dir. A new run refuses an existing run folder
- * (GAN_ERR_INPUT) unless force. Returns GAN_OK, TRAIN_STOPPED (checkpoint
+/* Trains cfg into opts->run_dir, holding the folder's lock (run_dir.h) from
+ * before the first write to the end: a second writer gets RUN_LOCK_BUSY
+ * naming the holder, and changes nothing. A new run refuses an existing run
+ * folder (GAN_ERR_INPUT) unless force. Returns GAN_OK, TRAIN_STOPPED (checkpoint
  * written), GAN_ERR_INPUT (bad data, folder exists, ...) or GAN_ERR_RUNTIME
  * (I/O failure, divergence: the last good checkpoint and the metrics so far
  * are kept). Nothing is created before the data and settings check out. */
 int train_run(const train_cfg_t *cfg, const train_opts_t *opts, gan_err_t *err);
 
 /* Reads the settings of the run in run_dir from its checkpoint (falling
- * back to checkpoint.prev.bin when checkpoint.bin is missing). epoch gets
- * the number of finished epochs (may be NULL). */
-int train_load_config(train_cfg_t *cfg, int *epoch, const char *run_dir, gan_err_t *err);
+ * back to checkpoint.prev.bin when checkpoint.bin is missing, or reading it
+ * when from_prev). epoch gets the number of finished epochs (may be NULL). */
+int train_load_config(train_cfg_t *cfg, int *epoch, const char *run_dir, int from_prev,
+                      gan_err_t *err);
 
 /* Builds the run's GAN (max_batch rows) and loads its latest weights. */
 int train_load_gan(gan_t *gan, train_cfg_t *cfg, const char *run_dir, int max_batch,

@@ -119,7 +119,7 @@ int cmd_eval(int argc, char **argv)
                              train_set.n);
     }
     if (!rc && run_dir) {
-        rc = train_load_config(&cfg, &epoch, run_dir, &err);
+        rc = train_load_config(&cfg, &epoch, run_dir, 0, &err);
         if (!rc)
             rc = train_load_gan(&gan, &cfg, run_dir, EVAL_BATCH, &err);
     }

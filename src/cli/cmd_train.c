@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "gan/clock.h"
 #include "gan/fsutil.h"
+#include "gan/run_dir.h"
 #include "train_options.h"
 
 static volatile sig_atomic_t stop_signal = 0;
@@ -56,6 +57,10 @@ static void on_progress(void *ctx, const train_progress_t *p)
     progress_t *pr = ctx;
     if (pr->quiet)
         return;
+    if (p->event == TRAIN_EVENT_NOTICE) {
+        fprintf(stderr, "%sgan: note: %s\n", pr->tty ? "\r\033[K" : "", p->notice);
+        return;
+    }
     if (p->event == TRAIN_EVENT_START) {
         fprintf(stderr, "training %s: epoch %d of %d, %ld steps of %d per epoch\n", p->run_dir,
                 p->epoch, p->epochs, p->steps, p->batch);
@@ -104,12 +109,15 @@ static void usage(FILE *out)
             "  --out=DIR            folder DIR instead of runs/NAME\n"
             "  --resume=DIR         continue the run in DIR with its own settings;\n"
             "                       --epochs=N raises its total epoch count\n"
+            "  --from-prev          with --resume: continue from checkpoint.prev.bin (the\n"
+            "                       damaged checkpoint.bin is kept as checkpoint.damaged.bin)\n"
             "  --force              replace an existing run in the folder\n"
             "  --quiet              no progress output\n");
     train_options_help(out);
 }
 
-enum { OPT_NAME = OPT_TRAIN_LAST + 1, OPT_OUT, OPT_RESUME, OPT_FORCE, OPT_QUIET, OPT_HELP };
+enum { OPT_NAME = OPT_TRAIN_LAST + 1, OPT_OUT, OPT_RESUME, OPT_FROM_PREV, OPT_FORCE, OPT_QUIET,
+       OPT_HELP };
 
 int cmd_train(int argc, char **argv)
 {
@@ -117,6 +125,7 @@ int cmd_train(int argc, char **argv)
     struct option own[] = {
         {"name", required_argument, 0, OPT_NAME}, {"out", required_argument, 0, OPT_OUT},
         {"resume", required_argument, 0, OPT_RESUME}, {"force", no_argument, 0, OPT_FORCE},
+        {"from-prev", no_argument, 0, OPT_FROM_PREV},
         {"quiet", no_argument, 0, OPT_QUIET}, {"help", no_argument, 0, OPT_HELP},
         {0, 0, 0, 0},
     };
@@ -125,7 +134,7 @@ int cmd_train(int argc, char **argv)
     train_cfg_t cfg;
     train_cfg_default(&cfg);
     const char *name = NULL, *out = NULL, *resume = NULL;
-    int force = 0, quiet = 0, epochs_given = 0, threads_given = 0;
+    int force = 0, quiet = 0, epochs_given = 0, threads_given = 0, from_prev = 0;
     const char *changed = NULL; /* a run-shaping option given with --resume */
     int c;
     optind = 1;
@@ -146,6 +155,7 @@ int cmd_train(int argc, char **argv)
         case OPT_OUT: out = optarg; break;
         case OPT_RESUME: resume = optarg; break;
         case OPT_FORCE: force = 1; break;
+        case OPT_FROM_PREV: from_prev = 1; break;
         case OPT_QUIET: quiet = 1; break;
         case OPT_HELP: usage(stdout); return 0;
         default: return cli_usage_error("train");
@@ -154,8 +164,10 @@ int cmd_train(int argc, char **argv)
     if (optind < argc)
         return cli_fail(2, "train: unexpected argument '%s'", argv[optind]);
 
-    gan_err_t err;
-    char run_dir[1024];
+    if (from_prev && !resume)
+        return cli_fail(2, "--from-prev: only with --resume=DIR");
+    static gan_err_t err;
+    char run_dir[PATH_MAX];
     if (resume) {
         if (changed)
             return cli_fail(2, "--%s: a resumed run keeps its own settings (only --epochs and "
@@ -164,7 +176,7 @@ int cmd_train(int argc, char **argv)
             return cli_fail(2, "--resume: cannot be combined with --name, --out or --force");
         train_cfg_t saved;
         int done = 0;
-        int rc = train_load_config(&saved, &done, resume, &err);
+        int rc = train_load_config(&saved, &done, resume, from_prev, &err);
         if (rc)
             return cli_fail_err(rc, &err);
         if (epochs_given) {
@@ -181,9 +193,11 @@ int cmd_train(int argc, char **argv)
                     resume, cfg.epochs);
             return 0;
         }
-        snprintf(run_dir, sizeof run_dir, "%s", resume);
+        if (snprintf(run_dir, sizeof run_dir, "%s", resume) >= (int)sizeof run_dir)
+            return cli_fail(2, "--resume: path longer than %d bytes", PATH_MAX - 1);
     } else if (out) {
-        snprintf(run_dir, sizeof run_dir, "%s", out);
+        if (snprintf(run_dir, sizeof run_dir, "%s", out) >= (int)sizeof run_dir)
+            return cli_fail(2, "--out: path longer than %d bytes", PATH_MAX - 1);
     } else {
         char label[64], stamp[32];
         train_init_label(label, sizeof label, &cfg);
@@ -206,6 +220,7 @@ int cmd_train(int argc, char **argv)
     train_opts_t opts = {
         .run_dir = run_dir,
         .resume = resume != NULL,
+        .from_prev = from_prev,
         .force = force,
         .on_progress = on_progress,
         .ctx = &progress,
@@ -221,7 +236,7 @@ int cmd_train(int argc, char **argv)
         return 128 + (stop_signal ? stop_signal : SIGINT);
     }
     if (rc)
-        return cli_fail_err(rc, &err);
+        return cli_fail_err(rc == RUN_LOCK_BUSY ? GAN_ERR_RUNTIME : rc, &err);
     if (!quiet)
         fprintf(stderr, "done: %s (metrics.csv, samples/, checkpoint.bin)\n", run_dir);
     return 0;

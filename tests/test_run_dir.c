@@ -1,0 +1,357 @@
+/* One owner per run folder and no way to lose or corrupt it (issue 12):
+ * the run lock, state from the checkpoint, safe outputs, resume of damaged
+ * logs, and the ways out of dead ends. Each test reproduces a case that
+ * broke before the fix, through the built binary on real MNIST (tiny runs;
+ * skipped without data/mnist). */
+#include <criterion/criterion.h>
+
+#include <limits.h>
+#include <zlib.h>
+
+#include "gan/experiment.h"
+#include "gan/fsutil.h"
+#include "gan/run_dir.h"
+#include "test_cli.h"
+
+#define SMALL_NETS "--g-hidden=32,64", "--d-hidden=64,32"
+#define TINY "--limit=256", "--batch=64", "--threads=1", "--seed=5", SMALL_NETS
+
+TestSuite(run_dir, .fini = teardown, .timeout = 300);
+
+static void make_tmp_dir(void) { test_tmpdir_make(tmp_dir, sizeof tmp_dir, "rundir"); }
+
+static char *err_text(void) { return last_stderr(); }
+
+/* The epochs of run/metrics.csv's rows, in order; returns how many. */
+static int metric_epochs(int *epochs, int max, const char *run)
+{
+    char *text = must_read(join(run, "metrics.csv"), NULL);
+    int n = 0;
+    for (char *p = strchr(text, '\n'); p && p[1] && n < max; p = strchr(p + 1, '\n'))
+        epochs[n++] = atoi(p + 1);
+    return n;
+}
+
+static void expect_epochs_once(const char *run, int last)
+{
+    int epochs[64];
+    int n = metric_epochs(epochs, 64, run);
+    cr_expect_eq(n, last, "%s: %d rows, expected epochs 1..%d once each", run, n, last);
+    for (int i = 0; i < n && i < last; i++)
+        cr_expect_eq(epochs[i], i + 1, "%s: row %d is epoch %d", run, i + 1, epochs[i]);
+}
+
+/* ---- 1. two writers ------------------------------------------------------ */
+
+Test(run_dir, a_second_writer_is_refused_naming_the_holder_and_changes_nothing)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=1", TINY);
+    size_t n_ckpt, n_metrics;
+    char *ckpt = must_read(join(run, "checkpoint.bin"), &n_ckpt);
+    char *metrics = must_read(join(run, "metrics.csv"), &n_metrics);
+
+    /* This process holds the lock, as a running `gan train` would. */
+    run_lock_t *lock = NULL;
+    gan_err_t err;
+    cr_assert_eq(run_lock_acquire(&lock, run, 0, &err), GAN_OK, "%s", err.msg);
+    cr_expect_eq(GAN("train", "--resume", run, "--epochs=2"), 1);
+    char host[256];
+    gethostname(host, sizeof host);
+    char want[300];
+    snprintf(want, sizeof want, "in use by gan pid %ld on %s", (long)getpid(), host);
+    cr_expect_not_null(strstr(err_text(), want), "'%s' lacks '%s'", err_text(), want);
+    cr_expect_eq(GAN("train", "--out", run, "--force", "--epochs=1", TINY), 1,
+                 "--force must not take a run that another process holds");
+    size_t n2;
+    char *ckpt2 = must_read(join(run, "checkpoint.bin"), &n2);
+    cr_expect(n2 == n_ckpt && memcmp(ckpt, ckpt2, n2) == 0, "checkpoint changed");
+    char *metrics2 = must_read(join(run, "metrics.csv"), &n2);
+    cr_expect(n2 == n_metrics && memcmp(metrics, metrics2, n2) == 0, "metrics.csv changed");
+    run_lock_release(lock);
+    cr_expect(!exists(join(run, "lock")), "release leaves the lock file");
+    GAN_OK("train", "--resume", run, "--epochs=2");
+    expect_epochs_once(run, 2);
+}
+
+Test(run_dir, a_stale_lock_of_a_dead_process_is_taken_over)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=1", TINY);
+    /* A claim whose holder was killed: its flock died with it. */
+    char claim[512];
+    gethostname(claim, 256);
+    char text[600];
+    snprintf(text, sizeof text, "{\"host\": \"%s\", \"pid\": 999999, \"started\": 1, "
+             "\"refreshed\": 1, \"beats\": 3}\n", claim);
+    test_write_file(join(run, "lock"), text, strlen(text));
+    cr_expect(!run_lock_held(run, 0));
+    GAN_OK("train", "--resume", run, "--epochs=2");
+    expect_epochs_once(run, 2);
+}
+
+/* kill -9 of an experiment used to leave its child training on; rerunning
+ * then started a second writer. */
+Test(run_dir, an_experiment_killed_with_sigkill_takes_its_children_down)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *exp = tmp_path("exp");
+    pid_t parent = spawn_gan((const char *const[]){"experiment", "--out", exp, "--inits=random",
+                                                   "--limit=6400", "--epochs=50", "--threads=1",
+                                                   SMALL_NETS, NULL});
+    char *run = join(exp, "random-s1");
+    char *lock = join(run, "lock");
+    for (int i = 0; i < 300 && !exists(lock); i++)
+        usleep(100000);
+    cr_assert(exists(lock), "the run never started");
+    kill(parent, SIGKILL);
+    waitpid(parent, NULL, 0);
+    child = 0;
+    /* The child gets SIGTERM (parent-death signal), writes its checkpoint
+     * and releases its lock. */
+    for (int i = 0; i < 300 && exists(lock); i++)
+        usleep(100000);
+    cr_expect(!exists(lock), "the child kept training after its experiment was killed");
+    cr_expect(exists(join(run, "checkpoint.bin")));
+}
+
+/* ---- 2. state from the checkpoint ---------------------------------------- */
+
+static void tiny_cfg(train_cfg_t *cfg)
+{
+    train_cfg_default(cfg);
+    cfg->arch.n_g_hidden = 2;
+    cfg->arch.g_hidden[0] = 32, cfg->arch.g_hidden[1] = 64;
+    cfg->arch.n_d_hidden = 2;
+    cfg->arch.d_hidden[0] = 64, cfg->arch.d_hidden[1] = 32;
+    cfg->limit = 256;
+    cfg->threads = 1;
+    cfg->seed = 5;
+}
+
+Test(run_dir, a_run_is_finished_when_its_checkpoint_says_so_not_its_rows)
+{
+    need_mnist();
+    make_tmp_dir();
+    train_cfg_t base;
+    tiny_cfg(&base);
+    base.epochs = 2;
+    experiment_t e;
+    gan_err_t err;
+    experiment_init(&e, &base, tmp_path("exp"));
+    cr_assert_eq(experiment_add_inits(&e, "he_xavier", &err), GAN_OK, "%s", err.msg);
+    cr_assert_eq(experiment_add_seeds(&e, 5, 1, &err), GAN_OK, "%s", err.msg);
+    cr_assert_eq(experiment_finish(&e, &err), GAN_OK, "%s", err.msg);
+    exp_run_t run;
+    cr_assert_eq(experiment_run(&run, &e, 0, &err), GAN_OK, "%s", err.msg);
+    cr_assert(fs_mkdirs(e.dir, &err) == GAN_OK);
+
+    /* One of two epochs trained, then a row written for epoch 2 whose
+     * checkpoint never came (a kill in between), and a duplicate. */
+    train_cfg_t cfg = run.cfg;
+    cfg.epochs = 1;
+    train_opts_t opts = {.run_dir = run.dir};
+    cr_assert_eq(train_run(&cfg, &opts, &err), GAN_OK, "%s", err.msg);
+    char *metrics = join(run.dir, "metrics.csv");
+    size_t n;
+    char *text = must_read(metrics, &n);
+    char *row1 = strchr(text, '\n') + 1;
+    FILE *fp = fopen(metrics, "a");
+    fprintf(fp, "%s2%s", row1, strchr(row1, ','));
+    fclose(fp);
+    run_status_t st;
+    cr_assert_eq(experiment_run_status(&st, &e, &run, &err), GAN_OK, "%s", err.msg);
+    cr_expect_eq(st.state, RUN_STATE_PARTIAL, "state %s, expected partial",
+                 run_state_name(st.state));
+    cr_expect_eq(st.epoch, 1);
+
+    /* The experiment resumes it (it does not skip it as finished) and the
+     * rows end up exactly one per epoch. */
+    GAN_OK("experiment", "--out", e.dir, "--inits=he_xavier", "--epochs=2", TINY);
+    expect_epochs_once(run.dir, 2);
+    cr_assert_eq(experiment_run_status(&st, &e, &run, &err), GAN_OK, "%s", err.msg);
+    cr_expect_eq(st.state, RUN_STATE_FINISHED);
+    experiment_free(&e);
+}
+
+/* ---- 3. outputs ----------------------------------------------------------- */
+
+Test(run_dir, outputs_refuse_devices_fifos_and_folders_and_write_through_symlinks)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=1", TINY);
+    char *fifo = tmp_path("fifo.png");
+    cr_assert_eq(mkfifo(fifo, 0644), 0);
+    cr_expect_eq(GAN("sample", "--run", run, "-o", fifo), 2);
+    cr_expect_not_null(strstr(err_text(), "FIFO"), "'%s'", err_text());
+    struct stat st;
+    cr_expect(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode), "the FIFO was replaced");
+    cr_expect_eq(GAN("report", run, "-o", fifo), 2);
+    cr_expect(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode), "report replaced the FIFO");
+    cr_expect_eq(GAN("sample", "--run", run, "-o", tmp_dir), 2, "a folder as output");
+    cr_expect_eq(GAN("sample", "--run", run, "-o", "/dev/null"), 2);
+    cr_expect(lstat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode), "/dev/null was replaced");
+
+    char *target = tmp_path("target.png"), *link = tmp_path("link.png");
+    test_write_file(target, "old", 3);
+    cr_assert_eq(symlink(target, link), 0);
+    GAN_OK("sample", "--run", run, "-o", link);
+    cr_expect(lstat(link, &st) == 0 && S_ISLNK(st.st_mode), "the symlink was replaced");
+    size_t n;
+    char *png = must_read(target, &n);
+    cr_expect(n > 8 && memcmp(png, "\x89PNG", 4) == 0, "the target is not the new PNG");
+
+    cr_expect_eq(GAN("sample", "--run", run, "-o", join(tmp_dir, "missing/x.png")), 2);
+    cr_expect_not_null(strstr(err_text(), "folder"), "'%s'", err_text());
+    cr_expect_null(strstr(err_text(), ".tmp."), "names a temp file: '%s'", err_text());
+}
+
+/* ---- 4. resume with damaged logs ----------------------------------------- */
+
+Test(run_dir, resume_reports_a_nul_in_vouched_rows_and_drops_a_torn_tail)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=1", TINY);
+    char *metrics = join(run, "metrics.csv");
+    size_t n;
+    char *good = must_read(metrics, &n);
+    char *bad = track(malloc(n));
+    memcpy(bad, good, n);
+    bad[strchr(bad, '\n') - bad + 3] = '\0'; /* inside the row of epoch 1 */
+    test_write_file(metrics, bad, n);
+    cr_expect_eq(GAN("train", "--resume", run, "--epochs=2"), 2);
+    cr_expect_not_null(strstr(err_text(), "metrics.csv:2: a NUL byte"), "'%s'", err_text());
+    cr_expect_not_null(strstr(err_text(), "sed -i '2d'"), "'%s'", err_text());
+    size_t n2;
+    char *after = must_read(metrics, &n2);
+    cr_expect(n2 == n && memcmp(after, bad, n) == 0, "a refused resume changed metrics.csv");
+
+    /* A torn last line (a kill inside an append) is dropped, and said so. */
+    test_write_file(metrics, good, n);
+    FILE *fp = fopen(metrics, "a");
+    fputs("2,4,0.9", fp);
+    fclose(fp);
+    GAN_OK("train", "--resume", run, "--epochs=2");
+    cr_expect_not_null(strstr(err_text(), "note:"), "'%s'", err_text());
+    cr_expect_not_null(strstr(err_text(), "dropped 1 line"), "'%s'", err_text());
+    expect_epochs_once(run, 2);
+}
+
+/* ---- 5. a header that fails validation ----------------------------------- */
+
+/* Rewrites run/checkpoint.bin with the header's "batch": 64 as 0 and a
+ * correct header CRC (container layout: docs/FORMATS.md). */
+static void set_batch_zero(const char *run)
+{
+    char *path = join(run, "checkpoint.bin");
+    size_t n;
+    unsigned char *blob = (unsigned char *)must_read(path, &n);
+    uint32_t hlen = blob[12] | blob[13] << 8 | blob[14] << 16 | (uint32_t)blob[15] << 24;
+    char *header = track(malloc(hlen + 1));
+    memcpy(header, blob + 16, hlen);
+    header[hlen] = '\0';
+    char *at = strstr(header, "\"batch\": 64");
+    cr_assert_not_null(at, "no batch in the header");
+    memcpy(at, "\"batch\":  0", 11); /* same length: the sections stay put */
+    memcpy(blob + 16, header, hlen);
+    uint32_t crc = (uint32_t)crc32(0, (const Bytef *)header, hlen);
+    for (int i = 0; i < 4; i++)
+        blob[16 + hlen + i] = (unsigned char)(crc >> (8 * i));
+    test_write_file(path, blob, n);
+}
+
+Test(run_dir, sample_and_export_refuse_a_header_that_fails_validation_without_crashing)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=1", TINY);
+    set_batch_zero(run);
+    cr_expect_eq(GAN("sample", "--run", run, "-o", tmp_path("s.png")), 2); /* not 139 */
+    cr_expect_not_null(strstr(err_text(), "checkpoint.bin"), "'%s'", err_text());
+    cr_expect_eq(GAN("export", "--run", run, "--out", tmp_path("w")), 2);
+    cr_expect_not_null(strstr(err_text(), "batch"), "'%s'", err_text());
+}
+
+/* ---- 7. dead ends --------------------------------------------------------- */
+
+Test(run_dir, a_run_killed_before_its_first_checkpoint_can_be_restarted_with_force)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    cr_assert_eq(mkdir(run, 0755), 0);
+    test_write_file(join(run, "config.json"), "{}\n", 3);
+    char *leftover = join(run, ".checkpoint.bin.new.tmp.99999");
+    char *big = track(calloc(1, 1 << 20));
+    test_write_file(leftover, big, 1 << 20);
+
+    cr_expect_eq(GAN("train", "--resume", run), 2);
+    cr_expect_not_null(strstr(err_text(), "before its first checkpoint"), "'%s'", err_text());
+    cr_expect_not_null(strstr(err_text(), "--force"), "'%s'", err_text());
+    cr_expect_eq(GAN("train", "--out", run, "--epochs=1", TINY), 2);
+    cr_expect_not_null(strstr(err_text(), "--force"), "'%s'", err_text());
+    GAN_OK("train", "--out", run, "--force", "--epochs=1", TINY);
+    cr_expect(!exists(leftover), "--force left the 1 MB temporary file behind");
+    expect_epochs_once(run, 1);
+}
+
+Test(run_dir, resume_recreates_a_deleted_samples_folder)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=1", TINY);
+    test_tmpdir_remove(join(run, "samples"));
+    cr_assert(!exists(join(run, "samples")));
+    GAN_OK("train", "--resume", run, "--epochs=2");
+    cr_expect(exists(join(run, "samples/epoch_0002.png")));
+}
+
+Test(run_dir, a_damaged_checkpoint_names_the_from_prev_command_which_works)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=2", TINY);
+    char *ckpt = join(run, "checkpoint.bin");
+    size_t n;
+    char *blob = must_read(ckpt, &n);
+    blob[n / 2] ^= 0x40;
+    test_write_file(ckpt, blob, n);
+    cr_expect_eq(GAN("train", "--resume", run, "--epochs=3"), 2);
+    char want[600];
+    snprintf(want, sizeof want, "gan train --resume=%s --from-prev", run);
+    cr_expect_not_null(strstr(err_text(), want), "'%s' lacks '%s'", err_text(), want);
+    GAN_OK("train", "--resume", run, "--from-prev", "--epochs=3");
+    cr_expect(exists(join(run, "checkpoint.damaged.bin")), "the damaged file was not kept");
+    expect_epochs_once(run, 3);
+}
+
+Test(run_dir, paths_up_to_path_max_work_and_long_path_errors_keep_their_reason)
+{
+    need_mnist();
+    make_tmp_dir();
+    char deep[PATH_MAX];
+    int len = snprintf(deep, sizeof deep, "%s", tmp_dir);
+    while (len < 1800) {
+        len += snprintf(deep + len, sizeof deep - (size_t)len, "/%s",
+                        "a-rather-long-folder-name-to-pass-the-old-limit-of-1024-bytes");
+        cr_assert_eq(mkdir(deep, 0755), 0, "%s", strerror(errno));
+    }
+    char *run = join(deep, "run");
+    GAN_OK("train", "--out", run, "--epochs=1", TINY);
+    cr_expect(exists(join(run, "samples/epoch_0001.png")));
+    cr_expect_eq(GAN("train", "--resume", join(deep, "missing")), 2);
+    char *msg = err_text();
+    cr_expect_not_null(strstr(msg, "missing: no such run folder"), "reason cut off: '%s'", msg);
+}
