@@ -1,13 +1,11 @@
-/* `gan report`: finds and reads the runs, writes the SVG charts and the
- * self-contained HTML page; see report.h. The charts themselves are drawn
- * by report_charts.c.
+/* The report's runs: finds the run folders of the inputs, reads each run
+ * (metrics.csv, layers.csv, config.json, the sample grid names), and sorts
+ * the runs by their axis values into groups (the seeds of one setting,
+ * averaged), series (one colour each) and panels (one per value of the
+ * facet axis). Reading only: nothing is drawn or written here.
  *
- * Everything is read and checked first, then written, so a bad input never
- * leaves a half-updated set of files. The page embeds the charts as inline
- * SVG and the sample grids as base64 PNG data URIs: one file that opens
- * anywhere, with no scripts and no network. */
-#include "gan/report.h"
-
+ * The axis values come from config.json alone, so runs named in any way
+ * (by an experiment from its axes, or by hand) are grouped alike. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -20,32 +18,64 @@
 #include "gan/json.h"
 #include "gan/metrics_csv.h"
 #include "gan/svg.h"
+#include "gan/train.h"
 #include "report_internal.h"
 
-/* ---- base64 ------------------------------------------------------------- */
+/* ---- axes ----------------------------------------------------------------- */
 
-void report_base64_fp(FILE *fp, const unsigned char *data, size_t n)
+const char *const report_axes[REPORT_N_AXES] = {
+    "init", "g-init", "d-init", "init-std", "lr",    "beta1", "beta2",
+    "batch", "z-dim", "leak",   "g-hidden", "d-hidden", "limit", "seed"};
+
+int report_axis_index(const char *name)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char quad[4];
-    size_t i = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
-        quad[0] = alphabet[v >> 18 & 63];
-        quad[1] = alphabet[v >> 12 & 63];
-        quad[2] = alphabet[v >> 6 & 63];
-        quad[3] = alphabet[v & 63];
-        fwrite(quad, 1, 4, fp);
-    }
-    if (i < n) {
-        uint32_t v = (uint32_t)data[i] << 16 | (i + 1 < n ? (uint32_t)data[i + 1] << 8 : 0);
-        quad[0] = alphabet[v >> 18 & 63];
-        quad[1] = alphabet[v >> 12 & 63];
-        quad[2] = i + 1 < n ? alphabet[v >> 6 & 63] : '=';
-        quad[3] = '=';
-        fwrite(quad, 1, 4, fp);
-    }
+    for (int a = 0; a < REPORT_N_AXES; a++)
+        if (strcmp(report_axes[a], name) == 0)
+            return a;
+    return -1;
+}
+
+int report_axis_is_implied(int axis)
+{
+    const char *name = report_axes[axis];
+    return !strcmp(name, "g-init") || !strcmp(name, "d-init") || !strcmp(name, "seed");
+}
+
+int report_check_axis(const char *option, const char *name, gan_err_t *err)
+{
+    if (report_axis_index(name) >= 0 && train_cfg_is_option(name))
+        return GAN_OK;
+    char list[400] = "";
+    for (int a = 0; a < REPORT_N_AXES; a++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", a ? ", " : "",
+                 report_axes[a]);
+    return gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: not an axis; use one of %s", option, name,
+                       list);
+}
+
+void report_axis_value_text(char *out, size_t size, int axis, const char *value)
+{
+    if (axis == AXIS_INIT)
+        snprintf(out, size, "%s", value[0] ? value : "?");
+    else
+        snprintf(out, size, "%s=%s", report_axes[axis], value[0] ? value : "?");
+}
+
+static int is_number(const char *s)
+{
+    char *end;
+    strtod(s, &end);
+    return s[0] && !*end;
+}
+
+/* Orders axis values: as numbers when both are numbers (0.0001 < 0.0002 <
+ * 0.001), else as text. */
+static int value_cmp(const char *a, const char *b)
+{
+    double x = strtod(a, NULL), y = strtod(b, NULL);
+    if (is_number(a) && is_number(b) && x != y)
+        return (x > y) - (x < y);
+    return strcmp(a, b);
 }
 
 /* ---- finding the runs ---------------------------------------------------- */
@@ -85,8 +115,7 @@ static int str_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A copy of path without trailing slashes (but "/" stays "/"). */
-static void strip_slashes(char *out, size_t size, const char *path)
+void report_strip_slashes(char *out, size_t size, const char *path)
 {
     snprintf(out, size, "%s", path);
     size_t n = strlen(out);
@@ -107,7 +136,7 @@ static int has_file(const char *dir, const char *name)
 static int expand_input(dir_list_t *runs, const char *input, int *is_experiment, gan_err_t *err)
 {
     char dir[1024];
-    strip_slashes(dir, sizeof dir, input);
+    report_strip_slashes(dir, sizeof dir, input);
     *is_experiment = 0;
     if (!fs_exists(dir))
         return gan_err_set(err, GAN_ERR_INPUT, "%s: no such folder", dir);
@@ -229,47 +258,58 @@ static int read_samples(report_run_t *run, gan_err_t *err)
     return rc;
 }
 
-/* Optional: a run without a readable config.json keeps has_config 0 and is
- * labelled by its folder name (set_group_key). */
+/* Optional: a run without a readable config.json keeps has_config 0 and
+ * its folder name as init value. A config.json that train_cfg_read_json
+ * takes gives every axis; a partial one (hand-written, or from an older
+ * version) gives the init keys and the seed as they are, the other axes
+ * stay unknown (""). */
 static void read_config(report_run_t *run)
 {
     char path[2048], *json = NULL;
     size_t n = 0;
     if (fs_join(path, sizeof path, run->dir, "config.json", NULL) ||
         fs_read_all(path, &json, &n, NULL))
-        return;
-    run->has_config = 1;
-    if (json_get_string(json, "init", run->init, sizeof run->init))
-        run->init[0] = '\0';
-    if (json_get_string(json, "g_init", run->g_init, sizeof run->g_init))
-        run->g_init[0] = '\0';
-    if (json_get_string(json, "d_init", run->d_init, sizeof run->d_init))
-        run->d_init[0] = '\0';
+        json = NULL;
+    run->has_config = json != NULL;
+    char (*axis)[sizeof run->axis[0]] = run->axis;
+    int g_init = report_axis_index("g-init"), d_init = report_axis_index("d-init");
+    train_cfg_t cfg;
+    gan_err_t why;
+    if (json && train_cfg_read_json(&cfg, json, path, &why) == GAN_OK) {
+        for (int a = 0; a < REPORT_N_AXES; a++)
+            if (a != AXIS_INIT)
+                train_cfg_get(axis[a], sizeof axis[a], &cfg, report_axes[a], 0);
+    } else if (json) {
+        char both[sizeof axis[0]] = "";
+        if (json_get_string(json, "init", both, sizeof both))
+            both[0] = '\0';
+        if (json_get_string(json, "g_init", axis[g_init], sizeof axis[g_init]))
+            str_copy(axis[g_init], sizeof axis[g_init], both);
+        if (json_get_string(json, "d_init", axis[d_init], sizeof axis[d_init]))
+            str_copy(axis[d_init], sizeof axis[d_init], both);
+    }
     double v;
-    if (json_get_number(json, "seed", &v) == 0 && isfinite(v)) {
+    if (json && json_get_number(json, "seed", &v) == 0 && isfinite(v)) {
         run->has_seed = 1;
         run->seed = v;
+        snprintf(axis[report_axis_index("seed")], sizeof axis[0], "%.0f", v);
     }
-    if (json_get_number(json, "epochs", &v) == 0 && isfinite(v) && v >= 0)
+    if (json && json_get_number(json, "epochs", &v) == 0 && isfinite(v) && v >= 0)
         run->epochs_cfg = v;
     free(json);
-}
 
-/* The colour key: the init scheme, "G x / D y" when the nets differ, or the
- * folder name when the config does not say. */
-static void set_group_key(report_run_t *run, const char *folder)
-{
-    const char *g = run->g_init[0] ? run->g_init : run->init;
-    const char *d = run->d_init[0] ? run->d_init : run->init;
-    char key[512];
+    /* The init value: the scheme, "G x / D y" when the nets differ, or the
+     * folder name when the config does not say. */
+    const char *g = axis[g_init], *d = axis[d_init];
+    char init[512];
     if (g[0] && d[0] && strcmp(g, d) != 0)
-        snprintf(key, sizeof key, "G %s / D %s", g, d);
+        snprintf(init, sizeof init, "G %s / D %s", g, d);
     else
-        snprintf(key, sizeof key, "%s", g[0] ? g : d[0] ? d : folder);
-    str_copy(run->group_key, sizeof run->group_key, key);
+        snprintf(init, sizeof init, "%s", g[0] ? g : d[0] ? d : run->label);
+    str_copy(axis[AXIS_INIT], sizeof axis[AXIS_INIT], init);
 }
 
-static const char *base_name(const char *path)
+const char *report_base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
     return slash && slash[1] ? slash + 1 : path;
@@ -280,7 +320,7 @@ static int read_run(report_run_t *run, const char *dir, gan_err_t *err)
     memset(run, 0, sizeof *run);
     run->epochs_cfg = NAN;
     str_copy(run->dir, sizeof run->dir, dir);
-    str_copy(run->label, sizeof run->label, base_name(dir));
+    str_copy(run->label, sizeof run->label, report_base_name(dir));
     char path[2048];
     int rc = fs_join(path, sizeof path, dir, "metrics.csv", err);
     if (rc)
@@ -291,7 +331,6 @@ static int read_run(report_run_t *run, const char *dir, gan_err_t *err)
     if (rc)
         return rc;
     read_config(run);
-    set_group_key(run, run->label);
     rc = read_samples(run, err);
     if (rc)
         return rc;
@@ -307,20 +346,6 @@ static int read_run(report_run_t *run, const char *dir, gan_err_t *err)
     return rc;
 }
 
-static void free_data(report_data_t *d)
-{
-    for (int r = 0; r < d->n_runs; r++) {
-        metrics_csv_free(d->runs[r].metrics);
-        metrics_csv_free(d->runs[r].layers);
-        free(d->runs[r].samples);
-    }
-    for (int g = 0; g < d->n_groups; g++)
-        free(d->groups[g].members);
-    free(d->runs);
-    free(d->groups);
-    memset(d, 0, sizeof *d);
-}
-
 /* Runs whose folder names collide (two experiments) are labelled
  * "parent/name" instead. */
 static void disambiguate_labels(report_data_t *d)
@@ -328,7 +353,7 @@ static void disambiguate_labels(report_data_t *d)
     for (int i = 0; i < d->n_runs; i++) {
         int clash = 0;
         for (int j = 0; j < d->n_runs && !clash; j++)
-            clash = j != i && strcmp(base_name(d->runs[i].dir), base_name(d->runs[j].dir)) == 0;
+            clash = j != i && strcmp(report_base_name(d->runs[i].dir), report_base_name(d->runs[j].dir)) == 0;
         if (!clash)
             continue;
         const char *dir = d->runs[i].dir;
@@ -355,84 +380,265 @@ static int distinct_seeds(const report_data_t *d, const int *idx, int n)
     return 1;
 }
 
-static report_group_t *new_group(report_data_t *d, const char *key, gan_err_t *err)
+/* 1 if axis a says something about axis b: the same axis, or init and
+ * one net's init (the init label is made of g-init and d-init). */
+static int axes_overlap(int a, int b)
 {
-    report_group_t *grp = &d->groups[d->n_groups];
-    str_copy(grp->key, sizeof grp->key, key);
-    grp->members = calloc((size_t)d->n_runs, sizeof *grp->members);
-    if (!grp->members) {
-        gan_err_set(err, GAN_ERR_RUNTIME, "report: out of memory");
-        return NULL;
-    }
-    grp->colour = svg_palette(d->n_groups);
-    d->n_groups++;
-    return grp;
+    int g = report_axis_index("g-init"), d = report_axis_index("d-init");
+    return a == b || (a == AXIS_INIT && (b == g || b == d)) ||
+           (b == AXIS_INIT && (a == g || a == d));
 }
 
-/* Buckets the runs by (parent folder, init label), in run order; a bucket
- * whose seeds are all known and distinct becomes one averaged group, any
- * other bucket one group per run. See report_group_t. */
-static int make_groups(report_data_t *d, gan_err_t *err)
+/* 1 if runs p and q share the value of every axis except `except` (-1:
+ * none) and those it overlaps, and, unless it is the colour or facet
+ * axis, the seed. */
+static int same_values(const report_data_t *d, int p, int q, int except)
+{
+    int seed = report_axis_index("seed");
+    int seed_is_shown = d->color_axis == seed || d->facet_axis == seed;
+    for (int a = 0; a < REPORT_N_AXES; a++)
+        if (!(except >= 0 && axes_overlap(a, except)) && (a != seed || seed_is_shown) &&
+            strcmp(d->runs[p].axis[a], d->runs[q].axis[a]) != 0)
+            return 0;
+    return 1;
+}
+
+/* The facet panels: one per value of the facet axis, in value order; one
+ * untitled panel without a facet axis. */
+static int make_panels(report_data_t *d, gan_err_t *err)
+{
+    d->panels = calloc((size_t)d->n_runs, sizeof *d->panels);
+    if (!d->panels)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "report: out of memory");
+    if (d->facet_axis < 0) {
+        d->n_panels = 1;
+        return GAN_OK;
+    }
+    for (int r = 0; r < d->n_runs; r++) {
+        const char *v = d->runs[r].axis[d->facet_axis];
+        int at = 0;
+        while (at < d->n_panels && value_cmp(d->panels[at].value, v) < 0)
+            at++;
+        if (at < d->n_panels && strcmp(d->panels[at].value, v) == 0)
+            continue;
+        memmove(&d->panels[at + 1], &d->panels[at], (size_t)(d->n_panels - at) * sizeof *d->panels);
+        report_panel_t *p = &d->panels[at];
+        str_copy(p->value, sizeof p->value, v);
+        report_axis_value_text(p->title, sizeof p->title, d->facet_axis, v);
+        d->n_panels++;
+    }
+    return GAN_OK;
+}
+
+static int panel_of(const report_data_t *d, int run)
+{
+    for (int p = 0; d->facet_axis >= 0 && p < d->n_panels; p++)
+        if (strcmp(d->panels[p].value, d->runs[run].axis[d->facet_axis]) == 0)
+            return p;
+    return 0;
+}
+
+/* Buckets the runs by (parent folder, every axis value but the seed), in
+ * run order; a bucket whose seeds are all known and distinct becomes one
+ * averaged group, any other bucket one group per run. */
+static int make_groups(report_data_t *d, char (*parent)[1024], gan_err_t *err)
+{
+    int n = d->n_runs;
+    d->groups = calloc((size_t)n, sizeof *d->groups);
+    int *idx = calloc((size_t)n, sizeof *idx);
+    int *done = calloc((size_t)n, sizeof *done);
+    int rc = GAN_OK;
+    if (!d->groups || !idx || !done) {
+        rc = gan_err_set(err, GAN_ERR_RUNTIME, "report: out of memory");
+        goto out;
+    }
+    for (int r = 0; r < n && rc == GAN_OK; r++) {
+        if (done[r])
+            continue;
+        int m = 0;
+        for (int q = r; q < n; q++)
+            if (!done[q] && strcmp(parent[q], parent[r]) == 0 && same_values(d, q, r, -1)) {
+                idx[m++] = q;
+                done[q] = 1;
+            }
+        int together = m >= 2 && distinct_seeds(d, idx, m);
+        for (int k = 0; k < m; k++) {
+            if (!together || k == 0) {
+                report_group_t *grp = &d->groups[d->n_groups++];
+                if (!(grp->members = calloc((size_t)m, sizeof *grp->members))) {
+                    rc = gan_err_set(err, GAN_ERR_RUNTIME, "report: out of memory");
+                    break;
+                }
+                grp->panel = panel_of(d, idx[k]);
+                grp->split = m >= 2 && !together;
+            }
+            report_group_t *grp = &d->groups[d->n_groups - 1];
+            grp->members[grp->n++] = idx[k];
+            d->runs[idx[k]].group = d->n_groups - 1;
+        }
+    }
+out:
+    free(idx);
+    free(done);
+    return rc;
+}
+
+/* Legend text of a series: its colour-axis value, the values of the other
+ * varying axes that the facets do not show, "EXP/" when runs come from
+ * several folders, and the run's name when it is a single run not named
+ * by its values. */
+static void series_label(report_data_t *d, report_series_t *s, int run, int single,
+                         int n_parents)
+{
+    char text[sizeof s->label] = "", part[128];
+    const report_run_t *r = &d->runs[run];
+    if (n_parents > 1 && !single) {
+        char dir[1024];
+        fs_dirname(dir, sizeof dir, r->dir);
+        snprintf(text, sizeof text, "%.60s/", report_base_name(dir));
+    }
+    report_axis_value_text(part, sizeof part, d->color_axis, r->axis[d->color_axis]);
+    snprintf(text + strlen(text), sizeof text - strlen(text), "%s", part);
+    for (int a = 0; a < REPORT_N_AXES; a++) {
+        if (axes_overlap(a, d->color_axis) || (d->facet_axis >= 0 && axes_overlap(a, d->facet_axis)) ||
+            !d->varies[a] || report_axis_is_implied(a))
+            continue;
+        report_axis_value_text(part, sizeof part, a, r->axis[a]);
+        snprintf(text + strlen(text), sizeof text - strlen(text), ", %s", part);
+    }
+    if (single && strcmp(text, r->label) != 0)
+        snprintf(text + strlen(text), sizeof text - strlen(text), " (%.100s)", r->label);
+    str_copy(s->label, sizeof s->label, text);
+}
+
+/* Series: the groups of one folder whose values differ at most in the
+ * facet axis; a run split out of a bucket that could not be averaged is a
+ * series of its own. Coloured in run order, or in increasing order of the
+ * colour-axis value when every value is a number (lr, batch, ...). */
+static int make_series(report_data_t *d, char (*parent)[1024], int n_parents, gan_err_t *err)
+{
+    int n = d->n_groups;
+    int *first = calloc((size_t)n, sizeof *first);   /* a run of each series */
+    int *order = calloc((size_t)n, sizeof *order);   /* series by colour value */
+    int *rank = calloc((size_t)n, sizeof *rank);     /* position of a series in order */
+    int *closed = calloc((size_t)n, sizeof *closed); /* a split run's series: none joins */
+    report_series_t *series = calloc((size_t)n, sizeof *series);
+    if (!first || !order || !rank || !closed || !series) {
+        free(first);
+        free(order);
+        free(rank);
+        free(closed);
+        free(series);
+        return gan_err_set(err, GAN_ERR_RUNTIME, "report: out of memory");
+    }
+    int n_series = 0;
+    for (int g = 0; g < n; g++) {
+        report_group_t *grp = &d->groups[g];
+        int run = grp->members[0], s = 0;
+        while (s < n_series &&
+               (grp->split || closed[s] || strcmp(parent[first[s]], parent[run]) != 0 ||
+                !same_values(d, first[s], run, d->facet_axis)))
+            s++;
+        if (s == n_series) {
+            first[n_series] = run;
+            closed[n_series++] = grp->split;
+        }
+        grp->series = s;
+        series[s].n_runs += grp->n;
+    }
+    int numbers = 1; /* numbers go in increasing order, names in run order */
+    for (int s = 0; s < n_series; s++)
+        numbers &= is_number(d->runs[first[s]].axis[d->color_axis]);
+    for (int s = 0; s < n_series; s++) { /* stable insertion sort */
+        int at = s;
+        while (numbers && at > 0 &&
+               value_cmp(d->runs[first[order[at - 1]]].axis[d->color_axis],
+                         d->runs[first[s]].axis[d->color_axis]) > 0)
+            at--;
+        memmove(&order[at + 1], &order[at], (size_t)(s - at) * sizeof *order);
+        order[at] = s;
+    }
+    d->series = calloc((size_t)n, sizeof *d->series);
+    int rc = d->series ? GAN_OK : gan_err_set(err, GAN_ERR_RUNTIME, "report: out of memory");
+    for (int k = 0; k < n_series && rc == GAN_OK; k++) {
+        report_series_t *s = &d->series[k];
+        *s = series[order[k]];
+        rank[order[k]] = k;
+        s->colour = svg_palette(k);
+        series_label(d, s, first[order[k]], s->n_runs == 1, n_parents);
+    }
+    if (rc == GAN_OK) {
+        d->n_series = n_series;
+        for (int g = 0; g < n; g++)
+            d->groups[g].series = rank[d->groups[g].series];
+    }
+    free(first);
+    free(order);
+    free(rank);
+    free(closed);
+    free(series);
+    return rc;
+}
+
+void report_free(report_data_t *d)
+{
+    for (int r = 0; r < d->n_runs; r++) {
+        metrics_csv_free(d->runs[r].metrics);
+        metrics_csv_free(d->runs[r].layers);
+        free(d->runs[r].samples);
+    }
+    for (int g = 0; g < d->n_groups; g++)
+        free(d->groups[g].members);
+    free(d->runs);
+    free(d->groups);
+    free(d->series);
+    free(d->panels);
+    memset(d, 0, sizeof *d);
+}
+
+/* Groups, panels and series of the runs read into d. */
+static int sort_runs(report_data_t *d, gan_err_t *err)
 {
     if (d->n_runs <= 0)
         return gan_err_set(err, GAN_ERR_INPUT, "report: no runs found");
-    int n = d->n_runs;
-    d->groups = calloc((size_t)n, sizeof *d->groups);
-    int *bucket = calloc((size_t)n, sizeof *bucket); /* bucket id of each run */
-    int *idx = calloc((size_t)n, sizeof *idx);
-    char (*parent)[1024] = calloc((size_t)n, sizeof *parent);
-    int rc = GAN_OK;
-    if (!d->groups || !bucket || !idx || !parent) {
-        rc = gan_err_set(err, GAN_ERR_RUNTIME, "report: out of memory");
-        goto done;
-    }
+    char (*parent)[1024] = calloc((size_t)d->n_runs, sizeof *parent);
+    if (!parent)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "report: out of memory");
     int n_parents = 0;
-    for (int r = 0; r < n; r++) {
+    for (int r = 0; r < d->n_runs; r++) {
         fs_dirname(parent[r], sizeof parent[r], d->runs[r].dir);
         int seen = 0;
         for (int q = 0; q < r && !seen; q++)
             seen = strcmp(parent[q], parent[r]) == 0;
         n_parents += !seen;
-        bucket[r] = r;
-        for (int q = 0; q < r; q++)
-            if (strcmp(parent[q], parent[r]) == 0 &&
-                strcmp(d->runs[q].group_key, d->runs[r].group_key) == 0) {
-                bucket[r] = bucket[q];
-                break;
-            }
     }
-    for (int r = 0; r < n && rc == GAN_OK; r++) {
-        if (bucket[r] != r)
-            continue; /* handled with the bucket's first run */
-        int m = 0;
-        for (int q = r; q < n; q++)
-            if (bucket[q] == r)
-                idx[m++] = q;
-        int together = m >= 2 && distinct_seeds(d, idx, m);
-        for (int k = 0; k < m && rc == GAN_OK; k++) {
-            report_group_t *grp = together && k > 0 ? &d->groups[d->n_groups - 1]
-                                                    : new_group(d, d->runs[idx[k]].group_key, err);
-            if (!grp) {
-                rc = GAN_ERR_RUNTIME;
-                break;
-            }
-            if (together && n_parents > 1)
-                str_copy(grp->prefix, sizeof grp->prefix, base_name(parent[r]));
-            grp->members[grp->n++] = idx[k];
-            d->runs[idx[k]].group = (int)(grp - d->groups);
+    /* An axis varies when the runs have two known values of it (a run
+     * without config.json says nothing about the learning rate). */
+    for (int a = 0; a < REPORT_N_AXES; a++) {
+        const char *known = NULL;
+        for (int r = 0; r < d->n_runs && !d->varies[a]; r++) {
+            const char *v = d->runs[r].axis[a];
+            if (v[0] && known)
+                d->varies[a] = strcmp(v, known) != 0;
+            else if (v[0])
+                known = v;
         }
     }
-done:
-    free(bucket);
-    free(idx);
+    int rc = make_panels(d, err);
+    if (rc == GAN_OK)
+        rc = make_groups(d, parent, err);
+    if (rc == GAN_OK)
+        rc = make_series(d, parent, n_parents, err);
     free(parent);
     return rc;
 }
 
-static int load(report_data_t *d, const report_opts_t *opts, int *single_experiment,
+int report_load(report_data_t *d, const report_opts_t *opts, int *single_experiment,
                 gan_err_t *err)
 {
     memset(d, 0, sizeof *d);
+    d->color_axis = report_axis_index(opts->color_axis ? opts->color_axis : "init");
+    d->facet_axis = opts->facet_axis ? report_axis_index(opts->facet_axis) : -1;
     dir_list_t dirs = {0};
     int rc = GAN_OK, is_exp = 0;
     for (int i = 0; i < opts->n_inputs && rc == GAN_OK; i++)
@@ -468,422 +674,9 @@ static int load(report_data_t *d, const report_opts_t *opts, int *single_experim
     dir_list_free(&dirs);
     if (rc == GAN_OK) {
         disambiguate_labels(d);
-        rc = make_groups(d, err);
+        rc = sort_runs(d, err);
     }
     if (rc)
-        free_data(d);
-    return rc;
-}
-
-/* ---- the page --------------------------------------------------------------- */
-
-static const char page_style[] =
-    "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:24px;color:#222;"
-    "background:#fff}\n"
-    "h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 10px;"
-    "border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:15px;margin:18px 0 6px}\n"
-    ".sub{color:#666;font-size:13px;margin:0 0 12px}\n"
-    ".charts{display:flex;flex-wrap:wrap;gap:12px}\n"
-    ".charts svg{max-width:100%;height:auto;border:1px solid #eee}\n"
-    "table{border-collapse:collapse;font-size:13px;margin:6px 0 12px}\n"
-    "th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}\n"
-    "th{background:#f4f4f4}td.l,th.l{text-align:left}\n"
-    ".swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;"
-    "vertical-align:-1px}\n"
-    ".grids{display:flex;flex-wrap:wrap;gap:16px}\n"
-    "figure{margin:0}figcaption{font-size:12px;color:#555;text-align:center;margin-top:4px}\n"
-    "figure img{image-rendering:pixelated;border:1px solid #ccc;background:#000}\n"
-    ".note{color:#888;font-style:italic}\n"
-    "td.bar{vertical-align:bottom;text-align:center;font-size:11px;min-width:30px}\n"
-    "td.bar span{display:block;width:18px;margin:0 auto 2px}\n";
-
-static void put_number(FILE *fp, double v)
-{
-    if (isnan(v))
-        fputs("nan", fp);
-    else if (isinf(v))
-        fputs(v > 0 ? "inf" : "-inf", fp);
-    else
-        fprintf(fp, "%.4g", v);
-}
-
-static double last_value(const metrics_csv_t *m, const char *col)
-{
-    return metrics_csv_col(m, col)[metrics_csv_rows(m) - 1];
-}
-
-static double column_sum(const metrics_csv_t *m, const char *col)
-{
-    const double *v = metrics_csv_col(m, col);
-    double s = 0.0;
-    for (int i = 0; i < metrics_csv_rows(m); i++)
-        s += v[i];
-    return s;
-}
-
-/* Columns of the final-metrics tables. */
-static const struct {
-    const char *col, *head;
-} table_cols[] = {
-    {"g_loss", "G loss"}, {"d_loss", "D loss"}, {"d_acc", "D acc"},
-    {"d_real", "D(x)"},   {"d_fake", "D(G(z))"},
-};
-enum { N_TABLE_COLS = (int)(sizeof table_cols / sizeof table_cols[0]) };
-
-static void put_swatch(FILE *fp, const char *colour)
-{
-    fprintf(fp, "<span class=\"swatch\" style=\"background:%s\"></span>", colour);
-}
-
-static void write_run_table(FILE *fp, const report_data_t *d)
-{
-    fputs("<table>\n<tr><th class=\"l\">run</th><th class=\"l\">init</th><th>seed</th>"
-          "<th>epochs</th>",
-          fp);
-    for (int c = 0; c < N_TABLE_COLS; c++)
-        fprintf(fp, "<th>%s</th>", table_cols[c].head);
-    fputs("<th>train time (s)</th><th>images/s</th></tr>\n", fp);
-    for (int r = 0; r < d->n_runs; r++) {
-        const report_run_t *run = &d->runs[r];
-        const metrics_csv_t *m = run->metrics;
-        fputs("<tr><td class=\"l\">", fp);
-        svg_escape(fp, run->label);
-        fputs("</td><td class=\"l\">", fp);
-        put_swatch(fp, d->groups[run->group].colour);
-        svg_escape(fp, run->group_key);
-        fputs("</td><td>", fp);
-        if (run->has_seed)
-            fprintf(fp, "%.0f", run->seed);
-        else
-            fputs("-", fp);
-        fprintf(fp, "</td><td>%.0f", last_value(m, "epoch"));
-        if (isfinite(run->epochs_cfg) && run->epochs_cfg > last_value(m, "epoch"))
-            fprintf(fp, " of %.0f", run->epochs_cfg);
-        fputs("</td>", fp);
-        for (int c = 0; c < N_TABLE_COLS; c++) {
-            fputs("<td>", fp);
-            put_number(fp, last_value(m, table_cols[c].col));
-            fputs("</td>", fp);
-        }
-        fputs("<td>", fp);
-        put_number(fp, column_sum(m, "seconds"));
-        fputs("</td><td>", fp);
-        put_number(fp, last_value(m, "images_per_sec"));
-        fputs("</td></tr>\n", fp);
-    }
-    fputs("</table>\n", fp);
-}
-
-/* Per run, the class histogram of its generated samples at the last
- * evaluated epoch (a bar per digit) beside FD, entropy and coverage: mode
- * collapse shows as a few tall bars. */
-static void write_coverage_table(FILE *fp, const report_data_t *d)
-{
-    fputs("<h2>Sample quality at the last evaluated epoch</h2>\n<p class=\"sub\">Predicted "
-          "class of each generated sample (MNIST classifier, gan classifier train): share per "
-          "digit, entropy in bits (uniform: 3.32), classes with at least 5% of the samples, "
-          "mean top-class probability. Runs without --eval-every are left out.</p>\n"
-          "<table>\n<tr><th class=\"l\">run</th><th>epoch</th><th>FD</th><th>entropy</th>"
-          "<th>covered</th><th>confidence</th>",
-          fp);
-    for (int k = 0; k < 10; k++)
-        fprintf(fp, "<th>%d</th>", k);
-    fputs("</tr>\n", fp);
-    for (int r = 0; r < d->n_runs; r++) {
-        const report_run_t *run = &d->runs[r];
-        const metrics_csv_t *m = run->metrics;
-        int row = metrics_csv_last_finite_row(m, "fd");
-        if (row < 0)
-            continue;
-        fputs("<tr><td class=\"l\">", fp);
-        put_swatch(fp, d->groups[run->group].colour);
-        svg_escape(fp, run->label);
-        fprintf(fp, "</td><td>%.0f</td>", metrics_csv_col(m, "epoch")[row]);
-        static const char *const cols[] = {"fd", "class_entropy", "classes_covered",
-                                           "class_confidence"};
-        for (int c = 0; c < 4; c++) {
-            const double *v = metrics_csv_col(m, cols[c]);
-            fputs("<td>", fp);
-            put_number(fp, v ? v[row] : NAN);
-            fputs("</td>", fp);
-        }
-        for (int k = 0; k < 10; k++) {
-            char name[32];
-            snprintf(name, sizeof name, "class_%d", k);
-            const double *v = metrics_csv_col(m, name);
-            double share = v && isfinite(v[row]) ? v[row] : 0.0;
-            /* 1.5 px per percent: a uniform 10% is a visible bar; shares
-             * beyond 40% (a collapsing generator) hit the cap, and the
-             * number under the bar still tells. */
-            fprintf(fp,
-                    "<td class=\"bar\"><span style=\"height:%.0fpx;background:%s\"></span>"
-                    "%.0f%%</td>",
-                    fmin(share * 150.0, 60.0), d->groups[run->group].colour, share * 100.0);
-        }
-        fputs("</tr>\n", fp);
-    }
-    fputs("</table>\n", fp);
-}
-
-static void write_group_table(FILE *fp, const report_data_t *d)
-{
-    int any = 0;
-    for (int g = 0; g < d->n_groups; g++)
-        any |= d->groups[g].n >= 2;
-    if (!any)
-        return;
-    fputs("<h3>Mean &#177; std over seeds (final epoch of each run)</h3>\n"
-          "<table>\n<tr><th class=\"l\">init</th><th>runs</th><th>epochs</th>",
-          fp);
-    for (int c = 0; c < N_TABLE_COLS; c++)
-        fprintf(fp, "<th>%s</th>", table_cols[c].head);
-    fputs("</tr>\n", fp);
-    for (int g = 0; g < d->n_groups; g++) {
-        const report_group_t *grp = &d->groups[g];
-        if (grp->n < 2)
-            continue;
-        double e_min = INFINITY, e_max = -INFINITY;
-        for (int j = 0; j < grp->n; j++) {
-            double e = last_value(d->runs[grp->members[j]].metrics, "epoch");
-            e_min = fmin(e_min, e);
-            e_max = fmax(e_max, e);
-        }
-        fputs("<tr><td class=\"l\">", fp);
-        put_swatch(fp, grp->colour);
-        svg_escape(fp, grp->key);
-        fprintf(fp, "</td><td>%d</td><td>%.0f", grp->n, e_min);
-        if (e_max != e_min)
-            fprintf(fp, "&#8211;%.0f", e_max);
-        fputs("</td>", fp);
-        for (int c = 0; c < N_TABLE_COLS; c++) {
-            double sum = 0.0, sq = 0.0;
-            for (int j = 0; j < grp->n; j++)
-                sum += last_value(d->runs[grp->members[j]].metrics, table_cols[c].col);
-            double mean = sum / grp->n;
-            for (int j = 0; j < grp->n; j++) {
-                double v = last_value(d->runs[grp->members[j]].metrics, table_cols[c].col);
-                sq += (v - mean) * (v - mean);
-            }
-            /* Sample standard deviation (n - 1): the seeds are a sample. */
-            double sd = sqrt(sq / (grp->n - 1));
-            fputs("<td>", fp);
-            put_number(fp, mean);
-            fputs(" &#177; ", fp);
-            put_number(fp, sd);
-            fputs("</td>", fp);
-        }
-        fputs("</tr>\n", fp);
-    }
-    fputs("</table>\n", fp);
-}
-
-static uint32_t be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* One sample grid as a figure; a file that cannot be read or is not a PNG
- * becomes a note on the page, not a failure of the whole report. */
-static void write_sample_figure(FILE *fp, const report_run_t *run, const report_sample_t *s)
-{
-    char name[128], path[2048];
-    int epoch = s->epoch;
-    snprintf(name, sizeof name, "samples/%s", s->file);
-    fputs("<figure>", fp);
-    char *data = NULL;
-    size_t n = 0;
-    int ok = fs_join(path, sizeof path, run->dir, name, NULL) == GAN_OK &&
-             fs_read_all(path, &data, &n, NULL) == GAN_OK;
-    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    if (!ok) {
-        fputs("<p class=\"note\">", fp);
-        svg_escape(fp, name);
-        fputs(": cannot be read</p>", fp);
-    } else if (n < 24 || memcmp(data, sig, 8) != 0 || memcmp(data + 12, "IHDR", 4) != 0) {
-        fputs("<p class=\"note\">", fp);
-        svg_escape(fp, name);
-        fputs(": not a PNG file</p>", fp);
-    } else {
-        uint32_t w = be32((const unsigned char *)data + 16);
-        uint32_t h = be32((const unsigned char *)data + 20);
-        fputs("<img src=\"data:image/png;base64,", fp);
-        report_base64_fp(fp, (const unsigned char *)data, n);
-        fputs("\" alt=\"samples of ", fp);
-        svg_escape(fp, run->label);
-        fprintf(fp, " at epoch %d\"", epoch);
-        if (w > 0 && w <= 4096 && h > 0 && h <= 4096)
-            fprintf(fp, " width=\"%u\" height=\"%u\"", (unsigned)w, (unsigned)h);
-        fputs(">", fp);
-    }
-    fprintf(fp, "<figcaption>epoch %d%s</figcaption></figure>\n", epoch,
-            epoch == 0 ? " (untrained)" : "");
-    free(data);
-}
-
-static void write_samples(FILE *fp, const report_data_t *d)
-{
-    for (int r = 0; r < d->n_runs; r++) {
-        const report_run_t *run = &d->runs[r];
-        fputs("<h3>", fp);
-        put_swatch(fp, d->groups[run->group].colour);
-        svg_escape(fp, run->label);
-        fputs("</h3>\n", fp);
-        if (!run->has_samples_dir) {
-            fputs("<p class=\"note\">no samples (the run has no samples/ folder)</p>\n", fp);
-            continue;
-        }
-        if (run->n_samples == 0) {
-            fputs("<p class=\"note\">no samples (samples/ has no epoch_NNNN.png)</p>\n", fp);
-            continue;
-        }
-        /* First, middle and last available epoch, without repeats. */
-        int pick[3] = {0, (run->n_samples - 1) / 2, run->n_samples - 1};
-        fputs("<div class=\"grids\">\n", fp);
-        for (int k = 0; k < 3; k++)
-            if (k == 0 || pick[k] != pick[k - 1])
-                write_sample_figure(fp, run, &run->samples[pick[k]]);
-        fputs("</div>\n", fp);
-    }
-}
-
-/* exp_dir: the experiment folder when it is the only input, else NULL. */
-static void write_page(FILE *fp, const report_data_t *d, const report_opts_t *opts,
-                       const char *exp_dir, const report_svg_t *metric_svgs,
-                       const report_svg_t *layer_svgs)
-{
-    char title[512];
-    if (exp_dir) {
-        snprintf(title, sizeof title, "gan report: %s", base_name(exp_dir));
-    } else {
-        snprintf(title, sizeof title, "gan report: %d run%s", d->n_runs, d->n_runs == 1 ? "" : "s");
-    }
-    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", fp);
-    svg_escape(fp, title);
-    fprintf(fp, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", page_style);
-    svg_escape(fp, title);
-    fputs("</h1>\n<p class=\"sub\">", fp);
-    int n_inits = 0;
-    for (int g = 0; g < d->n_groups; g++) {
-        int seen = 0;
-        for (int h = 0; h < g && !seen; h++)
-            seen = strcmp(d->groups[h].key, d->groups[g].key) == 0;
-        n_inits += !seen;
-    }
-    fprintf(fp, "%d run%s, %d init%s; from ", d->n_runs, d->n_runs == 1 ? "" : "s", n_inits,
-            n_inits == 1 ? "" : "s");
-    for (int i = 0; i < opts->n_inputs; i++) {
-        if (i)
-            fputs(", ", fp);
-        svg_escape(fp, opts->inputs[i]);
-    }
-    fputs(". One colour per init (per run when runs of one init share a seed); with several "
-          "seeds the line is their mean and the shaded band spans min to max.</p>\n",
-          fp);
-
-    fputs("<h2>Training curves</h2>\n<div class=\"charts\">\n", fp);
-    for (int c = 0; c < REPORT_N_METRIC_CHARTS; c++)
-        if (metric_svgs[c].text)
-            fputs(metric_svgs[c].text, fp);
-    fputs("</div>\n", fp);
-
-    fputs("<h2>Final-epoch metrics</h2>\n", fp);
-    write_run_table(fp, d);
-    write_group_table(fp, d);
-    if (d->any_eval)
-        write_coverage_table(fp, d);
-
-    if (d->any_layers) {
-        int with = 0;
-        for (int r = 0; r < d->n_runs; r++)
-            with += d->runs[r].layers != NULL;
-        fputs("<h2>Layer statistics</h2>\n<p class=\"sub\">", fp);
-        fprintf(fp, "From layers.csv of %d of %d runs: per layer of G and D, over the fixed probe "
-                    "batch; epoch 0 is before training.</p>\n<div class=\"charts\">\n",
-                with, d->n_runs);
-        for (int c = 0; c < REPORT_N_LAYER_CHARTS; c++)
-            fputs(layer_svgs[c].text, fp);
-        fputs("</div>\n", fp);
-    }
-
-    fputs("<h2>Samples</h2>\n<p class=\"sub\">The generator's output on its fixed noise at the "
-          "first, middle and last epoch with a saved grid.</p>\n",
-          fp);
-    write_samples(fp, d);
-    fputs("</body>\n</html>\n", fp);
-}
-
-/* ---- writing ------------------------------------------------------------------ */
-
-/* Writes svgs[0..n) into dir under names[0..n). */
-static int write_charts(const char *dir, const char *const *names, const report_svg_t *svgs,
-                        int n, gan_err_t *err)
-{
-    char path[2048];
-    int rc = GAN_OK;
-    for (int c = 0; c < n && rc == GAN_OK; c++)
-        if (svgs[c].text && !(rc = fs_join(path, sizeof path, dir, names[c], err)))
-            rc = atomic_write_bytes(path, svgs[c].text, svgs[c].size, err);
-    return rc;
-}
-
-int report_write(const report_opts_t *opts, char *html_out, size_t html_out_size, gan_err_t *err)
-{
-    if (!opts || opts->n_inputs < 1 || !opts->inputs)
-        return gan_err_set(err, GAN_ERR_INPUT, "report: no run or experiment folder given");
-    report_data_t d;
-    int single_experiment = 0;
-    int rc = load(&d, opts, &single_experiment, err);
-    if (rc)
-        return rc;
-
-    char exp_dir[1024], html[1024], svg_dir[1024];
-    if (single_experiment)
-        strip_slashes(exp_dir, sizeof exp_dir, opts->inputs[0]);
-    if (opts->html_path) {
-        snprintf(html, sizeof html, "%s", opts->html_path);
-    } else if (single_experiment) {
-        rc = fs_join(html, sizeof html, exp_dir, "report.html", err);
-    } else {
-        snprintf(html, sizeof html, "report.html");
-    }
-    if (opts->svg_dir)
-        strip_slashes(svg_dir, sizeof svg_dir, opts->svg_dir);
-    else
-        fs_dirname(svg_dir, sizeof svg_dir, html);
-
-    report_svg_t metric_svgs[REPORT_N_METRIC_CHARTS] = {{0}};
-    report_svg_t layer_svgs[REPORT_N_LAYER_CHARTS] = {{0}};
-    for (int c = 0; c < REPORT_N_METRIC_CHARTS && rc == GAN_OK; c++)
-        rc = report_chart_metric(&metric_svgs[c], &d, c, err);
-    for (int c = 0; c < REPORT_N_LAYER_CHARTS && rc == GAN_OK && d.any_layers; c++)
-        rc = report_chart_layers(&layer_svgs[c], &d, c, err);
-
-    char html_dir[1024];
-    fs_dirname(html_dir, sizeof html_dir, html);
-    if (rc == GAN_OK)
-        rc = fs_mkdirs(svg_dir, err);
-    if (rc == GAN_OK)
-        rc = fs_mkdirs(html_dir, err);
-    if (rc == GAN_OK)
-        rc = write_charts(svg_dir, report_metric_charts, metric_svgs, REPORT_N_METRIC_CHARTS, err);
-    if (rc == GAN_OK && d.any_layers)
-        rc = write_charts(svg_dir, report_layer_charts, layer_svgs, REPORT_N_LAYER_CHARTS, err);
-
-    if (rc == GAN_OK) {
-        atomic_file_t af;
-        rc = atomic_begin(&af, html, err);
-        if (rc == GAN_OK) {
-            write_page(af.fp, &d, opts, single_experiment ? exp_dir : NULL, metric_svgs,
-                       layer_svgs);
-            rc = atomic_commit(&af, err);
-        }
-    }
-    if (rc == GAN_OK && html_out)
-        snprintf(html_out, html_out_size, "%s", html);
-    for (int c = 0; c < REPORT_N_METRIC_CHARTS; c++)
-        free(metric_svgs[c].text);
-    for (int c = 0; c < REPORT_N_LAYER_CHARTS; c++)
-        free(layer_svgs[c].text);
-    free_data(&d);
+        report_free(d);
     return rc;
 }
