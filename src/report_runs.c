@@ -512,7 +512,7 @@ static void series_label(report_data_t *d, report_series_t *s, int run, int sing
 }
 
 /* Series: the groups of one folder whose values differ at most in the
- * facet axis; a run split out of a bucket that could not be averaged is a
+ * facet axis (and never in the colour axis, should it be the same one); a run split out of a bucket that could not be averaged is a
  * series of its own. Coloured in run order, or in increasing order of the
  * colour-axis value when every value is a number (lr, batch, ...). */
 static int make_series(report_data_t *d, char (*parent)[1024], int n_parents, gan_err_t *err)
@@ -537,7 +537,8 @@ static int make_series(report_data_t *d, char (*parent)[1024], int n_parents, ga
         int run = grp->members[0], s = 0;
         while (s < n_series &&
                (grp->split || closed[s] || strcmp(parent[first[s]], parent[run]) != 0 ||
-                !same_values(d, first[s], run, d->facet_axis)))
+                !same_values(d, first[s], run, d->facet_axis) ||
+                strcmp(d->runs[first[s]].axis[d->color_axis], d->runs[run].axis[d->color_axis])))
             s++;
         if (s == n_series) {
             first[n_series] = run;
