@@ -1,7 +1,10 @@
-/* The report's SVG charts: per-metric line charts (one colour per init, the
- * mean line and a min-max band when an init has several seeds) and the
- * per-layer small multiples of layers.csv. Rendering only: the runs are
- * read and validated by report.c, files are written there too. */
+/* The report's SVG charts: per-metric line charts (one colour per series,
+ * a group's mean line and min-max band over its seeds) and the per-layer
+ * small multiples of layers.csv, each with one panel per facet value.
+ * Every line comes from one aggregation step (aggregate: runs x epoch ->
+ * mean, min, max, n). Rendering only: the runs are read and grouped by
+ * report_runs.c, files are written by report.c. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +39,8 @@ static const metric_chart_t metric_charts[REPORT_N_METRIC_CHARTS] = {
 #define FAKE_DASH "7 4"
 #define BAND_OPACITY 0.18
 #define LEGEND_FS 11.0
+#define CHART_TITLE_H 30.0 /* the chart's title above faceted panels */
+enum { MAX_FACET_COLS = 3 }; /* facet panels per row: three fit a 1200 px page */
 
 static int memstream_open(FILE **fp, report_svg_t *out, gan_err_t *err)
 {
@@ -58,165 +63,219 @@ static int memstream_close(FILE *fp, report_svg_t *out, gan_err_t *err)
     return GAN_OK;
 }
 
-void report_group_label(char *out, size_t size, const report_data_t *d, int group)
+/* ---- the aggregation step ------------------------------------------------ */
+
+/* Where the values come from: a column of metrics.csv, or a column of the
+ * layers.csv rows of one (net, layer). */
+typedef struct {
+    int layers;
+    const char *col;
+    const char *net;
+    int layer;
+} agg_source_t;
+
+/* Per epoch that any of the runs has (increasing): mean, min and max over
+ * the runs that have it, and their number n. */
+typedef struct {
+    int len;
+    double *epoch, *mean, *min, *max;
+    int *n;
+} agg_t;
+
+static void agg_free(agg_t *a)
 {
-    const report_group_t *g = &d->groups[group];
-    const char *run = d->runs[g->members[0]].label;
-    if (g->n >= 2)
-        snprintf(out, size, "%s%s%s: mean of %d seeds, min-max band", g->prefix,
-                 g->prefix[0] ? "/" : "", g->key, g->n);
-    else if (strcmp(g->key, run) == 0)
-        snprintf(out, size, "%s", g->key);
+    free(a->epoch);
+    memset(a, 0, sizeof *a);
+}
+
+typedef struct {
+    double epoch, value;
+} agg_point_t;
+
+static int point_cmp(const void *a, const void *b)
+{
+    double x = ((const agg_point_t *)a)->epoch, y = ((const agg_point_t *)b)->epoch;
+    return (x > y) - (x < y);
+}
+
+static const metrics_csv_t *source_table(const report_run_t *run, const agg_source_t *src)
+{
+    return src->layers ? run->layers : run->metrics;
+}
+
+/* 1 if row i of t belongs to src (every metrics row; layers rows of its
+ * net and layer). */
+static int source_row(const metrics_csv_t *t, int i, const agg_source_t *src)
+{
+    return !src->layers || ((int)metrics_csv_col(t, "layer")[i] == src->layer &&
+                            strcmp(metrics_csv_text(t, "net", i), src->net) == 0);
+}
+
+/* Aggregates src over the runs members[0..n_members): one entry per epoch
+ * any of them has. A non-finite value makes its epoch's mean, min and max
+ * NaN: a gap in the line, never a made-up value. Runs without the table or
+ * the column add nothing. Returns -1 when memory runs out. */
+static int aggregate(agg_t *out, const report_data_t *d, const int *members, int n_members,
+                     const agg_source_t *src)
+{
+    memset(out, 0, sizeof *out);
+    int total = 0;
+    for (int j = 0; j < n_members; j++)
+        total += metrics_csv_rows(source_table(&d->runs[members[j]], src));
+    agg_point_t *pts = malloc(((size_t)total + 1) * sizeof *pts);
+    double *buf = malloc(((size_t)total + 1) * (4 * sizeof(double) + sizeof(int)));
+    if (!pts || !buf) {
+        free(pts);
+        free(buf);
+        return -1;
+    }
+    int n_pts = 0;
+    for (int j = 0; j < n_members; j++) {
+        const metrics_csv_t *t = source_table(&d->runs[members[j]], src);
+        const double *v = t ? metrics_csv_col(t, src->col) : NULL;
+        for (int i = 0; v && i < metrics_csv_rows(t); i++)
+            if (source_row(t, i, src))
+                pts[n_pts++] = (agg_point_t){metrics_csv_col(t, "epoch")[i], v[i]};
+    }
+    qsort(pts, (size_t)n_pts, sizeof *pts, point_cmp);
+    out->epoch = buf;
+    out->mean = buf + (total + 1);
+    out->min = buf + 2 * (total + 1);
+    out->max = buf + 3 * (total + 1);
+    out->n = (int *)(buf + 4 * (total + 1));
+    for (int i = 0; i < n_pts;) {
+        int k = out->len++, j = i;
+        double sum = 0.0, lo = INFINITY, hi = -INFINITY;
+        for (; j < n_pts && pts[j].epoch == pts[i].epoch; j++) {
+            sum += pts[j].value;
+            lo = fmin(lo, pts[j].value);
+            hi = fmax(hi, pts[j].value);
+        }
+        out->epoch[k] = pts[i].epoch;
+        out->n[k] = j - i;
+        out->mean[k] = sum / (j - i);
+        out->min[k] = isfinite(out->mean[k]) ? lo : NAN;
+        out->max[k] = isfinite(out->mean[k]) ? hi : NAN;
+        if (!isfinite(out->mean[k]))
+            out->mean[k] = NAN;
+        i = j;
+    }
+    free(pts);
+    return 0;
+}
+
+/* Keeps the entries of a with n == want (the epochs all runs have), in
+ * place; with drop_gaps, also drops the non-finite means (a chart that
+ * joins measured points). */
+static void agg_keep(agg_t *a, int want, int drop_gaps)
+{
+    int k = 0;
+    for (int i = 0; i < a->len; i++) {
+        if ((want > 0 && a->n[i] != want) || (drop_gaps && !isfinite(a->mean[i])))
+            continue;
+        a->epoch[k] = a->epoch[i];
+        a->mean[k] = a->mean[i];
+        a->min[k] = a->min[i];
+        a->max[k] = a->max[i];
+        a->n[k] = a->n[i];
+        k++;
+    }
+    a->len = k;
+}
+
+/* ---- legends and panels ---------------------------------------------------- */
+
+/* Legend text of series s: its label and what its line is ("mean of 3
+ * seeds, min-max band"). with_layers: count only the runs with layers.csv
+ * (the layer charts, which have no band). Returns the most runs behind
+ * one of its lines (0: a layer chart with no layers.csv in the series). */
+static int legend_label(char *out, size_t size, const report_data_t *d, int s, int with_layers)
+{
+    int lo = INT_MAX, hi = 0;
+    for (int g = 0; g < d->n_groups; g++) {
+        const report_group_t *grp = &d->groups[g];
+        if (grp->series != s)
+            continue;
+        int n = 0;
+        for (int j = 0; j < grp->n; j++)
+            n += !with_layers || d->runs[grp->members[j]].layers != NULL;
+        lo = n < lo ? n : lo;
+        hi = n > hi ? n : hi;
+    }
+    char seeds[32];
+    snprintf(seeds, sizeof seeds, lo == hi ? "%d" : "%d-%d", lo, hi);
+    const char *label = d->series[s].label;
+    if (hi >= 2)
+        snprintf(out, size, "%s: mean of %s seeds%s", label, seeds,
+                 with_layers ? "" : ", min-max band");
+    else if (with_layers && hi == 0)
+        snprintf(out, size, "%s: no layers.csv", label);
     else
-        snprintf(out, size, "%s (%s)", g->key, run);
+        snprintf(out, size, "%s", label);
+    return hi;
+}
+
+/* Opens facet panel p: its marker group (with a facet axis) and returns
+ * its title (NULL without facets: the chart has one panel). */
+static const char *panel_begin(FILE *fp, const report_data_t *d, int p)
+{
+    if (d->facet_axis < 0)
+        return NULL;
+    svg_group_begin(fp, "panel", d->panels[p].value);
+    return d->panels[p].title;
+}
+
+static void panel_end(FILE *fp, const report_data_t *d)
+{
+    if (d->facet_axis >= 0)
+        svg_group_end(fp);
 }
 
 /* ---- metric charts ------------------------------------------------------ */
 
-/* Index of x in v[0..n), sorted increasing without repeats, or -1. */
-static int find_value(const double *v, int n, double x)
+/* 1 if every member of group g has column col. */
+static int group_has_col(const report_data_t *d, const report_group_t *g, const char *col)
 {
-    int lo = 0, hi = n - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        if (v[mid] == x)
-            return mid;
-        if (v[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid - 1;
-    }
-    return -1;
+    for (int j = 0; j < g->n; j++)
+        if (!metrics_csv_col(d->runs[g->members[j]].metrics, col))
+            return 0;
+    return 1;
 }
 
-/* Row of metrics table m whose epoch is e, or -1 (epochs strictly increase). */
-static int find_epoch(const metrics_csv_t *m, double e)
-{
-    return find_value(metrics_csv_col(m, "epoch"), metrics_csv_rows(m), e);
-}
-
-/* The epochs all members of group g have: x[0..n) and, per member j, the
- * row of each such epoch in rows[j * cap + c]. Returns n (0 if none). */
-static int common_epochs(const report_data_t *d, const report_group_t *g, double *x, int *rows,
-                         int cap)
-{
-    const report_run_t *base = &d->runs[g->members[0]];
-    for (int j = 1; j < g->n; j++)
-        if (metrics_csv_rows(d->runs[g->members[j]].metrics) < metrics_csv_rows(base->metrics))
-            base = &d->runs[g->members[j]];
-    const double *ep = metrics_csv_col(base->metrics, "epoch");
-    int n = 0;
-    for (int r = 0; r < metrics_csv_rows(base->metrics) && n < cap; r++) {
-        int ok = 1;
-        for (int j = 0; j < g->n && ok; j++) {
-            int row = find_epoch(d->runs[g->members[j]].metrics, ep[r]);
-            rows[j * cap + n] = row;
-            ok = row >= 0;
-        }
-        if (ok)
-            x[n++] = ep[r];
-    }
-    return n;
-}
-
-/* Drops the points whose y (and lo/hi, when given) is not finite from the
- * parallel arrays, in place; returns how many are left. */
-static int keep_finite(double *x, double *y, double *lo, double *hi, int n)
-{
-    int k = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isfinite(y[i]))
-            continue;
-        x[k] = x[i];
-        y[k] = y[i];
-        if (lo) {
-            lo[k] = lo[i];
-            hi[k] = hi[i];
-        }
-        k++;
-    }
-    return k;
-}
-
-/* Draws one run's column (a group of one), joining measured points when
- * connect_gaps. */
-static int draw_run_col(FILE *fp, const svg_axes_t *ax, const metrics_csv_t *m, const char *col,
-                        const char *colour, const char *dash, int connect_gaps)
-{
-    int n = metrics_csv_rows(m);
-    const double *ep = metrics_csv_col(m, "epoch"), *v = metrics_csv_col(m, col);
-    if (!connect_gaps) {
-        svg_series(fp, ax, ep, v, n, colour, 2.0, dash, 1.0);
-        return 0;
-    }
-    double *x = malloc((size_t)n * 2 * sizeof *x);
-    if (!x)
-        return -1;
-    memcpy(x, ep, (size_t)n * sizeof *x);
-    memcpy(x + n, v, (size_t)n * sizeof *x);
-    int k = keep_finite(x, x + n, NULL, NULL, n);
-    svg_series(fp, ax, x, x + n, k, colour, 2.0, dash, 1.0);
-    free(x);
-    return 0;
-}
-
-/* Draws one column for group g: its band (pass 0) or its lines (pass 1).
- * Runs without the column are left out. */
+/* Draws column col of group g: its band (pass 0) or its lines (pass 1):
+ * the mean over the epochs all its runs have, then each run that goes
+ * further alone, thinner, from the last common epoch so the line
+ * connects. Returns -1 when memory runs out. */
 static int draw_group_col(FILE *fp, const svg_axes_t *ax, const report_data_t *d, int group,
                           const char *col, const char *dash, int pass, int connect_gaps)
 {
     const report_group_t *g = &d->groups[group];
-    for (int j = 0; j < g->n; j++)
-        if (!metrics_csv_col(d->runs[g->members[j]].metrics, col))
-            return 0;
-    if (g->n == 1)
-        return pass == 1 ? draw_run_col(fp, ax, d->runs[g->members[0]].metrics, col, g->colour,
-                                        dash, connect_gaps)
-                         : 0;
-    int cap = metrics_csv_rows(d->runs[g->members[0]].metrics);
-    double *x = malloc((size_t)cap * 4 * sizeof *x);
-    int *rows = malloc((size_t)cap * (size_t)g->n * sizeof *rows);
-    if (!x || !rows) {
-        free(x);
-        free(rows);
+    const char *colour = d->series[g->series].colour;
+    agg_source_t src = {.col = col};
+    agg_t a;
+    if (!group_has_col(d, g, col) || (pass == 0 && g->n < 2))
+        return 0;
+    if (aggregate(&a, d, g->members, g->n, &src))
         return -1;
+    agg_keep(&a, g->n, connect_gaps);
+    double last = a.len > 0 ? a.epoch[a.len - 1] : -INFINITY;
+    if (pass == 0)
+        svg_band(fp, ax, a.epoch, a.min, a.max, a.len, colour, BAND_OPACITY);
+    else
+        svg_series(fp, ax, a.epoch, a.mean, a.len, colour, 2.0, dash, 1.0);
+    agg_free(&a);
+    for (int j = 0; j < g->n && pass == 1 && g->n >= 2; j++) {
+        if (aggregate(&a, d, &g->members[j], 1, &src))
+            return -1;
+        agg_keep(&a, 0, connect_gaps);
+        int start = 0;
+        while (start < a.len && a.epoch[start] < last)
+            start++;
+        if (a.len - start >= 2 || (a.len - start == 1 && a.epoch[start] > last))
+            svg_series(fp, ax, a.epoch + start, a.mean + start, a.len - start, colour, 1.2, dash,
+                       0.8);
+        agg_free(&a);
     }
-    double *mean = x + cap, *lo = x + 2 * cap, *hi = x + 3 * cap;
-    int n = common_epochs(d, g, x, rows, cap);
-    for (int c = 0; c < n; c++) {
-        double sum = 0.0, mn = INFINITY, mx = -INFINITY;
-        for (int j = 0; j < g->n; j++) {
-            double v = metrics_csv_col(d->runs[g->members[j]].metrics, col)[rows[j * cap + c]];
-            sum += v; /* a NaN makes the mean NaN: a gap, not a made-up value */
-            mn = fmin(mn, v);
-            mx = fmax(mx, v);
-        }
-        mean[c] = sum / g->n;
-        lo[c] = isfinite(mean[c]) ? mn : NAN;
-        hi[c] = isfinite(mean[c]) ? mx : NAN;
-    }
-    if (connect_gaps)
-        n = keep_finite(x, mean, lo, hi, n);
-    if (pass == 0) {
-        svg_band(fp, ax, x, lo, hi, n, g->colour, BAND_OPACITY);
-    } else {
-        svg_series(fp, ax, x, mean, n, g->colour, 2.0, dash, 1.0);
-        /* Runs longer than the common stretch go on alone, thinner, from
-         * the last common epoch so the line connects. */
-        double last = n > 0 ? x[n - 1] : -INFINITY;
-        for (int j = 0; j < g->n; j++) {
-            const metrics_csv_t *m = d->runs[g->members[j]].metrics;
-            const double *ep = metrics_csv_col(m, "epoch");
-            int rows_m = metrics_csv_rows(m), start = 0;
-            while (start < rows_m && ep[start] < last)
-                start++;
-            if (rows_m - start >= 2 || (rows_m - start == 1 && ep[start] > last))
-                svg_series(fp, ax, ep + start, metrics_csv_col(m, col) + start, rows_m - start,
-                           g->colour, 1.2, dash, 0.8);
-        }
-    }
-    free(x);
-    free(rows);
     return 0;
 }
 
@@ -228,6 +287,8 @@ int report_chart_metric(report_svg_t *out, const report_data_t *d, int which, ga
 
     out->text = NULL;
     out->size = 0;
+    /* One range for every panel, over the raw values (so it holds the
+     * bands and the thin lines too). */
     double x_min = INFINITY, x_max = -INFINITY, y_min = INFINITY, y_max = -INFINITY;
     int have_col = 0;
     for (int r = 0; r < d->n_runs; r++) {
@@ -256,66 +317,85 @@ int report_chart_metric(report_svg_t *out, const report_data_t *d, int which, ga
         y_max = fmax(no_values ? 1.0 : y_max, 1.0);
     }
 
-    /* Legend: one entry per init, plus the line styles of a two-column chart. */
-    int n_items = d->n_groups + (n_cols == 2 ? 2 : 0);
+    /* Legend: one entry per series, plus the line styles of a two-column
+     * chart. Series without the column (fd of runs that never evaluated)
+     * are neither drawn nor listed. */
+    int n_items = d->n_series + (n_cols == 2 ? 2 : 0);
     svg_legend_item_t *items = calloc((size_t)n_items, sizeof *items);
-    char (*labels)[200] = calloc((size_t)d->n_groups, sizeof *labels);
-    if (!items || !labels) {
+    char (*labels)[300] = calloc((size_t)d->n_series + 1, sizeof *labels);
+    int *listed = calloc((size_t)d->n_series + 1, sizeof *listed);
+    if (!items || !labels || !listed) {
         free(items);
         free(labels);
+        free(listed);
         return gan_err_set(err, GAN_ERR_RUNTIME, "report: out of memory");
     }
-    /* Groups without the column (fd of runs that never evaluated) are
-     * neither drawn nor listed. */
+    for (int g = 0; g < d->n_groups; g++)
+        if (metrics_csv_col(d->runs[d->groups[g].members[0]].metrics, mc->col))
+            listed[d->groups[g].series] |= 1 + (d->groups[g].n >= 2);
     n_items = 0;
-    for (int g = 0; g < d->n_groups; g++) {
-        if (!metrics_csv_col(d->runs[d->groups[g].members[0]].metrics, mc->col))
+    for (int s = 0; s < d->n_series; s++) {
+        if (!listed[s])
             continue;
-        report_group_label(labels[g], sizeof labels[g], d, g);
-        items[n_items++] =
-            (svg_legend_item_t){labels[g], d->groups[g].colour, NULL, d->groups[g].n >= 2};
+        legend_label(labels[s], sizeof labels[s], d, s, 0);
+        items[n_items++] = (svg_legend_item_t){labels[s], d->series[s].colour, NULL, listed[s] > 1};
     }
     if (n_cols == 2) {
         items[n_items++] = (svg_legend_item_t){"D(x), real images", "#555555", NULL, 0};
         items[n_items++] = (svg_legend_item_t){"D(G(z)), generated", "#555555", FAKE_DASH, 0};
     }
 
-    /* The legend goes under the plot, so two charts fit side by side on
-     * a page about 1200 px wide. */
-    const double panel_w = 560.0, panel_h = 340.0, legend_x = 60.0;
+    /* Without facets one panel, with the legend under the plot so two
+     * charts fit side by side on a page about 1200 px wide; with facets
+     * a row of up to three panels under the chart's title fills it. */
+    int faceted = d->facet_axis >= 0;
+    int grid_cols = d->n_panels < MAX_FACET_COLS ? d->n_panels : MAX_FACET_COLS;
+    int grid_rows = (d->n_panels + grid_cols - 1) / grid_cols;
+    const double panel_w = faceted ? 380.0 : 560.0, panel_h = faceted ? 300.0 : 340.0;
+    const double legend_x = 60.0, top = faceted ? CHART_TITLE_H : 0.0;
+    double legend_y = top + grid_rows * panel_h + 4.0;
     double legend_w = svg_legend_width(items, n_items, LEGEND_FS);
     double legend_h = svg_legend_height(n_items, LEGEND_FS);
-    double width = fmax(panel_w, legend_x + legend_w + 10.0);
-    double height = panel_h + 4.0 + legend_h + 8.0;
+    double width = fmax(grid_cols * panel_w, legend_x + legend_w + 10.0);
+    double height = legend_y + legend_h + 8.0;
 
     FILE *fp;
     int rc = memstream_open(&fp, out, err);
     if (rc) {
         free(items);
         free(labels);
+        free(listed);
         return rc;
     }
     svg_begin(fp, width, height, NULL);
-    svg_frame_t frame = {
-        .left = 0, .top = 0, .width = panel_w, .height = panel_h,
-        .title = mc->title, .x_label = "epoch", .y_label = mc->y_label,
-        .x_min = x_min, .x_max = x_max, .y_min = y_min, .y_max = y_max,
-        .x_integer = 1, .log_y = 0, .font_size = 11.0,
-    };
-    svg_axes_t ax;
-    svg_frame(fp, &frame, &ax);
+    if (faceted)
+        svg_text(fp, 8.0, 21.0, NULL, 14.5, "#222222", 0, 1, mc->title);
     int oom = 0;
-    for (int pass = 0; pass < 2 && !oom; pass++)
-        for (int g = 0; g < d->n_groups && !oom; g++)
-            for (int k = 0; k < n_cols && !oom; k++)
-                oom = draw_group_col(fp, &ax, d, g, cols[k], k == 1 ? FAKE_DASH : NULL, pass,
-                                     mc->connect_gaps);
-    if (no_values)
-        svg_note(fp, &ax, "no finite values in any run (diverged?)");
-    svg_legend(fp, legend_x, panel_h + 4.0, items, n_items, LEGEND_FS);
+    for (int p = 0; p < d->n_panels && !oom; p++) {
+        const char *title = panel_begin(fp, d, p);
+        svg_frame_t frame = {
+            .left = (p % grid_cols) * panel_w, .top = top + (p / grid_cols) * panel_h,
+            .width = panel_w, .height = panel_h,
+            .title = title ? title : mc->title, .x_label = "epoch", .y_label = mc->y_label,
+            .x_min = x_min, .x_max = x_max, .y_min = y_min, .y_max = y_max,
+            .x_integer = 1, .log_y = 0, .font_size = 11.0,
+        };
+        svg_axes_t ax;
+        svg_frame(fp, &frame, &ax);
+        for (int pass = 0; pass < 2 && !oom; pass++)
+            for (int g = 0; g < d->n_groups && !oom; g++)
+                for (int k = 0; k < n_cols && !oom && d->groups[g].panel == p; k++)
+                    oom = draw_group_col(fp, &ax, d, g, cols[k], k == 1 ? FAKE_DASH : NULL, pass,
+                                         mc->connect_gaps);
+        if (no_values)
+            svg_note(fp, &ax, "no finite values in any run (diverged?)");
+        panel_end(fp, d);
+    }
+    svg_legend(fp, legend_x, legend_y, items, n_items, LEGEND_FS);
     svg_end(fp);
     free(items);
     free(labels);
+    free(listed);
     rc = memstream_close(fp, out, err);
     if (rc == GAN_OK && oom) {
         free(out->text);
@@ -361,12 +441,6 @@ static int panel_cmp(const void *a, const void *b)
     return p->layer - q->layer;
 }
 
-static int double_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static int find_panel(const panel_t *panels, int n, const char *net, int layer)
 {
     for (int i = 0; i < n; i++)
@@ -375,82 +449,143 @@ static int find_panel(const panel_t *panels, int n, const char *net, int layer)
     return -1;
 }
 
+/* The (net, layer) panels of any run's layers.csv, G first, and the epoch
+ * range; *n_panels 0 when no run has a row. */
+static panel_t *layer_panels(const report_data_t *d, int *n_panels, double *x_min, double *x_max)
+{
+    int total_rows = 0;
+    for (int r = 0; r < d->n_runs; r++)
+        total_rows += metrics_csv_rows(d->runs[r].layers);
+    panel_t *panels = calloc((size_t)total_rows + 1, sizeof *panels);
+    *n_panels = 0;
+    *x_min = INFINITY;
+    *x_max = -INFINITY;
+    for (int r = 0; r < d->n_runs && panels; r++) {
+        const metrics_csv_t *t = d->runs[r].layers;
+        for (int i = 0; i < metrics_csv_rows(t); i++) {
+            const char *net = metrics_csv_text(t, "net", i);
+            int layer = (int)metrics_csv_col(t, "layer")[i];
+            *x_min = fmin(*x_min, metrics_csv_col(t, "epoch")[i]);
+            *x_max = fmax(*x_max, metrics_csv_col(t, "epoch")[i]);
+            if (find_panel(panels, *n_panels, net, layer) >= 0)
+                continue;
+            panel_t *p = &panels[(*n_panels)++];
+            snprintf(p->net, sizeof p->net, "%s", net);
+            snprintf(p->act, sizeof p->act, "%s", metrics_csv_text(t, "act", i));
+            p->layer = layer;
+        }
+    }
+    if (panels)
+        qsort(panels, (size_t)*n_panels, sizeof *panels, panel_cmp);
+    if (*n_panels == 0) {
+        *x_min = 0.0;
+        *x_max = 1.0;
+    }
+    return panels;
+}
+
+/* Rows of panels one facet block takes: one block of rows per net, at most
+ * LAYER_COLS panels per row; *n_cols gets the widest row. */
+enum { LAYER_COLS = 5 };
+#define LAYER_PANEL_W 232.0
+#define LAYER_PANEL_H 190.0
+static int layer_rows(const panel_t *panels, int n_panels, int *n_cols)
+{
+    int n_rows = 0;
+    *n_cols = 1;
+    for (int i = 0; i < n_panels;) {
+        int j = i;
+        while (j < n_panels && strcmp(panels[j].net, panels[i].net) == 0)
+            j++;
+        n_rows += (j - i + LAYER_COLS - 1) / LAYER_COLS;
+        if (j - i > *n_cols)
+            *n_cols = j - i > LAYER_COLS ? LAYER_COLS : j - i;
+        i = j;
+    }
+    return n_rows ? n_rows : 1;
+}
+
+/* The lines of layer panel p in facet panel `facet`, the mean over the
+ * runs that have each epoch: drawn on ax, or (fp NULL) only widening
+ * [*y_min, *y_max] by their values. Returns -1 when memory runs out. */
+static int layer_lines(FILE *fp, const svg_axes_t *ax, const report_data_t *d,
+                       const layer_chart_t *lc, const panel_t *panel, int facet, double *y_min,
+                       double *y_max)
+{
+    int drawn = 0;
+    agg_source_t src = {1, lc->col, panel->net, panel->layer};
+    for (int g = 0; g < d->n_groups; g++) {
+        const report_group_t *grp = &d->groups[g];
+        agg_t a;
+        if (grp->panel != facet)
+            continue;
+        if (aggregate(&a, d, grp->members, grp->n, &src))
+            return -1;
+        for (int i = 0; i < a.len; i++) {
+            int ok = isfinite(a.mean[i]) && (!lc->log_y || a.mean[i] > 0);
+            drawn += ok;
+            if (ok && !fp) {
+                *y_min = fmin(*y_min, a.mean[i]);
+                *y_max = fmax(*y_max, a.mean[i]);
+            }
+        }
+        if (fp)
+            svg_series(fp, ax, a.epoch, a.mean, a.len, d->series[grp->series].colour, 1.8, NULL,
+                       1.0);
+        agg_free(&a);
+    }
+    if (fp && !drawn)
+        svg_note(fp, ax, lc->log_y ? "no values > 0" : "no finite values");
+    return 0;
+}
+
+/* The layer panels of facet panel `facet`, framed and drawn from y = top. */
+static int layer_block(FILE *fp, const report_data_t *d, const layer_chart_t *lc,
+                       const panel_t *panels, int n_panels, int facet, double top, double x_min,
+                       double x_max, double y_min, double y_max)
+{
+    const double pw = LAYER_PANEL_W, ph = LAYER_PANEL_H;
+    int row = -1, col = LAYER_COLS;
+    for (int p = 0; p < n_panels; p++) {
+        if (col == LAYER_COLS || p == 0 || strcmp(panels[p].net, panels[p - 1].net) != 0) {
+            row++;
+            col = 0;
+        }
+        char title[128];
+        snprintf(title, sizeof title, "%s layer %d: %s", panels[p].net, panels[p].layer,
+                 panels[p].act);
+        svg_frame_t frame = {
+            .left = col * pw, .top = top + row * ph, .width = pw, .height = ph,
+            .title = title, .x_label = "epoch", .y_label = lc->y_label,
+            .x_min = x_min, .x_max = x_max, .y_min = y_min, .y_max = y_max,
+            .x_integer = 1, .log_y = lc->log_y, .font_size = 9.0,
+        };
+        svg_axes_t ax;
+        svg_frame(fp, &frame, &ax);
+        if (layer_lines(fp, &ax, d, lc, &panels[p], facet, NULL, NULL))
+            return -1;
+        col++;
+    }
+    return 0;
+}
+
 int report_chart_layers(report_svg_t *out, const report_data_t *d, int which, gan_err_t *err)
 {
     const layer_chart_t *lc = &layer_charts[which];
     out->text = NULL;
     out->size = 0;
-
-    /* The panels ((net, layer) pairs) and the epochs seen in any run. */
-    int total_rows = 0;
-    for (int r = 0; r < d->n_runs; r++)
-        total_rows += metrics_csv_rows(d->runs[r].layers);
-    panel_t *panels = calloc((size_t)total_rows + 1, sizeof *panels);
-    double *epochs = calloc((size_t)total_rows + 1, sizeof *epochs);
-    if (!panels || !epochs) {
-        free(panels);
-        free(epochs);
-        return gan_err_set(err, GAN_ERR_RUNTIME, "report: out of memory");
-    }
-    int n_panels = 0, n_epochs = 0;
-    for (int r = 0; r < d->n_runs; r++) {
-        const metrics_csv_t *t = d->runs[r].layers;
-        for (int i = 0; i < metrics_csv_rows(t); i++) {
-            const char *net = metrics_csv_text(t, "net", i);
-            int layer = (int)metrics_csv_col(t, "layer")[i];
-            epochs[n_epochs++] = metrics_csv_col(t, "epoch")[i];
-            if (find_panel(panels, n_panels, net, layer) >= 0)
-                continue;
-            snprintf(panels[n_panels].net, sizeof panels[n_panels].net, "%s", net);
-            snprintf(panels[n_panels].act, sizeof panels[n_panels].act, "%s",
-                     metrics_csv_text(t, "act", i));
-            panels[n_panels].layer = layer;
-            n_panels++;
-        }
-    }
-    qsort(panels, (size_t)n_panels, sizeof *panels, panel_cmp);
-    qsort(epochs, (size_t)n_epochs, sizeof *epochs, double_cmp);
-    int n_unique = 0;
-    for (int i = 0; i < n_epochs; i++)
-        if (n_unique == 0 || epochs[i] != epochs[n_unique - 1])
-            epochs[n_unique++] = epochs[i];
-    n_epochs = n_unique;
-
-    /* Per panel and init: the mean over its runs at each epoch. */
-    size_t cells = (size_t)n_panels * (size_t)d->n_groups * (size_t)n_epochs;
-    double *sum = calloc(cells + 1, sizeof *sum);
-    int *count = calloc(cells + 1, sizeof *count);
-    double *xs = malloc(((size_t)n_epochs + 1) * sizeof *xs);
-    double *ys = malloc(((size_t)n_epochs + 1) * sizeof *ys);
-    svg_legend_item_t *items = calloc((size_t)d->n_groups, sizeof *items);
-    char (*labels)[200] = calloc((size_t)d->n_groups, sizeof *labels);
-    int rc = GAN_OK;
-    if (!sum || !count || !xs || !ys || !items || !labels) {
+    int n_panels;
+    double x_min, x_max, y_min = INFINITY, y_max = -INFINITY;
+    panel_t *panels = layer_panels(d, &n_panels, &x_min, &x_max);
+    svg_legend_item_t *items = calloc((size_t)d->n_series + 1, sizeof *items);
+    char (*labels)[300] = calloc((size_t)d->n_series + 1, sizeof *labels);
+    int rc = GAN_OK, oom = !panels || !items || !labels;
+    for (int f = 0; f < d->n_panels && !oom; f++)
+        for (int p = 0; p < n_panels && !oom; p++)
+            oom = layer_lines(NULL, NULL, d, lc, &panels[p], f, &y_min, &y_max);
+    if (oom) {
         rc = gan_err_set(err, GAN_ERR_RUNTIME, "report: out of memory");
         goto done;
-    }
-    for (int r = 0; r < d->n_runs; r++) {
-        const metrics_csv_t *t = d->runs[r].layers;
-        const double *v = t ? metrics_csv_col(t, lc->col) : NULL;
-        for (int i = 0; i < metrics_csv_rows(t); i++) {
-            int p = find_panel(panels, n_panels, metrics_csv_text(t, "net", i),
-                               (int)metrics_csv_col(t, "layer")[i]);
-            int e = find_value(epochs, n_epochs, metrics_csv_col(t, "epoch")[i]);
-            size_t k = ((size_t)p * (size_t)d->n_groups + (size_t)d->runs[r].group) *
-                           (size_t)n_epochs + (size_t)e;
-            sum[k] += v[i];
-            count[k]++;
-        }
-    }
-    double y_min = INFINITY, y_max = -INFINITY;
-    for (size_t k = 0; k < cells; k++) {
-        if (!count[k])
-            continue;
-        double m = sum[k] / count[k];
-        if (isfinite(m) && (!lc->log_y || m > 0)) {
-            y_min = fmin(y_min, m);
-            y_max = fmax(y_max, m);
-        }
     }
     int no_values = !isfinite(y_min);
     if (!lc->log_y) {
@@ -461,45 +596,21 @@ int report_chart_layers(report_svg_t *out, const report_data_t *d, int which, ga
         y_max = 1.0;
     }
 
-    for (int g = 0; g < d->n_groups; g++) {
-        const report_group_t *grp = &d->groups[g];
-        int with_layers = 0;
-        for (int j = 0; j < grp->n; j++)
-            with_layers += d->runs[grp->members[j]].layers != NULL;
-        char name[200];
-        report_group_label(name, sizeof name, d, g);
-        char *cut = strstr(name, ": mean of"); /* the layer lines have no band */
-        if (cut)
-            *cut = '\0';
-        if (with_layers >= 2)
-            snprintf(labels[g], sizeof labels[g], "%.150s: mean of %d seeds", name, with_layers);
-        else if (with_layers == 1)
-            snprintf(labels[g], sizeof labels[g], "%.150s", name);
-        else
-            snprintf(labels[g], sizeof labels[g], "%.150s: no layers.csv", name);
-        items[g] = (svg_legend_item_t){labels[g], grp->colour, with_layers ? NULL : "2 3", 0};
+    for (int s = 0; s < d->n_series; s++) {
+        int none = legend_label(labels[s], sizeof labels[s], d, s, 1) == 0;
+        items[s] = (svg_legend_item_t){labels[s], d->series[s].colour, none ? "2 3" : NULL, 0};
     }
 
-    /* Layout: one block of rows per net, at most 5 panels per row. */
-    enum { MAX_COLS = 5 };
-    const double pw = 232.0, ph = 190.0, title_h = 34.0;
-    int n_rows = 0, n_cols_used = 1;
-    for (int i = 0; i < n_panels;) {
-        int j = i;
-        while (j < n_panels && strcmp(panels[j].net, panels[i].net) == 0)
-            j++;
-        int in_net = j - i;
-        n_rows += (in_net + MAX_COLS - 1) / MAX_COLS;
-        if (in_net > n_cols_used)
-            n_cols_used = in_net > MAX_COLS ? MAX_COLS : in_net;
-        i = j;
-    }
-    if (n_rows == 0)
-        n_rows = 1;
-    double legend_w = svg_legend_width(items, d->n_groups, LEGEND_FS);
-    double width = n_cols_used * pw + legend_w + 20.0;
-    double height = title_h + n_rows * ph + 6.0;
-    height = fmax(height, title_h + svg_legend_height(d->n_groups, LEGEND_FS) + 10.0);
+    /* Layout: per facet value a block (titled with facets), and in it one
+     * block of rows per net. */
+    const double pw = LAYER_PANEL_W, ph = LAYER_PANEL_H, title_h = 34.0;
+    const double block_title_h = d->facet_axis >= 0 ? 24.0 : 0.0;
+    int n_cols, n_rows = layer_rows(panels, n_panels, &n_cols);
+    double block_h = block_title_h + n_rows * ph;
+    double legend_w = svg_legend_width(items, d->n_series, LEGEND_FS);
+    double width = n_cols * pw + legend_w + 20.0;
+    double height = title_h + d->n_panels * block_h + 6.0;
+    height = fmax(height, title_h + svg_legend_height(d->n_series, LEGEND_FS) + 10.0);
 
     FILE *fp;
     rc = memstream_open(&fp, out, err);
@@ -510,51 +621,25 @@ int report_chart_layers(report_svg_t *out, const report_data_t *d, int which, ga
     if (n_panels == 0)
         svg_text(fp, 8.0, title_h + 40.0, NULL, 12.0, "#888888", 0, 0,
                  "layers.csv has no rows");
-    int row = -1, col = MAX_COLS;
-    for (int p = 0; p < n_panels; p++) {
-        if (col == MAX_COLS || p == 0 || strcmp(panels[p].net, panels[p - 1].net) != 0) {
-            row++;
-            col = 0;
-        }
-        char title[128];
-        snprintf(title, sizeof title, "%s layer %d: %s", panels[p].net, panels[p].layer,
-                 panels[p].act);
-        svg_frame_t frame = {
-            .left = col * pw, .top = title_h + row * ph, .width = pw, .height = ph,
-            .title = title, .x_label = "epoch", .y_label = lc->y_label,
-            .x_min = n_epochs ? epochs[0] : 0, .x_max = n_epochs ? epochs[n_epochs - 1] : 1,
-            .y_min = y_min, .y_max = y_max, .x_integer = 1, .log_y = lc->log_y,
-            .font_size = 9.0,
-        };
-        svg_axes_t ax;
-        svg_frame(fp, &frame, &ax);
-        int drawn = 0;
-        for (int g = 0; g < d->n_groups; g++) {
-            int n = 0;
-            size_t base = ((size_t)p * (size_t)d->n_groups + (size_t)g) * (size_t)n_epochs;
-            for (int e = 0; e < n_epochs; e++)
-                if (count[base + e]) {
-                    xs[n] = epochs[e];
-                    ys[n] = sum[base + e] / count[base + e];
-                    drawn += isfinite(ys[n]) && (!lc->log_y || ys[n] > 0);
-                    n++;
-                }
-            svg_series(fp, &ax, xs, ys, n, d->groups[g].colour, 1.8, NULL, 1.0);
-        }
-        if (!drawn)
-            svg_note(fp, &ax, lc->log_y ? "no values > 0" : "no finite values");
-        col++;
+    for (int f = 0; f < d->n_panels && !oom; f++) {
+        double top = title_h + f * block_h;
+        const char *title = panel_begin(fp, d, f);
+        if (title)
+            svg_text(fp, 8.0, top + 17.0, NULL, 13.0, "#222222", 0, 1, title);
+        oom = layer_block(fp, d, lc, panels, n_panels, f, top + block_title_h, x_min, x_max,
+                          y_min, y_max);
+        panel_end(fp, d);
     }
-    svg_legend(fp, n_cols_used * pw + 8.0, title_h + 8.0, items, d->n_groups, LEGEND_FS);
+    svg_legend(fp, n_cols * pw + 8.0, title_h + 8.0, items, d->n_series, LEGEND_FS);
     svg_end(fp);
     rc = memstream_close(fp, out, err);
+    if (rc == GAN_OK && oom) {
+        free(out->text);
+        out->text = NULL;
+        rc = gan_err_set(err, GAN_ERR_RUNTIME, "report: out of memory");
+    }
 done:
     free(panels);
-    free(epochs);
-    free(sum);
-    free(count);
-    free(xs);
-    free(ys);
     free(items);
     free(labels);
     return rc;

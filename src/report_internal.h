@@ -1,5 +1,9 @@
-/* Shared between report.c (reading runs, the HTML page) and
- * report_charts.c (the SVG charts); not part of the public API. */
+/* Shared by the parts of the report, not part of the public API:
+ *   report_runs.c   finds and reads the runs, their axis values, groups,
+ *                   series (colours) and facet panels;
+ *   report_charts.c the SVG charts, all drawn from one aggregation step;
+ *   report_page.c   the HTML page;
+ *   report.c        report_write: read everything, then write the files. */
 #ifndef GAN_REPORT_INTERNAL_H
 #define GAN_REPORT_INTERNAL_H
 
@@ -7,6 +11,21 @@
 
 #include "gan/error.h"
 #include "gan/metrics_csv.h"
+#include "gan/report.h"
+
+/* The axes a report knows, by training option name (report_axes[a]):
+ * every setting that changes what a run learns. AXIS_INIT is the init
+ * label of both nets; g-init and d-init are implied by it. */
+enum { AXIS_INIT = 0, REPORT_N_AXES = 14 };
+extern const char *const report_axes[REPORT_N_AXES];
+/* Index of axis name in report_axes, or -1. */
+int report_axis_index(const char *name);
+/* GAN_OK if name is an axis, else GAN_ERR_INPUT "--<option>=<name>: not an
+ * axis; use one of ..." listing them. */
+int report_check_axis(const char *option, const char *name, gan_err_t *err);
+/* 1 for g-init, d-init and seed: axes the tables and labels leave out
+ * (init says the first two; the seed has its own column). */
+int report_axis_is_implied(int axis);
 
 typedef struct {
     int epoch;
@@ -16,9 +35,12 @@ typedef struct {
 typedef struct {
     char dir[1024];         /* the run folder as given/expanded */
     char label[256];        /* its name in legends and tables */
-    char group_key[128];    /* init label (or the folder name without config) */
+    /* Value of each axis as people write it ("he_xavier", "0.0004",
+     * "256,512,1024"); "" when config.json does not say. The init value
+     * is "G g / D d" when the nets differ, and the folder name when there
+     * is no config.json. */
+    char axis[REPORT_N_AXES][64];
     int has_config;
-    char init[64], g_init[64], d_init[64]; /* "" when absent */
     int has_seed;
     double seed;
     double epochs_cfg;      /* configured epochs; NAN when unknown */
@@ -30,26 +52,63 @@ typedef struct {
     int group;              /* index into report_data_t.groups */
 } report_run_t;
 
-/* A group is what one line (and band) of a chart shows: the seeds of one
- * init in one experiment folder, averaged; or a single run. Runs of one
- * init in one folder whose seeds are unknown or repeat (e.g. runs that
- * differ in some other setting) are not averaged: each is its own group. */
+/* A group is what one line (and band) of a chart shows: the runs of one
+ * experiment folder that share every axis value except the seed, averaged
+ * over their seeds; or a single run. Runs whose seeds are unknown or
+ * repeat (they differ in something no axis names) are not averaged: each
+ * is its own group. */
 typedef struct {
-    char key[128];          /* the init label */
-    char prefix[128];       /* experiment folder name when runs come from several, else "" */
     int *members;           /* run indices, in run order */
     int n;
-    const char *colour;     /* svg_palette(group index) */
+    int series;             /* index into report_data_t.series: its colour */
+    int panel;              /* index into report_data_t.panels */
+    int split;              /* one run of a bucket whose seeds repeat */
 } report_group_t;
+
+/* A series is one colour and one legend entry: the groups that differ
+ * only in the facet axis (the same line, drawn in each panel). */
+typedef struct {
+    char label[200];        /* legend text without the seed note ("lr=0.0004") */
+    const char *colour;     /* svg_palette(series index) */
+    int n_runs;             /* runs in all its groups */
+} report_series_t;
+
+/* A panel of the small multiples: one value of the facet axis. */
+typedef struct {
+    char value[64];         /* the facet axis value ("" without --facet) */
+    char title[100];        /* "lr=0.0004" */
+} report_panel_t;
 
 typedef struct {
     report_run_t *runs;
     int n_runs;
     report_group_t *groups;
     int n_groups;
+    report_series_t *series;
+    int n_series;
+    report_panel_t *panels;
+    int n_panels;
+    int color_axis;          /* index into report_axes */
+    int facet_axis;          /* index into report_axes; -1: one panel, no facets */
+    int varies[REPORT_N_AXES]; /* the runs do not all share this axis value */
     int any_layers;         /* some run has layers.csv */
     int any_eval;           /* some run's metrics.csv has the fd column */
 } report_data_t;
+
+/* Reads every run of the inputs and sorts them into groups, series and
+ * panels by opts' axes (already checked). *single_experiment: the only
+ * input was an experiment folder. On error d holds nothing. */
+int report_load(report_data_t *d, const report_opts_t *opts, int *single_experiment,
+                gan_err_t *err);
+void report_free(report_data_t *d);
+
+/* "he_xavier" for the init axis, else "lr=0.0004" ("lr=?" when unknown). */
+void report_axis_value_text(char *out, size_t size, int axis, const char *value);
+
+/* A copy of path without trailing slashes (but "/" stays "/"). */
+void report_strip_slashes(char *out, size_t size, const char *path);
+/* The last component of path. */
+const char *report_base_name(const char *path);
 
 /* One chart as SVG text (malloc'ed, NUL-terminated). */
 typedef struct {
@@ -58,13 +117,17 @@ typedef struct {
 } report_svg_t;
 
 /* Renders metric chart `which` (index into report_metric_charts) or layer
- * chart `which` (index into report_layer_charts). GAN_ERR_RUNTIME only when
- * memory runs out. A metric chart whose column no run has (fd without
- * --eval-every) comes back with text NULL: nothing to draw. */
+ * chart `which` (index into report_layer_charts), one panel per facet
+ * value. GAN_ERR_RUNTIME only when memory runs out. A metric chart whose
+ * column no run has (fd without --eval-every) comes back with text NULL:
+ * nothing to draw. */
 int report_chart_metric(report_svg_t *out, const report_data_t *d, int which, gan_err_t *err);
 int report_chart_layers(report_svg_t *out, const report_data_t *d, int which, gan_err_t *err);
 
-/* Legend text of a group ("random: mean of 3 runs, min-max band"). */
-void report_group_label(char *out, size_t size, const report_data_t *d, int group);
+/* Writes the page: the charts (NULL text: left out), tables and sample
+ * grids. exp_dir: the experiment folder when it is the only input. */
+void report_page_write(FILE *fp, const report_data_t *d, const report_opts_t *opts,
+                       const char *exp_dir, const report_svg_t *metric_svgs,
+                       const report_svg_t *layer_svgs);
 
 #endif

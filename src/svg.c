@@ -25,6 +25,24 @@ void svg_end(FILE *fp)
     fputs("</svg>\n", fp);
 }
 
+void svg_group_begin(FILE *fp, const char *cls, const char *value)
+{
+    fputs("<g class=\"", fp);
+    svg_escape(fp, cls);
+    fputs("\"", fp);
+    if (value) {
+        fputs(" data-value=\"", fp);
+        svg_escape(fp, value);
+        fputs("\"", fp);
+    }
+    fputs(">\n", fp);
+}
+
+void svg_group_end(FILE *fp)
+{
+    fputs("</g>\n", fp);
+}
+
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one
  * (overlong forms, surrogates and code points above U+10FFFF included). */
 static int utf8_len(const unsigned char *s)

@@ -24,6 +24,7 @@
 #include "gan/metrics_csv.h"
 #include "gan/report.h"
 #include "gan/svg.h"
+#include "gan/train.h"
 #include "test_util.h"
 
 #ifndef GAN_BIN
@@ -111,6 +112,28 @@ static void write_grid_png(const char *path, int epoch)
     cr_assert(stbi_write_png(path, W, W, 1, px, W), "stbi_write_png %s", path);
 }
 
+/* layers.csv of G and D with three layers each, epochs 0..n_epochs; the
+ * random init starts with tiny activations and gradients. */
+static void write_layers(const char *run_dir, const char *init, int seed, int n_epochs)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/layers.csv", run_dir);
+    FILE *fp = fopen(path, "wb");
+    cr_assert_not_null(fp);
+    fputs(LAYERS_CSV_COLUMNS "\n", fp);
+    static const char *const acts[2][3] = {{"leaky_relu", "leaky_relu", "tanh"},
+                                           {"leaky_relu", "leaky_relu", "identity"}};
+    for (int e = 0; e <= n_epochs; e++)
+        for (int net = 0; net < 2; net++)
+            for (int l = 0; l < 3; l++) {
+                double small = strcmp(init, "random") == 0 && e == 0;
+                fprintf(fp, "%d,%s,%d,%s,0.01,%.6g,0.02,0.4,0.05,%.6g\n", e, net ? "D" : "G", l,
+                        acts[net][l], small ? pow(0.05, l + 1) : 0.5 + 0.1 * l,
+                        small ? 1e-5 * pow(0.1, l) : 0.02 * (l + 1) + 0.001 * seed);
+            }
+    cr_assert_eq(fclose(fp), 0);
+}
+
 typedef struct {
     const char *init;
     int seed, epochs;
@@ -145,23 +168,8 @@ static void make_run(const char *exp_dir, const fake_run_t *r, const char *name)
             write_grid_png(path, e);
         }
     }
-    if (r->layers) {
-        snprintf(path, sizeof path, "%s/layers.csv", dir);
-        FILE *fp = fopen(path, "wb");
-        cr_assert_not_null(fp);
-        fputs(LAYERS_CSV_COLUMNS "\n", fp);
-        static const char *const acts[2][3] = {{"leaky_relu", "leaky_relu", "tanh"},
-                                               {"leaky_relu", "leaky_relu", "identity"}};
-        for (int e = 0; e <= r->epochs; e++)
-            for (int net = 0; net < 2; net++)
-                for (int l = 0; l < 3; l++) {
-                    double small = strcmp(r->init, "random") == 0 && e == 0;
-                    fprintf(fp, "%d,%s,%d,%s,0.01,%.6g,0.02,0.4,0.05,%.6g\n", e, net ? "D" : "G",
-                            l, acts[net][l], small ? pow(0.05, l + 1) : 0.5 + 0.1 * l,
-                            small ? 1e-5 * pow(0.1, l) : 0.02 * (l + 1) + 0.001 * r->seed);
-                }
-        cr_assert_eq(fclose(fp), 0);
-    }
+    if (r->layers)
+        write_layers(dir, r->init, r->seed, r->epochs);
 }
 
 /* The experiment of most tests: two inits, one with two seeds of different
@@ -368,27 +376,6 @@ Test(svg, axes_clamp_coordinates_into_the_plot)
     ax.y_hi = 1e-1;
     cr_expect_float_eq(svg_py(&ax, 1e-2), 45.0, 1e-9);
     cr_expect_float_eq(svg_py(&ax, 0.0), 70.0, 1e-9);
-}
-
-/* ---- base64 --------------------------------------------------------------- */
-
-Test(svg, base64_matches_rfc4648_vectors)
-{
-    static const char *const in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-    static const char *const out[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
-    for (int i = 0; i < 7; i++) {
-        FILE *fp = mem_open();
-        report_base64_fp(fp, (const unsigned char *)in[i], strlen(in[i]));
-        char *buf = mem_close(fp);
-        cr_expect_str_eq(buf, out[i], "base64(\"%s\")", in[i]);
-        free(buf);
-    }
-    unsigned char bin[3] = {0xff, 0xfe, 0x00};
-    FILE *fp = mem_open();
-    report_base64_fp(fp, bin, 3);
-    char *buf = mem_close(fp);
-    cr_expect_str_eq(buf, "//4A");
-    free(buf);
 }
 
 /* ---- the CSV readers -------------------------------------------------------- */
@@ -628,6 +615,22 @@ Test(report, experiment_gives_charts_table_and_embedded_grids)
     free(svg);
 }
 
+/* xmllint --noout accepts every chart in tmp_dir/<dir> (the test is
+ * skipped without xmllint; call it last). */
+static void expect_charts_well_formed(const char *dir)
+{
+    if (!have_tool("xmllint")) {
+        remove_tmp_dir();
+        cr_skip_test("xmllint not installed (apt-get install libxml2-utils)");
+    }
+    for (int c = 0; c < N_ALL_CHARTS; c++) {
+        test_path_t p = tmp_path("%s/%s", dir, all_charts[c]);
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", p.s);
+        cr_expect_eq(system(cmd), 0, "xmllint rejects %s", p.s);
+    }
+}
+
 Test(report, svgs_are_well_formed_xml)
 {
     test_path_t exp = make_experiment();
@@ -635,16 +638,7 @@ Test(report, svgs_are_well_formed_xml)
     char out[1024];
     gan_err_t err;
     cr_assert_eq(write_report(in, 1, NULL, NULL, out, &err), GAN_OK, "%s", err.msg);
-    if (!have_tool("xmllint")) {
-        remove_tmp_dir();
-        cr_skip_test("xmllint not installed (apt-get install libxml2-utils)");
-    }
-    for (int c = 0; c < N_ALL_CHARTS; c++) {
-        test_path_t p = tmp_path("runs/exp1/%s", all_charts[c]);
-        char cmd[700];
-        snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", p.s);
-        cr_expect_eq(system(cmd), 0, "xmllint rejects %s", p.s);
-    }
+    expect_charts_well_formed("runs/exp1");
 }
 
 Test(report, output_and_svg_dir_go_where_asked)
@@ -893,6 +887,26 @@ static int has_colour(const unsigned char *px, int n, int r, int g, int b, int t
     return 0;
 }
 
+/* Renders the page at html in headless Chromium (1200 x 1600) into
+ * tmp_dir/shot.png and loads it as RGB (free with stbi_image_free). */
+static void screenshot(const char *html, unsigned char **px, int *w, int *h)
+{
+    test_path_t shot = tmp_path("shot.png"), profile = tmp_path("chromium-profile");
+    char cmd[3000];
+    snprintf(cmd, sizeof cmd,
+             "timeout 100 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic "
+             "--no-first-run --disable-background-networking --disable-component-update "
+             "--disable-sync --user-data-dir='%s' --screenshot='%s' --window-size=1200,1600 "
+             "'file://%s' >/dev/null 2>&1",
+             profile.s, shot.s, html);
+    int rc = system(cmd);
+    cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "chromium failed: %s", cmd);
+    int comp;
+    *px = stbi_load(shot.s, w, h, &comp, 3);
+    cr_assert_not_null(*px, "screenshot unreadable: %s", stbi_failure_reason());
+    cr_expect(*w == 1200 && *h == 1600, "screenshot %d x %d", *w, *h);
+}
+
 Test(report, page_renders_in_headless_chromium)
 {
     if (access("/usr/bin/chromium", X_OK) != 0) {
@@ -904,20 +918,9 @@ Test(report, page_renders_in_headless_chromium)
     char out[1024];
     gan_err_t err;
     cr_assert_eq(write_report(in, 1, NULL, NULL, out, &err), GAN_OK, "%s", err.msg);
-    test_path_t shot = tmp_path("shot.png"), profile = tmp_path("chromium-profile");
-    char cmd[3000];
-    snprintf(cmd, sizeof cmd,
-             "timeout 100 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic "
-             "--no-first-run --disable-background-networking --disable-component-update "
-             "--disable-sync --user-data-dir='%s' --screenshot='%s' --window-size=1200,1600 "
-             "'file://%s' >/dev/null 2>&1",
-             profile.s, shot.s, out);
-    int rc = system(cmd);
-    cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "chromium failed: %s", cmd);
-    int w, h, comp;
-    unsigned char *px = stbi_load(shot.s, &w, &h, &comp, 3);
-    cr_assert_not_null(px, "screenshot unreadable: %s", stbi_failure_reason());
-    cr_expect(w == 1200 && h == 1600, "screenshot %d x %d", w, h);
+    unsigned char *px;
+    int w, h;
+    screenshot(out, &px, &w, &h);
     int n = w * h;
     long non_white = 0;
     static unsigned char seen[4096];
@@ -1015,12 +1018,28 @@ Test(report_cli, usage_errors_exit_2)
     free(e);
 }
 
+Test(report_cli, unknown_axis_exits_2_with_one_line_listing_the_axes)
+{
+    make_experiment();
+    cr_expect_eq(run_gan("runs/exp1 --facet=bogus"), 2);
+    char *e = captured("err");
+    cr_expect_eq(count_of(e, "\n"), 1, "one line: '%s'", e);
+    cr_expect_eq(strncmp(e, "gan: --facet=bogus: not an axis; use one of init, g-init", 56), 0,
+                 "'%s'", e);
+    free(e);
+    test_path_t html = tmp_path("runs/exp1/report.html");
+    cr_expect(!fs_exists(html.s), "nothing written");
+    cr_expect_eq(run_gan("runs/exp1 --color=seed --facet=batch"), 0, "seed and batch are axes");
+}
+
 Test(report_cli, help_lists_options_with_defaults)
 {
     cr_expect_eq(run_gan("--help"), 0);
     char *o = captured("out");
     cr_expect_not_null(strstr(o, "--output=FILE"));
     cr_expect_not_null(strstr(o, "--svg-dir=DIR"));
+    cr_expect_not_null(strstr(o, "--color=AXIS    one colour per value of AXIS (default: init)"));
+    cr_expect_not_null(strstr(o, "--facet=AXIS"));
     cr_expect_not_null(strstr(o, "default: EXP/report.html"));
     free(o);
 }
@@ -1099,4 +1118,274 @@ Test(report, fd_chart_joins_evaluated_epochs_and_the_page_shows_class_shares)
     cr_assert_eq(write_report(in2, 1, html2.s, NULL, out, &err), GAN_OK, "%s", err.msg);
     test_path_t fd2 = tmp_path("sub/fd.svg");
     cr_expect(!fs_exists(fd2.s), "fd.svg written for runs without evaluations");
+}
+
+/* ---- the page's base64 ---------------------------------------------------------- */
+
+/* The page's data URIs decode (coreutils base64 -d, an independent
+ * decoder) to the sample files byte for byte. The three grids are padded
+ * with bytes after the PNG's end to lengths of 0, 1 and 2 mod 3, so every
+ * padding case of RFC 4648 ('', '==', '=') is taken. */
+Test(report, data_uris_decode_to_the_sample_files)
+{
+    fake_run_t r = {"he_xavier", 1, 2, 1, 0, 1}; /* samples 0, 1, 2 */
+    make_run(tmp_dir, &r, "b64");
+    for (int e = 0; e < 3; e++) {
+        test_path_t png = tmp_path("b64/samples/epoch_%04d.png", e);
+        FILE *fp = fopen(png.s, "ab");
+        cr_assert_not_null(fp);
+        cr_assert_eq(fseek(fp, 0, SEEK_END), 0);
+        long n = ftell(fp);
+        for (long pad = ((e - n % 3) + 3) % 3; pad > 0; pad--)
+            fputc(0xff, fp);
+        cr_assert_eq(ftell(fp) % 3, e, "grid %d: length %ld", e, ftell(fp));
+        cr_assert_eq(fclose(fp), 0);
+    }
+    test_path_t run = tmp_path("b64"), html = tmp_path("r.html");
+    const char *in[1] = {run.s};
+    char out[1024];
+    gan_err_t err;
+    cr_assert_eq(write_report(in, 1, html.s, NULL, out, &err), GAN_OK, "%s", err.msg);
+    char *page = read_text(html.s);
+    const char *p = page;
+    for (int e = 0; e < 3; e++) {
+        p = strstr(p, "data:image/png;base64,");
+        cr_assert_not_null(p, "grid %d not embedded", e);
+        p += strlen("data:image/png;base64,");
+        size_t len = strcspn(p, "\"");
+        test_path_t enc = tmp_path("grid%d.b64", e), dec = tmp_path("grid%d.png", e);
+        test_write_file(enc.s, p, len);
+        test_path_t png = tmp_path("b64/samples/epoch_%04d.png", e);
+        char cmd[2200];
+        snprintf(cmd, sizeof cmd, "base64 -d '%s' > '%s' && cmp -s '%s' '%s'", enc.s, dec.s, dec.s,
+                 png.s);
+        cr_expect_eq(system(cmd), 0, "grid %d: the data URI does not decode to %s", e, png.s);
+        cr_expect_eq(len % 4, 0, "grid %d: padded to whole quads", e);
+        cr_expect_eq(p[len - 1] == '=', e != 0, "grid %d: '=' padding iff length %% 3 != 0", e);
+        cr_expect_eq(p[len - 2] == '=', e == 1, "grid %d: '==' iff length %% 3 == 1", e);
+    }
+    free(page);
+}
+
+/* ---- axes: colours and facets ------------------------------------------------------ */
+
+/* A study of two inits x two learning rates x two seeds, named the way an
+ * experiment names its runs (init-lrLR-sSEED) but grouped from config.json
+ * alone (written by train_cfg_write_fields, as gan train writes it).
+ * Every run has three epochs; its final G loss is given per run so the
+ * test can state the table's mean +- std by hand. */
+static const struct {
+    const char *init, *lr;
+    int seed;
+    double g_final;
+} study_runs[] = {
+    {"he_xavier", "0.0001", 1, 1.0}, {"he_xavier", "0.0001", 2, 1.4},
+    {"he_xavier", "0.0004", 1, 2.0}, {"he_xavier", "0.0004", 2, 2.6},
+    {"random", "0.0001", 1, 3.0},    {"random", "0.0001", 2, 3.2},
+    {"random", "0.0004", 1, 0.5},    {"random", "0.0004", 2, 1.5},
+};
+enum { N_STUDY_RUNS = 8 };
+
+static void write_full_config(const char *run_dir, const char *init, const char *lr, int seed)
+{
+    train_cfg_t cfg;
+    gan_err_t err;
+    char s[16], path[1200];
+    snprintf(s, sizeof s, "%d", seed);
+    train_cfg_default(&cfg);
+    cr_assert_eq(train_cfg_set(&cfg, "init", init, &err), GAN_OK, "%s", err.msg);
+    cr_assert_eq(train_cfg_set(&cfg, "lr", lr, &err), GAN_OK, "%s", err.msg);
+    cr_assert_eq(train_cfg_set(&cfg, "seed", s, &err), GAN_OK, "%s", err.msg);
+    cr_assert_eq(train_cfg_set(&cfg, "epochs", "3", &err), GAN_OK, "%s", err.msg);
+    snprintf(path, sizeof path, "%s/config.json", run_dir);
+    FILE *fp = fopen(path, "wb");
+    cr_assert_not_null(fp);
+    fputs("{\n", fp);
+    train_cfg_write_fields(fp, &cfg);
+    fputs("\n}\n", fp);
+    cr_assert_eq(fclose(fp), 0);
+}
+
+static test_path_t make_study(void)
+{
+    test_path_t exp = tmp_path("runs/study");
+    for (int i = 0; i < N_STUDY_RUNS; i++) {
+        char dir[600], path[1200];
+        snprintf(dir, sizeof dir, "%s/%s-lr%s-s%d", exp.s, study_runs[i].init, study_runs[i].lr,
+                 study_runs[i].seed);
+        mkdirs(dir);
+        write_full_config(dir, study_runs[i].init, study_runs[i].lr, study_runs[i].seed);
+        snprintf(path, sizeof path, "%s/metrics.csv", dir);
+        FILE *fp = fopen(path, "wb");
+        cr_assert_not_null(fp);
+        fputs(HEADER, fp);
+        for (int e = 1; e <= 3; e++)
+            fprintf(fp, "%d,100,%.6g,1.2,0.7,0.75,0.65,0.6,0.4,2.5,4000\n", e,
+                    study_runs[i].g_final + 0.25 * (3 - e));
+        cr_assert_eq(fclose(fp), 0);
+        write_layers(dir, study_runs[i].init, study_runs[i].seed, 3);
+    }
+    return exp;
+}
+
+static int write_study_report(const char *exp, const char *color, const char *facet,
+                              gan_err_t *err)
+{
+    const char *in[1] = {exp};
+    char out[1024];
+    report_opts_t o = {.inputs = in, .n_inputs = 1, .color_axis = color, .facet_axis = facet};
+    return report_write(&o, out, sizeof out, err);
+}
+
+/* The text of panel `value` in svg: from its marker to the next panel's
+ * (or the end); caller frees. */
+static char *panel_text(const char *svg, const char *value)
+{
+    char marker[100];
+    snprintf(marker, sizeof marker, "<g class=\"panel\" data-value=\"%s\">", value);
+    const char *start = strstr(svg, marker);
+    cr_assert_not_null(start, "no panel %s", value);
+    const char *end = strstr(start + 1, "<g class=\"panel\"");
+    size_t n = end ? (size_t)(end - start) : strlen(start);
+    char *text = malloc(n + 1);
+    cr_assert_not_null(text);
+    memcpy(text, start, n);
+    text[n] = '\0';
+    return text;
+}
+
+Test(report, facet_by_lr_draws_one_panel_per_value_with_both_inits_in_each)
+{
+    test_path_t exp = make_study();
+    gan_err_t err;
+    cr_assert_eq(write_study_report(exp.s, NULL, "lr", &err), GAN_OK, "%s", err.msg);
+    for (int c = 0; c < N_ALL_CHARTS; c++) {
+        test_path_t p = tmp_path("runs/study/%s", all_charts[c]);
+        char *svg = read_text(p.s);
+        cr_expect_eq(count_of(svg, "<g class=\"panel\""), 2, "%s: one panel per lr", p.s);
+        cr_expect_not_null(strstr(svg, "data-value=\"0.0001\""), "%s", p.s);
+        cr_expect_not_null(strstr(svg, "data-value=\"0.0004\""), "%s", p.s);
+        free(svg);
+    }
+    test_path_t g = tmp_path("runs/study/g_loss.svg");
+    char *svg = read_text(g.s);
+    /* The legend names the colour axis' values (the init scheme as such). */
+    cr_expect_eq(count_of(svg, "he_xavier: mean of 2 seeds, min-max band"), 1, "legend");
+    cr_expect_eq(count_of(svg, "random: mean of 2 seeds, min-max band"), 1, "legend");
+    cr_expect_not_null(strstr(svg, ">lr=0.0001</text>"), "panel title");
+    cr_expect_not_null(strstr(svg, ">lr=0.0004</text>"), "panel title");
+    cr_expect_eq(count_of(svg, svg_palette(2)), 0, "two inits, two colours");
+    /* Each panel: the mean line and the band of each init, in its colour. */
+    static const char *const lrs[2] = {"0.0001", "0.0004"};
+    for (int k = 0; k < 2; k++) {
+        char *panel = panel_text(svg, lrs[k]);
+        cr_expect_eq(count_of(panel, "<polyline"), 2, "lr %s: one mean line per init", lrs[k]);
+        cr_expect_eq(count_of(panel, "<polygon"), 2, "lr %s: one band per init", lrs[k]);
+        cr_expect_geq(count_of(panel, svg_palette(0)), 2, "lr %s", lrs[k]);
+        cr_expect_geq(count_of(panel, svg_palette(1)), 2, "lr %s", lrs[k]);
+        free(panel);
+    }
+    free(svg);
+
+    /* The table: a column per varying axis, mean +- std over the two seeds
+     * of each group (final epoch). By hand, mean (a+b)/2 and sample std
+     * |a-b|/sqrt(2):
+     *   he_xavier 0.0001: 1.0, 1.4 -> 1.2 +- 0.2828
+     *   he_xavier 0.0004: 2.0, 2.6 -> 2.3 +- 0.4243
+     *   random    0.0001: 3.0, 3.2 -> 3.1 +- 0.1414
+     *   random    0.0004: 0.5, 1.5 -> 1   +- 0.7071 */
+    test_path_t html = tmp_path("runs/study/report.html");
+    char *page = read_text(html.s);
+    cr_expect_not_null(strstr(page, "<th class=\"l\">init</th><th class=\"l\">lr</th><th>runs</th>"),
+                       "group table heads");
+    static const char *const rows[] = {
+        "he_xavier</td><td class=\"l\">0.0001</td><td>2</td><td>3</td><td>1.2 &#177; 0.2828</td>",
+        "he_xavier</td><td class=\"l\">0.0004</td><td>2</td><td>3</td><td>2.3 &#177; 0.4243</td>",
+        "random</td><td class=\"l\">0.0001</td><td>2</td><td>3</td><td>3.1 &#177; 0.1414</td>",
+        "random</td><td class=\"l\">0.0004</td><td>2</td><td>3</td><td>1 &#177; 0.7071</td>",
+    };
+    for (int i = 0; i < 4; i++)
+        cr_expect_not_null(strstr(page, rows[i]), "group row %d: %s", i, rows[i]);
+    cr_expect_eq(count_of(page, "<tr class=\"group\">"), 4, "one row per init x lr");
+    cr_expect_not_null(strstr(page, "<td class=\"l\">he_xavier-lr0.0004-s2</td>"), "run table");
+    cr_expect_not_null(strstr(page, "one panel per value of lr"));
+    free(page);
+
+    expect_charts_well_formed("runs/study");
+}
+
+Test(report, colour_by_lr_names_lr_values_and_facets_by_init)
+{
+    test_path_t exp = make_study();
+    gan_err_t err;
+    cr_assert_eq(write_study_report(exp.s, "lr", "init", &err), GAN_OK, "%s", err.msg);
+    test_path_t g = tmp_path("runs/study/g_loss.svg");
+    char *svg = read_text(g.s);
+    cr_expect_eq(count_of(svg, "<g class=\"panel\""), 2, "one panel per init");
+    cr_expect_not_null(strstr(svg, "data-value=\"he_xavier\""));
+    cr_expect_eq(count_of(svg, "lr=0.0001: mean of 2 seeds, min-max band"), 1, "legend");
+    cr_expect_eq(count_of(svg, "lr=0.0004: mean of 2 seeds, min-max band"), 1, "legend");
+    free(svg);
+}
+
+Test(report, without_facets_a_second_axis_splits_the_colours)
+{
+    /* No --facet: each init x lr is its own line and legend entry, named
+     * by both values; the seeds are still averaged. */
+    test_path_t exp = make_study();
+    gan_err_t err;
+    cr_assert_eq(write_study_report(exp.s, NULL, NULL, &err), GAN_OK, "%s", err.msg);
+    test_path_t g = tmp_path("runs/study/g_loss.svg");
+    char *svg = read_text(g.s);
+    cr_expect_eq(count_of(svg, "<g class=\"panel\""), 0, "one panel, unmarked as today");
+    cr_expect_not_null(strstr(svg, "he_xavier, lr=0.0004: mean of 2 seeds"));
+    cr_expect_eq(count_of(svg, "<polyline"), 4, "four groups");
+    cr_expect_eq(count_of(svg, "<polygon"), 4);
+    free(svg);
+}
+
+Test(report, an_axis_the_runs_share_gives_one_panel)
+{
+    test_path_t exp = make_study();
+    gan_err_t err;
+    cr_assert_eq(write_study_report(exp.s, NULL, "batch", &err), GAN_OK, "%s", err.msg);
+    test_path_t g = tmp_path("runs/study/g_loss.svg");
+    char *svg = read_text(g.s);
+    cr_expect_eq(count_of(svg, "<g class=\"panel\""), 1);
+    cr_expect_not_null(strstr(svg, ">batch=64</text>"), "panel title names the value");
+    free(svg);
+}
+
+Test(report, an_unknown_axis_is_an_input_error_listing_the_axes)
+{
+    test_path_t exp = make_study();
+    gan_err_t err;
+    cr_expect_eq(write_study_report(exp.s, NULL, "learning-rate", &err), GAN_ERR_INPUT);
+    cr_expect_str_eq(err.msg, "--facet=learning-rate: not an axis; use one of init, g-init, "
+                              "d-init, init-std, lr, beta1, beta2, batch, z-dim, leak, g-hidden, "
+                              "d-hidden, limit, seed");
+    cr_expect_eq(write_study_report(exp.s, "epochs", NULL, &err), GAN_ERR_INPUT,
+                 "epochs is an option but not an axis");
+    cr_expect_not_null(strstr(err.msg, "--color=epochs: not an axis"), "%s", err.msg);
+    test_path_t html = tmp_path("runs/study/report.html");
+    cr_expect(!fs_exists(html.s), "nothing written");
+}
+
+Test(report, faceted_page_renders_in_headless_chromium)
+{
+    if (access("/usr/bin/chromium", X_OK) != 0) {
+        remove_tmp_dir();
+        cr_skip_test("/usr/bin/chromium not installed (apt-get install chromium)");
+    }
+    test_path_t exp = make_study();
+    gan_err_t err;
+    cr_assert_eq(write_study_report(exp.s, NULL, "lr", &err), GAN_OK, "%s", err.msg);
+    test_path_t html = tmp_path("runs/study/report.html");
+    unsigned char *px;
+    int w, h;
+    screenshot(html.s, &px, &w, &h);
+    int n = w * h;
+    cr_expect(has_colour(px, n, 0x00, 0x72, 0xb2, 24), "no he_xavier blue line");
+    cr_expect(has_colour(px, n, 0xd5, 0x5e, 0x00, 24), "no random vermillion line");
+    stbi_image_free(px);
 }

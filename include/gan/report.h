@@ -3,24 +3,31 @@
  *
  * Inputs are run folders (with metrics.csv) or experiment folders (whose
  * subfolders with metrics.csv are runs, taken in name order). Per run it
- * reads metrics.csv (strictly, see metrics_csv.h), config.json (init,
- * g_init, d_init, seed, epochs; optional: without it the run is labelled
- * and coloured by its folder name), samples/epoch_NNNN.png and the optional
- * layers.csv.
+ * reads metrics.csv (strictly, see metrics_csv.h), config.json (every
+ * setting; a partial one gives init, g_init, d_init, seed and epochs;
+ * optional: without it the run is labelled and coloured by its folder
+ * name), samples/epoch_NNNN.png and the optional layers.csv.
+ *
+ * Axes: the settings a run's config.json records under the training
+ * option names (init, lr, batch, g-hidden, ..., seed). Runs of one input
+ * folder that share every axis value except the seed form a group, drawn
+ * as its mean line with a shaded min-max band over the seeds (runs from
+ * different folders are never averaged together). One colour per value of
+ * the colour axis (default: init) and, with a facet axis, one panel per
+ * value of it (small multiples, one shared y range).
  *
  * Charts (one SVG file each, also inlined in the page):
  *   g_loss.svg, d_loss.svg, d_acc.svg, d_real_fake.svg (D(x) solid, D(G(z))
- *   dashed) against epoch, one colour per init scheme. An init with several
- *   runs (seeds) is drawn as its mean line over the epochs all its runs have,
- *   with a shaded min-max band; a run longer than the others of its init
+ *   dashed) and fd.svg (with --eval-every) against epoch. A group's mean
+ *   line covers the epochs all its runs have; a run longer than the others
  *   continues as a thin line as far as it goes.
  *   layers_grad_norm.svg (log y) and layers_act_std.svg when any run has
- *   layers.csv: one small panel per (net, layer), a line per init (the mean
- *   over the runs that have that epoch).
- * The page adds a table of final-epoch metrics per run, mean +- std per init
- * when it has several runs, and each run's sample grids at the first,
- * middle and last epoch, embedded as PNG data URIs. No scripts, no external
- * files, no network.
+ *   layers.csv: one small panel per (net, layer) and facet value, a line
+ *   per group (the mean over the runs that have that epoch).
+ * The page adds a table of final-epoch metrics per run, mean +- std per
+ * group of seeds with one column per varying axis, and each run's sample
+ * grids at the first, middle and last epoch, embedded as PNG data URIs.
+ * No scripts, no external files, no network.
  *
  * Library code: prints nothing, returns GAN_OK or a gan_err_t message
  * "<file>:<line>: <what>" (GAN_ERR_INPUT for bad input folders and files,
@@ -31,7 +38,6 @@
 #define GAN_REPORT_H
 
 #include <stddef.h>
-#include <stdio.h>
 
 #include "gan/error.h"
 
@@ -49,17 +55,17 @@ typedef struct {
     const char *html_path;     /* NULL: <EXP>/report.html when the only input is an
                                   experiment folder, else ./report.html */
     const char *svg_dir;       /* NULL: the folder of the page */
+    const char *color_axis;    /* one colour per value of this axis; NULL: "init" */
+    const char *facet_axis;    /* one panel per value of this axis; NULL: one panel */
 } report_opts_t;
 
 /* Reads every run, writes the SVG charts into the SVG folder and the page
  * (creating both folders if needed). On success the page's path is copied
  * to html_out (if not NULL, truncated to html_out_size). Nothing is written
  * when an input is bad: all runs are read before the first file is
- * written. */
+ * written. An axis that is not a training option the report knows is
+ * GAN_ERR_INPUT "--facet=<name>: not an axis; use one of ..."; an axis
+ * whose value all runs share is fine (one colour, one panel). */
 int report_write(const report_opts_t *opts, char *html_out, size_t html_out_size, gan_err_t *err);
-
-/* Writes n bytes as standard base64 (RFC 4648, with '=' padding, no line
- * breaks): the payload of a data URI. */
-void report_base64_fp(FILE *fp, const unsigned char *data, size_t n);
 
 #endif

@@ -31,6 +31,11 @@
 void svg_begin(FILE *fp, double width, double height, const char *font_family);
 /* Closes the document opened by svg_begin. */
 void svg_end(FILE *fp);
+/* Opens <g class="cls" data-value="value"> (value NULL: no data-value), a
+ * named part of a chart (e.g. one panel of small multiples) that pages and
+ * tests can find; svg_group_end closes it. */
+void svg_group_begin(FILE *fp, const char *cls, const char *value);
+void svg_group_end(FILE *fp);
 
 /* Writes s with & < > " ' escaped for XML/HTML text and attribute values.
  * Control characters XML forbids and bytes that are not valid UTF-8 become

@@ -15,27 +15,38 @@ static void print_help(FILE *out)
             "Reads run folders (with metrics.csv) or experiment folders (whose run\n"
             "subfolders are taken in name order) and writes one self-contained HTML\n"
             "page: G loss, D loss, D accuracy and D(x)/D(G(z)) against epoch (one\n"
-            "colour per init; mean and min-max band over seeds), per-layer statistics\n"
-            "when the runs have layers.csv, a table of final-epoch metrics and each\n"
-            "run's sample grids at its first, middle and last epoch. The charts are\n"
-            "also written as SVG files (g_loss.svg, d_loss.svg, d_acc.svg,\n"
-            "d_real_fake.svg, layers_grad_norm.svg, layers_act_std.svg).\n"
+            "colour per value of the colour axis; runs that differ only in the seed\n"
+            "are drawn as their mean and min-max band), per-layer statistics when the\n"
+            "runs have layers.csv, a table of final-epoch metrics (mean +- std per\n"
+            "group of seeds) and each run's sample grids at its first, middle and\n"
+            "last epoch. The charts are also written as SVG files (g_loss.svg,\n"
+            "d_loss.svg, d_acc.svg, d_real_fake.svg, fd.svg, layers_grad_norm.svg,\n"
+            "layers_act_std.svg).\n"
+            "\n"
+            "An AXIS is a training option each run's config.json records: init,\n"
+            "g-init, d-init, init-std, lr, beta1, beta2, batch, z-dim, leak,\n"
+            "g-hidden, d-hidden, limit, seed.\n"
             "\n"
             "options:\n"
             "  -o, --output=FILE   the page (default: EXP/report.html when the only\n"
             "                      argument is an experiment folder, else ./report.html)\n"
             "      --svg-dir=DIR   where the SVG files go (default: the page's folder)\n"
+            "      --color=AXIS    one colour per value of AXIS (default: init)\n"
+            "      --facet=AXIS    one panel per value of AXIS (default: none, one panel)\n"
             "  -h, --help          this help\n"
             "\n"
-            "example: gan report runs/demo    # writes runs/demo/report.html\n");
+            "examples: gan report runs/demo    # writes runs/demo/report.html\n"
+            "          gan report runs/study --facet=lr   # a panel per learning rate\n");
 }
 
 int cmd_report(int argc, char **argv)
 {
-    enum { OPT_SVG_DIR = 256 };
+    enum { OPT_SVG_DIR = 256, OPT_COLOR, OPT_FACET };
     static const struct option options[] = {
         {"output", required_argument, NULL, 'o'},
         {"svg-dir", required_argument, NULL, OPT_SVG_DIR},
+        {"color", required_argument, NULL, OPT_COLOR},
+        {"facet", required_argument, NULL, OPT_FACET},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -49,6 +60,12 @@ int cmd_report(int argc, char **argv)
             break;
         case OPT_SVG_DIR:
             opts.svg_dir = optarg;
+            break;
+        case OPT_COLOR:
+            opts.color_axis = optarg;
+            break;
+        case OPT_FACET:
+            opts.facet_axis = optarg;
             break;
         case 'h':
             print_help(stdout);
