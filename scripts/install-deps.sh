@@ -13,7 +13,7 @@
 set -euo pipefail
 
 PKGS=(build-essential pkg-config libopenblas-dev zlib1g-dev libstb-dev
-      libcriterion-dev libxml2-utils valgrind)
+      libcriterion-dev libxml2-utils valgrind protobuf-compiler)
 
 for arg in "$@"; do
   case "$arg" in
