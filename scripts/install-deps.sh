@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # install-deps.sh - install the Debian packages needed to build and test gan.
 #
-#   scripts/install-deps.sh [--with-browser] [--with-npm]
+#   scripts/install-deps.sh [--with-browser] [--with-npm] [--with-cluster]
 #
 # As root: apt-get update, then apt-get install -y --no-install-recommends of
 # build-essential pkg-config libopenblas-dev zlib1g-dev libstb-dev
@@ -10,6 +10,9 @@
 #   --with-browser  also install chromium (used by the report tests)
 #   --with-npm      also install npm (the fallback source of download_mnist.sh);
 #                   skipped when an npm command is already on PATH
+#   --with-cluster  also install what the MPI and Slurm tests need (tests/cluster/):
+#                   slurm-wlm (slurmctld, slurmd, client) munge openmpi-bin
+#                   libopenmpi-dev parallel
 set -euo pipefail
 
 PKGS=(build-essential pkg-config libopenblas-dev zlib1g-dev libstb-dev
@@ -18,13 +21,14 @@ PKGS=(build-essential pkg-config libopenblas-dev zlib1g-dev libstb-dev
 for arg in "$@"; do
   case "$arg" in
     --with-browser) PKGS+=(chromium) ;;
+    --with-cluster) PKGS+=(slurm-wlm munge openmpi-bin libopenmpi-dev parallel) ;;
     --with-npm)
       if command -v npm >/dev/null 2>&1; then
         echo "install-deps: npm already on PATH ($(command -v npm)), not installing the npm package"
       else
         PKGS+=(npm)
       fi ;;
-    -h|--help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "install-deps: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
