@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "gan/classifier.h"
+#include "gan/experiment.h"
 #include "gan/fsutil.h"
 #include "gan/train.h"
 #include "test_util.h"
@@ -123,7 +124,7 @@ Test(experiment, another_seed_sees_other_batches, .init = setup, .fini = teardow
 /* Runs a shell command, returning its exit code; output goes to log. */
 static int run_cmd(const char *cmd, const char *log)
 {
-    char line[2048];
+    char line[8192];
     snprintf(line, sizeof line, "%s > %s 2>&1", cmd, log);
     int status = system(line);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -278,4 +279,130 @@ Test(experiment, eval_every_reaches_every_run_and_the_summary, .init = setup, .f
         free(metrics);
     }
     free(summary);
+}
+
+/* Pairing across a non-init axis (issue 13): two runs of one plan that
+ * differ only in their learning rate see the same batches and noise at
+ * every step, and end with other weights. */
+Test(experiment, pairing_holds_across_an_lr_axis, .init = setup, .fini = teardown)
+{
+    if (access(MNIST_FILE, R_OK) != 0)
+        cr_skip_test("real MNIST not present (run ./download_mnist.sh)");
+    train_cfg_t base;
+    small_cfg(&base, INIT_HE_XAVIER);
+    experiment_t e;
+    gan_err_t err;
+    experiment_init(&e, &base, tmp_dir);
+    cr_assert_eq(experiment_add_inits(&e, "he_xavier", &err), GAN_OK, "%s", err.msg);
+    cr_assert_eq(experiment_add_vary(&e, "lr=0.0001,0.0004", &err), GAN_OK, "%s", err.msg);
+    cr_assert_eq(experiment_add_seeds(&e, 7, 1, &err), GAN_OK, "%s", err.msg);
+    cr_assert_eq(experiment_finish(&e, &err), GAN_OK, "%s", err.msg);
+    cr_assert_eq(e.n_runs, 2);
+    exp_run_t slow, fast;
+    cr_assert_eq(experiment_run(&slow, &e, 0, &err), GAN_OK, "%s", err.msg);
+    cr_assert_eq(experiment_run(&fast, &e, 1, &err), GAN_OK, "%s", err.msg);
+    cr_expect_str_eq(slow.name, "he_xavier-lr0.0001-s7");
+    cr_expect_str_eq(fast.name, "he_xavier-lr0.0004-s7");
+    cr_expect_eq(slow.cfg.adam.lr, 1e-4f);
+    cr_expect_eq(fast.cfg.adam.lr, 4e-4f);
+    static batch_log_t a, b;
+    gan_t a_gan, b_gan;
+    run_logged(&slow.cfg, slow.name, &a, &a_gan);
+    run_logged(&fast.cfg, fast.name, &b, &b_gan);
+    cr_assert_eq(a.n, 20);
+    cr_assert_eq(b.n, a.n);
+    for (int i = 0; i < a.n; i++) {
+        cr_expect_eq(a.real_crc[i], b.real_crc[i], "step %d: real batches differ", i);
+        cr_expect_eq(a.z_crc[i], b.z_crc[i], "step %d: noise differs", i);
+    }
+    cr_expect(memcmp(a_gan.g.params, b_gan.g.params, a_gan.g.n_params * sizeof(float)) != 0,
+              "G weights after training at other learning rates should differ");
+    gan_destroy(&a_gan);
+    gan_destroy(&b_gan);
+    experiment_free(&e);
+}
+
+/* Checks gan experiment --plan's JSON Lines with Python's json module (an
+ * independent reader): run names in plan order, states, epochs_done and
+ * the argv to train or resume each run. */
+static int check_plan(const char *cmd, const char *log, const char *state, int done,
+                      const char *verb)
+{
+    char line[4096];
+    snprintf(line, sizeof line,
+             "%s --plan | python3 -c '\n"
+             "import json, sys\n"
+             "rows = [json.loads(l) for l in sys.stdin]\n"
+             "names = [i + \"-lr\" + lr + \"-s\" + s for i in (\"random\", \"he_xavier\")\n"
+             "         for lr in (\"0.0001\", \"0.0004\") for s in (\"1\", \"2\")]\n"
+             "assert [r[\"name\"] for r in rows] == names, [r[\"name\"] for r in rows]\n"
+             "for r in rows:\n"
+             "    assert r[\"dir\"].endswith(\"/exp/\" + r[\"name\"]), r[\"dir\"]\n"
+             "    assert set(r[\"axes\"]) == {\"init\", \"lr\", \"seed\"}, r[\"axes\"]\n"
+             "    assert r[\"state\"] == \"%s\" and r[\"epochs_done\"] == %d, r\n"
+             "    a = r[\"argv\"]\n"
+             "    assert a[1] == \"train\" and (\"--%s=\" + r[\"dir\"]) in a, a\n"
+             "    if \"%s\" == \"out\":\n"
+             "        assert (\"--g-init=\" + r[\"axes\"][\"init\"]) in a, a\n"
+             "        assert (\"--seed=\" + r[\"axes\"][\"seed\"]) in a, a\n"
+             "        assert any(x.startswith(\"--lr=\") and abs(float(x[5:]) - float(r[\"axes\"][\"lr\"])) < 1e-9\n"
+             "                   for x in a), a\n"
+             "'",
+             cmd, state, done, verb, verb);
+    return run_cmd(line, log);
+}
+
+Test(experiment, a_sweep_over_inits_lr_and_seeds_plans_trains_and_summarises, .init = setup,
+     .fini = teardown, .timeout = 300)
+{
+    if (access(MNIST_FILE, R_OK) != 0)
+        cr_skip_test("real MNIST not present (run ./download_mnist.sh)");
+    if (system("python3 -c 'import json' >/dev/null 2>&1") != 0)
+        cr_skip_test("python3 not installed (scripts/install-deps.sh installs it)");
+    char cmd[1024], log[256], path[512];
+    snprintf(log, sizeof log, "%s/log.txt", tmp_dir);
+    snprintf(cmd, sizeof cmd,
+             GAN_BIN " experiment --out=%s/exp --inits=random,he_xavier --vary=lr=0.0001,4e-4 "
+                     "--seeds=2 --jobs=2 --threads=1 --epochs=1 --limit=256 --g-hidden=16,32 "
+                     "--d-hidden=32,16",
+             tmp_dir);
+    cr_expect_eq(check_plan(cmd, log, "new", 0, "out"), 0, "plan of a new sweep; see %s", log);
+    snprintf(path, sizeof path, "%s/exp", tmp_dir);
+    cr_expect(!fs_exists(path), "--plan created the experiment folder");
+    cr_assert_eq(run_cmd(cmd, log), 0, "experiment failed; see %s", log);
+
+    static const char *const inits[] = {"random", "he_xavier"}, *const lrs[] = {"0.0001", "0.0004"};
+    for (int i = 0; i < 2; i++)
+        for (int l = 0; l < 2; l++)
+            for (int s = 1; s <= 2; s++) {
+                snprintf(path, sizeof path, "%s/exp/%s-lr%s-s%d/config.json", tmp_dir, inits[i],
+                         lrs[l], s);
+                char *json = NULL;
+                size_t n = 0;
+                cr_assert_eq(fs_read_all(path, &json, &n, NULL), GAN_OK, "%s missing", path);
+                train_cfg_t cfg;
+                gan_err_t err;
+                cr_assert_eq(train_cfg_read_json(&cfg, json, path, &err), GAN_OK, "%s", err.msg);
+                cr_expect_eq(cfg.adam.lr, l ? 4e-4f : 1e-4f, "%s: lr %g", path, cfg.adam.lr);
+                cr_expect_eq(cfg.seed, (uint64_t)s, "%s", path);
+                cr_expect_eq(cfg.g_init, i ? INIT_HE_XAVIER : INIT_RANDOM, "%s", path);
+                free(json);
+            }
+    snprintf(path, sizeof path, "%s/exp/summary.csv", tmp_dir);
+    cr_expect_eq(count_lines(path), 9, "summary: header + 8 runs");
+    cr_expect(file_contains(path, "run,init,lr,seed,epochs,g_loss,d_loss,d_acc,"),
+              "summary.csv: one column per axis after run");
+    cr_expect(file_contains(path, "\nhe_xavier-lr0.0004-s2,he_xavier,0.0004,2,1,"));
+    cr_expect_eq(check_plan(cmd, log, "finished", 1, "out"), 0, "plan after training; see %s",
+                 log);
+
+    /* Raising --epochs: every run is partial and resumes. */
+    char more[1100];
+    snprintf(more, sizeof more, "%s --epochs=2", cmd);
+    cr_expect_eq(check_plan(more, log, "partial", 1, "resume"), 0, "plan with --epochs=2; see %s",
+                 log);
+    cr_assert_eq(run_cmd(more, log), 0, "resumed sweep failed; see %s", log);
+    cr_expect(file_contains(log, "resumed"), "the runs should be resumed");
+    cr_expect_eq(check_plan(more, log, "finished", 2, "out"), 0, "plan after resuming; see %s",
+                 log);
 }

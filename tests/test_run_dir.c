@@ -196,8 +196,8 @@ Test(run_dir, outputs_refuse_devices_fifos_and_folders_and_write_through_symlink
     cr_expect_eq(GAN("report", run, "-o", fifo), 2);
     cr_expect(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode), "report replaced the FIFO");
     cr_expect_eq(GAN("sample", "--run", run, "-o", tmp_dir), 2, "a folder as output");
-    cr_expect_eq(GAN("sample", "--run", run, "-o", "/dev/null"), 2);
-    cr_expect(lstat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode), "/dev/null was replaced");
+    /* (Not /dev/null itself: run against a gan without this fix, as root,
+     * the test would replace the machine's /dev/null.) */
 
     char *target = tmp_path("target.png"), *link = tmp_path("link.png");
     test_write_file(target, "old", 3);
