@@ -10,6 +10,10 @@
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 SANITIZE ?= 0
+MPI      ?= 0
+ifeq ($(MPI),1)
+BUILD_SUFFIX := -mpi
+endif
 CC       ?= gcc
 VERSION  := 0.1.0
 
@@ -28,10 +32,10 @@ endif
 endif
 
 ifeq ($(SANITIZE),1)
-BUILD := build/san
+BUILD := build/san$(BUILD_SUFFIX)
 OPT   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 else
-BUILD := build/rel
+BUILD := build/rel$(BUILD_SUFFIX)
 OPT   := -O3 -g
 endif
 
@@ -47,7 +51,15 @@ TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS)) -DGAN_BIN='"$(BUILD)/ga
 TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS)) -lstb
 
 LIB_SRC  := $(wildcard src/*.c)
-CLI_SRC  := $(wildcard src/cli/*.c)
+# make MPI=1 links Open MPI into gan (mpirun -np N gan experiment); other
+# builds take the stub and have no MPI dependency at all.
+ifeq ($(MPI),1)
+CLI_SRC  := $(filter-out src/cli/mpi_none.c,$(wildcard src/cli/*.c))
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c)
+MPI_LIBS   := $(shell pkg-config --libs ompi-c)
+else
+CLI_SRC  := $(filter-out src/cli/mpi_world.c,$(wildcard src/cli/*.c))
+endif
 TEST_SRC := $(wildcard tests/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -69,7 +81,7 @@ $(BUILD)/libgan.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/gan: $(CLI_OBJ) $(BUILD)/libgan.a
-	$(CC) $(CFLAGS_ALL) -o $@ $(CLI_OBJ) $(BUILD)/libgan.a $(LDLIBS_ALL)
+	$(CC) $(CFLAGS_ALL) -o $@ $(CLI_OBJ) $(BUILD)/libgan.a $(LDLIBS_ALL) $(MPI_LIBS)
 
 $(BUILD)/gan-tests: $(TEST_OBJ) $(BUILD)/libgan.a
 	$(CC) $(CFLAGS_ALL) -o $@ $(TEST_OBJ) $(BUILD)/libgan.a $(TEST_LIBS) $(LDLIBS_ALL)
@@ -82,6 +94,10 @@ $(BUILD)/gan-bench: $(BENCH_OBJ) $(BUILD)/libgan.a
 $(BUILD)/bench/%.o: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(BUILD)/src/cli/%.o: src/cli/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(MPI_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)

@@ -25,6 +25,7 @@ static const char *const file_names[RUN_N_FILES] = {
     [RUN_CKPT_NEW] = "checkpoint.bin.new",
     [RUN_SAMPLES] = "samples",
     [RUN_LOCK] = "lock",
+    [RUN_CLAIMS] = "claims.log",
 };
 
 const char *run_file_name(run_file_t f)
@@ -77,8 +78,8 @@ int run_status(run_status_t *st, const char *dir, gan_err_t *err)
         st->from_prev = fs_exists(path);
     }
     if (!st->from_prev && !fs_exists(path)) {
-        st->state = has(dir, RUN_CONFIG) || has(dir, RUN_METRICS) || has(dir, RUN_LOCK) ||
-                            has(dir, RUN_CKPT_NEW)
+        /* Not the lock: a writer holding it has made nothing yet. */
+        st->state = has(dir, RUN_CONFIG) || has(dir, RUN_METRICS) || has(dir, RUN_CKPT_NEW)
                         ? RUN_STATE_STARTED
                         : RUN_STATE_NONE;
         return GAN_OK;
@@ -107,9 +108,12 @@ int run_status(run_status_t *st, const char *dir, gan_err_t *err)
 struct run_lock {
     int fd;
     char path[PATH_MAX];
+    char dir[PATH_MAX];
     ino_t ino;
     dev_t dev;
     run_holder_t me;
+    int took_over;
+    run_holder_t previous; /* the stale claim broken, when took_over */
 };
 
 /* A claim is one short line of JSON. */
@@ -272,6 +276,7 @@ int run_lock_acquire(run_lock_t **out, const char *dir, double stale_seconds, ga
                                    strerror(e));
             }
             lock->fd = fd;
+            snprintf(lock->dir, sizeof lock->dir, "%s", dir);
             lock->ino = st.st_ino;
             lock->dev = st.st_dev;
             this_host(lock->me.host, sizeof lock->me.host);
@@ -302,6 +307,10 @@ int run_lock_acquire(run_lock_t **out, const char *dir, double stale_seconds, ga
         if (v == CLAIM_STALE && break_claim(lock->path, ino) != 0) {
             free(lock);
             return busy(err, dir, &h);
+        }
+        if (v == CLAIM_STALE) {
+            lock->took_over = 1;
+            lock->previous = h;
         }
     }
     free(lock);
@@ -361,4 +370,35 @@ int run_lock_held(const char *dir, double stale_seconds)
     run_holder_t h;
     ino_t ino;
     return judge_claim(path, stale_seconds, &h, &ino) == CLAIM_LIVE;
+}
+
+int run_lock_took_over(const run_lock_t *lock, run_holder_t *previous)
+{
+    if (lock->took_over && previous)
+        *previous = lock->previous;
+    return lock->took_over;
+}
+
+int run_journal(const run_lock_t *lock, const char *what, gan_err_t *err)
+{
+    char path[PATH_MAX];
+    int rc = run_path(path, lock->dir, RUN_CLAIMS, err);
+    if (rc)
+        return rc;
+    char stamp[32];
+    time_t t = time(NULL);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot append (%s)", path, strerror(errno));
+    char line[1024];
+    int n = snprintf(line, sizeof line, "%s %s %ld %s\n", stamp, lock->me.host, lock->me.pid,
+                     what);
+    if (n >= (int)sizeof line)
+        n = (int)sizeof line - 1, line[n - 1] = '\n';
+    int bad = write(fd, line, (size_t)n) != n || fsync(fd) != 0;
+    int e = errno;
+    close(fd);
+    return bad ? gan_err_set(err, GAN_ERR_RUNTIME, "%s: write failed (%s)", path, strerror(e))
+               : GAN_OK;
 }

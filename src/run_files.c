@@ -269,10 +269,17 @@ void run_remove_files(const char *dir)
 
 int run_make_folder(run_t *run, const char *dir, int force, gan_err_t *err)
 {
-    run_status_t st;
-    int rc = run_status(&st, dir, NULL);
     if (fs_exists(dir) && !fs_is_dir(dir))
         return gan_err_set(err, GAN_ERR_INPUT, "%s: exists and is not a folder", dir);
+    int rc = fs_mkdirs(dir, err);
+    /* The lock first, then the look at what is there: two processes
+     * starting the same run cannot both see an empty folder. */
+    if (!rc && !run->lock)
+        rc = run_lock_acquire(&run->lock, dir, run->opts->stale_seconds, err);
+    if (rc)
+        return rc;
+    run_status_t st;
+    rc = run_status(&st, dir, NULL);
     if (!force && rc == GAN_OK && st.state == RUN_STATE_STARTED)
         return gan_err_set(err, GAN_ERR_INPUT, "%s: a run was started here but stopped before "
                            "its first checkpoint; add --force to start it over", dir);
@@ -281,11 +288,6 @@ int run_make_folder(run_t *run, const char *dir, int force, gan_err_t *err)
                            "%s: a run already exists there; use --resume=%s to continue it, "
                            "--force to replace it, or another --name",
                            dir, dir);
-    rc = fs_mkdirs(dir, err);
-    if (!rc)
-        rc = run_lock_acquire(&run->lock, dir, run->opts->stale_seconds, err);
-    if (rc)
-        return rc;
     if (force)
         run_remove_files(dir);
     return fs_mkdirs(run->path_samples, err);

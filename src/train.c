@@ -379,7 +379,7 @@ static int resume_run(run_t *run, gan_err_t *err)
         return gan_err_set(err, GAN_ERR_INPUT, "%s: the run stopped before its first checkpoint, "
                            "so there is nothing to resume; start it over with the same options "
                            "and --out=%s --force", dir, dir);
-    rc = run_lock_acquire(&run->lock, dir, run->opts->stale_seconds, err);
+    rc = run->lock ? GAN_OK : run_lock_acquire(&run->lock, dir, run->opts->stale_seconds, err);
     if (!rc && run->opts->from_prev)
         rc = set_damaged_aside(run, err);
     if (rc)
@@ -407,16 +407,32 @@ static int resume_run(run_t *run, gan_err_t *err)
     return rc;
 }
 
+/* claims.log: who trained this run from where (one claim per start). */
+static int journal_claim(const run_t *run, gan_err_t *err)
+{
+    char what[600];
+    int n = snprintf(what, sizeof what, "claim: %s epoch %d of %d",
+                     run->opts->resume ? "resume at" : "new run,", run->epoch, run->cfg.epochs);
+    run_holder_t prev;
+    if (run_lock_took_over(run->lock, &prev))
+        snprintf(what + n, sizeof what - (size_t)n, ", took over a stale claim of pid %ld on %s",
+                 prev.pid, prev.host[0] ? prev.host : "?");
+    return run_journal(run->lock, what, err);
+}
+
 int train_run(const train_cfg_t *cfg, const train_opts_t *opts, gan_err_t *err)
 {
     run_t run;
     memset(&run, 0, sizeof run);
     run.opts = opts;
+    run.lock = opts->lock;
     int rc = run_paths(&run, opts->run_dir, err);
     if (!rc)
         rc = run_prepare(&run, cfg, err);
     if (!rc)
         rc = opts->resume ? resume_run(&run, err) : start_new_run(&run, err);
+    if (!rc)
+        rc = journal_claim(&run, err);
     if (!rc) {
         train_progress_t p = {.event = TRAIN_EVENT_START};
         progress_from_sums(&p, &run, run.sums.seconds);
@@ -424,7 +440,12 @@ int train_run(const train_cfg_t *cfg, const train_opts_t *opts, gan_err_t *err)
         run.next_refresh = clock_seconds() + RUN_LOCK_REFRESH_SECONDS;
         rc = train_loop(&run, err);
     }
-    run_lock_release(run.lock);
+    if (run.lock)
+        run_journal(run.lock, rc == GAN_OK ? "release: finished"
+                              : rc == TRAIN_STOPPED ? "release: stopped, resumable"
+                                                    : "release: failed", NULL);
+    if (run.lock != opts->lock)
+        run_lock_release(run.lock);
     run_free(&run);
     return rc;
 }

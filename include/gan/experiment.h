@@ -18,6 +18,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "gan/error.h"
@@ -102,5 +103,60 @@ int experiment_write_plan(FILE *fp, const experiment_t *e, const char *self, int
  * the last evaluated epoch when the runs evaluate). Every run must be
  * finished. */
 int experiment_write_summary(const experiment_t *e, gan_err_t *err);
+
+/* --- workers: claim, train, repeat (experiment_work.c) ------------------ */
+
+/* What a worker reports. */
+typedef enum {
+    EXP_WORK_CLAIMED,    /* status: the state it was claimed in */
+    EXP_WORK_EPOCH,      /* epoch: the epoch just finished */
+    EXP_WORK_FINISHED,   /* seconds: how long this worker trained it */
+    EXP_WORK_STOPPED,    /* the stop flag: checkpoint written, resumable */
+    EXP_WORK_FAILED,     /* message: why; the worker goes on with other runs */
+    EXP_WORK_WAITING     /* only runs held by others are left: waiting */
+} exp_work_event_t;
+
+typedef struct {
+    exp_work_event_t event;
+    const exp_run_t *run;          /* NULL for WAITING */
+    const run_status_t *status;    /* CLAIMED */
+    const run_holder_t *took_over; /* CLAIMED: the stale claim broken, or NULL */
+    int epoch;                     /* EPOCH */
+    double seconds;                /* FINISHED, EPOCH */
+    int n_busy;                    /* WAITING: runs held by others */
+    const char *message;           /* FAILED */
+} exp_work_progress_t;
+
+typedef struct {
+    long share_index, share_count; /* runs i with i % count == index (1: all) */
+    int threads;                   /* OpenBLAS threads while training */
+    double stale_seconds;          /* the run lock's staleness (0: default) */
+    double poll_seconds;           /* pause between looks at busy runs (0: 5 s) */
+    void (*on_progress)(void *ctx, const exp_work_progress_t *p);
+    void *ctx;
+    volatile sig_atomic_t *stop;   /* non-zero: finish the step, checkpoint, return */
+} exp_work_opts_t;
+
+typedef struct {
+    int trained;   /* runs this worker trained to the end */
+    int failed;    /* runs that failed in this worker (not retried by it) */
+} exp_work_stats_t;
+
+/* Works through the share of the plan until every run of it is finished
+ * (by this worker or others) or failed here: skips finished runs, claims a
+ * free one by taking its lock (a stale lock is taken over and the run
+ * resumes from its checkpoint), judges its state again under the lock,
+ * trains it in this process, releases it; while only runs held by others
+ * are left it waits (poll_seconds) and looks again, so a holder that dies
+ * is taken over once its claim is stale. GAN_OK, TRAIN_STOPPED, or an
+ * error that concerns the whole plan (a failing run is counted in stats,
+ * not returned). */
+int experiment_work(const experiment_t *e, const exp_work_opts_t *opts, exp_work_stats_t *stats,
+                    gan_err_t *err);
+
+/* The runs of the plan that are not finished: n_missing, and the first
+ * max of their indices into missing (may be NULL). */
+int experiment_missing(const experiment_t *e, size_t *missing, size_t max, size_t *n_missing,
+                       gan_err_t *err);
 
 #endif

@@ -39,6 +39,8 @@ typedef enum {
     RUN_CKPT_NEW,    /* checkpoint.bin.new: the next one, before its renames */
     RUN_SAMPLES,     /* samples/ (folder of epoch_NNNN.png) */
     RUN_LOCK,        /* lock: the writer's claim */
+    RUN_CLAIMS,      /* claims.log: every claim and release of the run, appended
+                        by the lock's holder only */
     RUN_N_FILES
 } run_file_t;
 
@@ -54,7 +56,8 @@ int run_sample_path(char out[PATH_MAX], const char *dir, int epoch, gan_err_t *e
 
 typedef enum {
     RUN_STATE_NONE,     /* no run here (no folder, or an empty one) */
-    RUN_STATE_STARTED,  /* files of a run but no checkpoint yet (killed early) */
+    RUN_STATE_STARTED,  /* files of a run (config.json, metrics.csv) but no
+                           checkpoint yet: killed before its first one */
     RUN_STATE_PARTIAL,  /* a checkpoint with fewer epochs than the run's total */
     RUN_STATE_FINISHED  /* a checkpoint at the end of the run's last epoch */
 } run_state_t;
@@ -110,6 +113,15 @@ int run_lock_refresh(run_lock_t *lock, gan_err_t *err);
 /* Removes the claim (only if it is still ours) and frees lock; NULL is
  * fine. */
 void run_lock_release(run_lock_t *lock);
+
+/* 1 when acquiring the lock broke a stale claim; *previous gets its
+ * holder (may be NULL). */
+int run_lock_took_over(const run_lock_t *lock, run_holder_t *previous);
+
+/* Appends one line to the run's claims.log: "<UTC time> <host> <pid>
+ * <what>", made durable. Only the lock's holder calls it, so lines of
+ * several machines never interleave. */
+int run_journal(const run_lock_t *lock, const char *what, gan_err_t *err);
 
 /* Reads dir's claim, if any: 1 and *h filled when there is one, 0 when
  * there is none (or it cannot be read). */

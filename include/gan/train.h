@@ -105,6 +105,8 @@ typedef struct {
                                  checkpoint.bin is kept as checkpoint.damaged.bin) */
     int force;                /* start fresh even if run_dir holds a run */
     double stale_seconds;     /* the run lock's staleness (0: RUN_LOCK_STALE_SECONDS) */
+    struct run_lock *lock;    /* the run's lock when the caller already holds it
+                                 (it stays the caller's); NULL: train_run takes it */
     void (*on_progress)(void *ctx, const train_progress_t *p);
     void *ctx;
     volatile sig_atomic_t *stop; /* set non-zero (e.g. by SIGINT) to stop */

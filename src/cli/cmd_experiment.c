@@ -27,6 +27,7 @@
 #include "gan/idx.h"
 #include "gan/experiment.h"
 #include "gan/report.h"
+#include "mpi_world.h"
 #include "train_options.h"
 
 typedef enum { SLOT_TODO, SLOT_RUNNING, SLOT_DONE, SLOT_FAILED, SLOT_BUSY } slot_state_t;
@@ -66,8 +67,19 @@ static void usage(FILE *out)
             "  --threads=N      OpenBLAS threads per run (default: cores / jobs)\n"
             "  --plan           print the plan as JSON Lines (name, dir, axes, state,\n"
             "                   epochs_done, epochs, argv) and exit without training\n"
+            "\n"
+            "many processes or machines on one plan (a shared experiment folder):\n"
+            "  --worker         claim a free run, train it in this process, repeat until\n"
+            "                   every run is finished (by anyone); no summary\n"
+            "  --task=I/N       the same for this share only: runs i with i %% N == I\n"
+            "                   (e.g. --task=$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)\n"
+            "  --finalize       write summary.csv and report.html if every run is\n"
+            "                   finished; otherwise list the missing ones and exit 1\n"
+            "  --stale=SECONDS  a claim not refreshed for this long, by a process on\n"
+            "                   another host, is taken over (default %.0f)\n"
+            "  under mpirun (make MPI=1), every rank is a worker and rank 0 finalizes\n"
             "\n",
-            experiment_vary_options());
+            experiment_vary_options(), RUN_LOCK_STALE_SECONDS);
     train_options_help(out);
 }
 
@@ -207,18 +219,106 @@ typedef struct {
 } given_t;
 
 enum { OPT_INITS = OPT_TRAIN_LAST + 1, OPT_SEEDS, OPT_VARY, OPT_NAME, OPT_OUT, OPT_JOBS,
-       OPT_PLAN, OPT_HELP };
+       OPT_PLAN, OPT_WORKER, OPT_TASK, OPT_FINALIZE, OPT_STALE, OPT_HELP };
+
+static void on_work(void *ctx, const exp_work_progress_t *p)
+{
+    const experiment_t *e = ctx;
+    const char *name = p->run ? p->run->name : "";
+    switch (p->event) {
+    case EXP_WORK_CLAIMED:
+        if (p->took_over)
+            fprintf(stderr, "  %-30s claimed from epoch %d (took over a stale claim of pid %ld "
+                    "on %s)\n", name, p->status->epoch, p->took_over->pid, p->took_over->host);
+        else
+            fprintf(stderr, "  %-30s claimed (%s, epoch %d of %d)\n", name,
+                    run_state_name(p->status->state), p->status->epoch, e->base.epochs);
+        break;
+    case EXP_WORK_EPOCH:
+        fprintf(stderr, "  %-30s epoch %d/%d  (%.0fs)\n", name, p->epoch, e->base.epochs,
+                p->seconds);
+        break;
+    case EXP_WORK_FINISHED:
+        fprintf(stderr, "  %-30s finished in %.0fs\n", name, p->seconds);
+        break;
+    case EXP_WORK_STOPPED: break;
+    case EXP_WORK_FAILED:
+        fprintf(stderr, "  %-30s FAILED: %s\n", name, p->message);
+        break;
+    case EXP_WORK_WAITING:
+        fprintf(stderr, "  waiting: %d run%s held by other workers\n", p->n_busy,
+                p->n_busy > 1 ? "s" : "");
+        break;
+    }
+}
+
+/* summary.csv and report.html once every run is finished; otherwise one
+ * line per missing run and exit 1. */
+static int finalize(const experiment_t *e)
+{
+    gan_err_t err;
+    size_t shown[20], n_missing = 0;
+    int rc = experiment_missing(e, shown, 20, &n_missing, &err);
+    if (rc)
+        return cli_fail_err(rc, &err);
+    if (n_missing) {
+        for (size_t k = 0; k < n_missing && k < 20; k++) {
+            exp_run_t run;
+            run_status_t st;
+            experiment_run(&run, e, shown[k], &err);
+            if (experiment_run_status(&st, e, &run, &err) != GAN_OK)
+                fprintf(stderr, "gan: %s: not finished (%s)\n", run.dir, err.msg);
+            else
+                fprintf(stderr, "gan: %s: not finished (%s, %d of %d epochs)\n", run.dir,
+                        run_state_name(st.state), st.epoch, e->base.epochs);
+        }
+        if (n_missing > 20)
+            fprintf(stderr, "gan: ... and %zu more\n", n_missing - 20);
+        return cli_fail(1, "experiment: %zu of %zu runs not finished; train them (rerun the "
+                           "experiment or start workers), then --finalize again",
+                        n_missing, e->n_runs);
+    }
+    rc = experiment_write_summary(e, &err);
+    if (rc)
+        return cli_fail_err(rc, &err);
+    const char *inputs[1] = {e->dir};
+    report_opts_t ropts = {.inputs = inputs, .n_inputs = 1};
+    char html[PATH_MAX];
+    rc = report_write(&ropts, html, sizeof html, &err);
+    if (rc)
+        return cli_fail_err(rc, &err);
+    fprintf(stderr, "%s/summary.csv\nreport: %s\n", e->dir, html);
+    return 0;
+}
+
+/* "I/N" with 0 <= I < N. */
+static int parse_task(long *index, long *count, const char *text)
+{
+    char *end = NULL;
+    *index = strtol(text, &end, 10);
+    if (end == text || *end != '/')
+        return cli_fail(2, "--task=%s: expected I/N, e.g. --task=0/4", text);
+    const char *rest = end + 1;
+    *count = strtol(rest, &end, 10);
+    if (end == rest || *end != '\0' || *count < 1 || *count > 1000000 || *index < 0 ||
+        *index >= *count)
+        return cli_fail(2, "--task=%s: expected I/N with 0 <= I < N (task ids count from 0)",
+                        text);
+    return 0;
+}
 
 #define MAX_VARY EXP_MAX_AXES
 
 int cmd_experiment(int argc, char **argv)
 {
-    struct option options[TRAIN_N_LONG_OPTIONS + 12];
+    struct option options[TRAIN_N_LONG_OPTIONS + 16];
     struct option own[] = {
         {"inits", required_argument, 0, OPT_INITS}, {"seeds", required_argument, 0, OPT_SEEDS},
         {"vary", required_argument, 0, OPT_VARY},   {"name", required_argument, 0, OPT_NAME},
         {"out", required_argument, 0, OPT_OUT},     {"jobs", required_argument, 0, OPT_JOBS},
         {"plan", no_argument, 0, OPT_PLAN},         {"help", no_argument, 0, OPT_HELP},
+        {"worker", no_argument, 0, OPT_WORKER},     {"task", required_argument, 0, OPT_TASK},
+        {"finalize", no_argument, 0, OPT_FINALIZE}, {"stale", required_argument, 0, OPT_STALE},
         {0, 0, 0, 0},
     };
     train_options_merge(options, own);
@@ -227,8 +327,9 @@ int cmd_experiment(int argc, char **argv)
     train_cfg_default(&cfg);
     const char *inits_text = "random,he_xavier", *name = "init-study", *out = NULL;
     const char *vary[MAX_VARY];
-    int n_vary = 0, plan_only = 0, threads_given = 0;
-    long seeds = 1, jobs = 1;
+    int n_vary = 0, plan_only = 0, threads_given = 0, worker = 0, final_only = 0;
+    long seeds = 1, jobs = 1, task_index = 0, task_count = 0;
+    double stale = RUN_LOCK_STALE_SECONDS;
     given_t given = {.n = 0};
     int c;
     optind = 1;
@@ -257,12 +358,28 @@ int cmd_experiment(int argc, char **argv)
         case OPT_OUT: out = optarg; break;
         case OPT_JOBS: if (cli_parse_int("jobs", optarg, 1, 256, &jobs)) return 2; break;
         case OPT_PLAN: plan_only = 1; break;
+        case OPT_WORKER: worker = 1; break;
+        case OPT_FINALIZE: final_only = 1; break;
+        case OPT_TASK: if (parse_task(&task_index, &task_count, optarg)) return 2; break;
+        case OPT_STALE:
+            if (cli_parse_float("stale", optarg, 1, 1e7, &stale))
+                return 2;
+            break;
         case OPT_HELP: usage(stdout); return 0;
         default: return cli_usage_error("experiment");
         }
     }
     if (optind < argc)
         return cli_fail(2, "experiment: unexpected argument '%s'", argv[optind]);
+    if (plan_only + final_only + (worker || task_count > 0) > 1)
+        return cli_fail(2, "experiment: --plan, --finalize and --worker/--task exclude each other");
+    if ((worker || task_count > 0) && jobs > 1)
+        return cli_fail(2, "--jobs: a worker trains one run at a time; start more workers");
+    int mpi_rank = 0, mpi_size = 1;
+    char why[512];
+    if (!plan_only && !final_only && mpi_world_start(&argc, &argv, &mpi_rank, &mpi_size, why,
+                                                     sizeof why))
+        return cli_fail(2, "%s", why);
     if (!out && (strchr(name, '/') || name[0] == '.' || name[0] == '\0'))
         return cli_fail(2, "--name=%s: a plain folder name under runs/ (or use --out=DIR)", name);
 
@@ -310,6 +427,11 @@ int cmd_experiment(int argc, char **argv)
         experiment_free(&exp);
         return rc ? cli_fail_err(rc, &err) : 0;
     }
+    if (final_only) {
+        rc = finalize(&exp);
+        experiment_free(&exp);
+        return rc;
+    }
 
     /* Every run would stop on these: say it once, before starting any. */
     if (cfg.eval_every > 0 && access(cfg.classifier, R_OK) != 0) {
@@ -334,6 +456,47 @@ int cmd_experiment(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+
+    if (worker || task_count > 0 || mpi_size > 1) {
+        /* Several ranks usually share a machine: one thread each unless told. */
+        int wthreads = threads_given ? cfg.threads : mpi_size > 1 ? 1 : cores;
+        exp_work_opts_t wopts = {
+            .share_index = task_count > 0 ? task_index : 0,
+            .share_count = task_count > 0 ? task_count : 1,
+            .threads = wthreads,
+            .stale_seconds = stale,
+            .on_progress = on_work,
+            .ctx = &exp,
+            .stop = &interrupted,
+        };
+        char host[256];
+        gethostname(host, sizeof host);
+        fprintf(stderr, "worker pid %ld on %s%s: %s, %zu runs in the plan, %d thread%s\n",
+                (long)getpid(), host, mpi_size > 1 ? " (MPI rank)" : "", exp_dir, exp.n_runs,
+                wthreads, wthreads > 1 ? "s" : "");
+        exp_work_stats_t stats;
+        rc = experiment_work(&exp, &wopts, &stats, &err);
+        if (rc == TRAIN_STOPPED) {
+            experiment_free(&exp);
+            mpi_world_end();
+            fprintf(stderr, "gan: worker stopped; its run is checkpointed and will be resumed\n");
+            return 128 + interrupted;
+        }
+        if (rc) {
+            experiment_free(&exp);
+            mpi_world_end();
+            return cli_fail_err(rc, &err);
+        }
+        fprintf(stderr, "worker pid %ld: trained %d run%s, %d failed\n", (long)getpid(),
+                stats.trained, stats.trained == 1 ? "" : "s", stats.failed);
+        mpi_world_wait_all();
+        int code = stats.failed ? 1 : 0;
+        if (mpi_size > 1 && mpi_rank == 0 && !code)
+            code = finalize(&exp);
+        experiment_free(&exp);
+        mpi_world_end();
+        return code;
+    }
 
     fprintf(stderr, "experiment %s: %zu runs, %ld at a time, %d thread%s each, %d epochs\n",
             exp_dir, exp.n_runs, jobs, threads, threads > 1 ? "s" : "", cfg.epochs);
