@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -405,4 +406,179 @@ Test(experiment, a_sweep_over_inits_lr_and_seeds_plans_trains_and_summarises, .i
     cr_expect(file_contains(log, "resumed"), "the runs should be resumed");
     cr_expect_eq(check_plan(more, log, "finished", 2, "out"), 0, "plan after resuming; see %s",
                  log);
+}
+
+/* ---- many workers on one plan (issue 14) --------------------------------- */
+
+#define TINY_PLAN "--inits=random,he_xavier --seeds=2 --epochs=2 --limit=512 " \
+                  "--g-hidden=16,32 --d-hidden=32,16 --threads=1"
+
+/* Every line of a <run>/claims.log that records a claim. */
+static int count_claims(const char *run_dir)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/claims.log", run_dir);
+    char *text = NULL;
+    size_t n = 0;
+    if (fs_read_all(path, &text, &n, NULL) != GAN_OK)
+        return 0;
+    int claims = 0;
+    for (char *p = text; (p = strstr(p, " claim: ")) != NULL; p++)
+        claims++;
+    free(text);
+    return claims;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    char *x = NULL, *y = NULL;
+    size_t nx = 0, ny = 0;
+    int same = fs_read_all(a, &x, &nx, NULL) == GAN_OK && fs_read_all(b, &y, &ny, NULL) == GAN_OK &&
+               nx == ny && memcmp(x, y, nx) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+/* summary.csv rows equal but for train_seconds (the last column here). */
+static void expect_same_summary(const char *a, const char *b)
+{
+    char *x = NULL, *y = NULL;
+    size_t nx = 0, ny = 0;
+    cr_assert_eq(fs_read_all(a, &x, &nx, NULL), GAN_OK, "%s missing", a);
+    cr_assert_eq(fs_read_all(b, &y, &ny, NULL), GAN_OK, "%s missing", b);
+    char *sx = NULL, *sy = NULL;
+    char *lx = strtok_r(x, "\n", &sx), *ly = strtok_r(y, "\n", &sy);
+    int rows = 0;
+    for (; lx && ly; lx = strtok_r(NULL, "\n", &sx), ly = strtok_r(NULL, "\n", &sy), rows++) {
+        size_t kx = (size_t)(strrchr(lx, ',') - lx), ky = (size_t)(strrchr(ly, ',') - ly);
+        cr_expect(kx == ky && memcmp(lx, ly, kx) == 0, "summary rows differ:\n%s\n%s", lx, ly);
+    }
+    cr_expect(!lx && !ly, "summaries have different row counts");
+    cr_expect_eq(rows, 5);
+    free(x);
+    free(y);
+}
+
+static const char *const tiny_runs[] = {"random-s1", "random-s2", "he_xavier-s1", "he_xavier-s2"};
+
+Test(experiment, two_workers_train_each_run_once_and_finalize_matches_the_local_run,
+     .init = setup, .fini = teardown, .timeout = 300)
+{
+    if (access(MNIST_FILE, R_OK) != 0)
+        cr_skip_test("real MNIST not present (run ./download_mnist.sh)");
+    char cmd[2048], log[256], a[600], b[600];
+    snprintf(log, sizeof log, "%s/log.txt", tmp_dir);
+    snprintf(cmd, sizeof cmd, GAN_BIN " experiment --out=%s/local " TINY_PLAN " --jobs=2",
+             tmp_dir);
+    cr_assert_eq(run_cmd(cmd, log), 0, "local experiment failed; see %s", log);
+
+    /* --finalize before anything is trained: exit 1, every run named. */
+    snprintf(cmd, sizeof cmd, GAN_BIN " experiment --out=%s/wk " TINY_PLAN " --finalize", tmp_dir);
+    cr_expect_eq(run_cmd(cmd, log), 1);
+    for (int i = 0; i < 4; i++) {
+        snprintf(a, sizeof a, "%s/wk/%s: not finished", tmp_dir, tiny_runs[i]);
+        cr_expect(file_contains(log, a), "finalize does not name %s", tiny_runs[i]);
+    }
+    snprintf(cmd, sizeof cmd,
+             "(" GAN_BIN " experiment --out=%s/wk " TINY_PLAN " --worker & " GAN_BIN
+             " experiment --out=%s/wk " TINY_PLAN " --worker; wait)",
+             tmp_dir, tmp_dir);
+    cr_assert_eq(run_cmd(cmd, log), 0, "workers failed; see %s", log);
+    for (int i = 0; i < 4; i++) {
+        snprintf(a, sizeof a, "%s/local/%s/checkpoint.bin", tmp_dir, tiny_runs[i]);
+        snprintf(b, sizeof b, "%s/wk/%s/checkpoint.bin", tmp_dir, tiny_runs[i]);
+        cr_expect(same_file(a, b), "%s: the workers' checkpoint differs from the local one",
+                  tiny_runs[i]);
+        snprintf(b, sizeof b, "%s/wk/%s", tmp_dir, tiny_runs[i]);
+        cr_expect_eq(count_claims(b), 1, "%s: claimed %d times", tiny_runs[i], count_claims(b));
+    }
+    snprintf(cmd, sizeof cmd, GAN_BIN " experiment --out=%s/wk " TINY_PLAN " --finalize", tmp_dir);
+    cr_assert_eq(run_cmd(cmd, log), 0, "finalize failed; see %s", log);
+    snprintf(a, sizeof a, "%s/local/summary.csv", tmp_dir);
+    snprintf(b, sizeof b, "%s/wk/summary.csv", tmp_dir);
+    expect_same_summary(a, b);
+}
+
+/* Waits (up to 60 s) until path exists. */
+static int wait_for(const char *path)
+{
+    for (int i = 0; i < 600 && !fs_exists(path); i++)
+        usleep(100000);
+    return fs_exists(path);
+}
+
+Test(experiment, a_worker_killed_mid_run_is_taken_over_and_the_run_ends_byte_identical,
+     .init = setup, .fini = teardown, .timeout = 300)
+{
+    if (access(MNIST_FILE, R_OK) != 0)
+        cr_skip_test("real MNIST not present (run ./download_mnist.sh)");
+    const char *plan = "--inits=he_xavier --epochs=3 --limit=3200 --g-hidden=32,64 "
+                       "--d-hidden=64,32 --threads=1";
+    char cmd[2048], log[256], a[600], b[600];
+    snprintf(log, sizeof log, "%s/log.txt", tmp_dir);
+    snprintf(cmd, sizeof cmd, GAN_BIN " experiment --out=%s/straight %s", tmp_dir, plan);
+    cr_assert_eq(run_cmd(cmd, log), 0, "straight run failed; see %s", log);
+
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        char out[300];
+        snprintf(out, sizeof out, "--out=%s/wk", tmp_dir);
+        freopen("/dev/null", "w", stderr);
+        execl(GAN_BIN, GAN_BIN, "experiment", out, "--inits=he_xavier", "--epochs=3",
+              "--limit=3200", "--g-hidden=32,64", "--d-hidden=64,32", "--threads=1", "--worker",
+              (char *)NULL);
+        _exit(127);
+    }
+    snprintf(a, sizeof a, "%s/wk/he_xavier-s1/checkpoint.bin", tmp_dir);
+    cr_assert(wait_for(a), "the worker never wrote a checkpoint");
+    usleep(300000); /* into epoch 1 or 2 */
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    snprintf(b, sizeof b, "%s/wk/he_xavier-s1/lock", tmp_dir);
+    cr_expect(fs_exists(b), "a killed worker leaves its claim behind");
+
+    /* Same host: the dead holder's flock is gone, so the claim is stale at
+     * once and a second worker takes it over. */
+    snprintf(cmd, sizeof cmd, GAN_BIN " experiment --out=%s/wk %s --worker", tmp_dir, plan);
+    cr_assert_eq(run_cmd(cmd, log), 0, "second worker failed; see %s", log);
+    cr_expect(file_contains(log, "took over a stale claim"), "no take-over reported; see %s", log);
+    snprintf(b, sizeof b, "%s/straight/he_xavier-s1/checkpoint.bin", tmp_dir);
+    cr_expect(same_file(a, b), "the taken-over run's checkpoint differs from a straight run's");
+    snprintf(b, sizeof b, "%s/wk/he_xavier-s1", tmp_dir);
+    cr_expect_eq(count_claims(b), 2, "one claim, one take-over");
+}
+
+Test(experiment, a_claim_from_another_host_is_taken_over_only_once_stale, .init = setup,
+     .fini = teardown, .timeout = 120)
+{
+    if (access(MNIST_FILE, R_OK) != 0)
+        cr_skip_test("real MNIST not present (run ./download_mnist.sh)");
+    char cmd[2048], log[256], dir[600];
+    snprintf(log, sizeof log, "%s/log.txt", tmp_dir);
+    snprintf(dir, sizeof dir, "%s/wk/he_xavier-s1", tmp_dir);
+    cr_assert_eq(fs_mkdirs(dir, NULL), GAN_OK);
+    char lock[PATH_MAX];
+    snprintf(lock, sizeof lock, "%s/lock", dir);
+    const char *claim = "{\"host\": \"another-machine\", \"pid\": 4242, \"started\": 1, "
+                        "\"refreshed\": 1, \"beats\": 0}\n";
+    FILE *fp = fopen(lock, "w");
+    fputs(claim, fp);
+    fclose(fp);
+    const char *plan = "--inits=he_xavier --epochs=1 --limit=256 --g-hidden=16,32 "
+                       "--d-hidden=32,16 --threads=1";
+    /* Fresh (mtime now) and --stale=3600: another machine is training it. */
+    snprintf(cmd, sizeof cmd, "(" GAN_BIN " experiment --out=%s/wk %s --task=0/1 --stale=3600 & "
+             "sleep 3; kill $!; wait)", tmp_dir, plan);
+    run_cmd(cmd, log);
+    cr_expect(file_contains(log, "waiting: 1 run held"), "a fresh foreign claim was not "
+              "respected; see %s", log);
+    cr_expect(file_contains(lock, "another-machine"), "the foreign claim was broken");
+    /* --stale=2: after 2 s without a refresh it is taken over. */
+    snprintf(cmd, sizeof cmd, GAN_BIN " experiment --out=%s/wk %s --task=0/1 --stale=2", tmp_dir,
+             plan);
+    cr_assert_eq(run_cmd(cmd, log), 0, "take-over failed; see %s", log);
+    cr_expect(file_contains(log, "took over a stale claim of pid 4242 on another-machine"),
+              "see %s", log);
 }
