@@ -309,6 +309,14 @@ static int parse_sizes(int *sizes, int *n, const opt_spec_t *o, const char *arg,
     return GAN_OK;
 }
 
+int train_option_parse_int(long *out, const char *name, const char *text, gan_err_t *err)
+{
+    const opt_spec_t *o = find_spec(name);
+    if (!o || o->kind != OPT_KIND_INT)
+        return gan_err_set(err, GAN_ERR_INPUT, "--%s: not a whole-number option", name);
+    return train_parse_int(out, name, text, (long)o->lo, (long)o->hi, err);
+}
+
 int train_cfg_set(train_cfg_t *cfg, const char *name, const char *value, gan_err_t *err)
 {
     const opt_spec_t *o = find_spec(name);

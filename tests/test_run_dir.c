@@ -355,3 +355,32 @@ Test(run_dir, paths_up_to_path_max_work_and_long_path_errors_keep_their_reason)
     char *msg = err_text();
     cr_expect_not_null(strstr(msg, "missing: no such run folder"), "reason cut off: '%s'", msg);
 }
+
+/* ---- shared options (issue 13, item 8) ------------------------------------ */
+
+Test(run_dir, seed_and_threads_have_one_range_in_every_command)
+{
+    make_tmp_dir();
+    static const char *const commands[][3] = {
+        {"train", NULL, NULL}, {"sample", "--run=x", NULL}, {"eval", "--run=x", NULL},
+        {"classifier", "train", NULL}, {"probe", NULL, NULL}, {"experiment", "--plan", NULL},
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        const char *args[6] = {commands[i][0]};
+        int n = 1;
+        if (commands[i][1])
+            args[n++] = commands[i][1];
+        args[n++] = "--seed=2147483648";
+        args[n] = NULL;
+        cr_expect_eq(wait_gan(spawn_gan(args)), 2, "%s --seed=2147483648", commands[i][0]);
+        cr_expect_not_null(strstr(err_text(), "--seed=2147483648: must be between 0 and "
+                                              "2147483647"),
+                           "%s: '%s'", commands[i][0], err_text());
+        if (strcmp(commands[i][0], "sample") == 0 || strcmp(commands[i][0], "probe") == 0)
+            continue; /* no --threads */
+        args[n - 1] = "--threads=257";
+        cr_expect_eq(wait_gan(spawn_gan(args)), 2, "%s --threads=257", commands[i][0]);
+        cr_expect_not_null(strstr(err_text(), "--threads=257: must be between 1 and 256"),
+                           "%s: '%s'", commands[i][0], err_text());
+    }
+}

@@ -152,6 +152,10 @@ int train_cfg_is_option(const char *name);
 int train_cfg_set(train_cfg_t *cfg, const char *name, const char *value, gan_err_t *err);
 int train_cfg_get(char *out, size_t size, const train_cfg_t *cfg, const char *name, int exact);
 
+/* A whole-number option shared by several commands (--seed, --threads)
+ * parsed with its one range from the table of training options. */
+int train_option_parse_int(long *out, const char *name, const char *text, gan_err_t *err);
+
 /* Strict number parsing of an option's value: the whole text must be a
  * number in [lo, hi]; GAN_ERR_INPUT "--<option>=<text>: ..." otherwise. */
 int train_parse_int(long *out, const char *option, const char *text, long lo, long hi,

@@ -28,6 +28,10 @@ int cli_fail_err(int code, const gan_err_t *err);
 int cli_parse_int(const char *option, const char *text, long lo, long hi, long *out);
 int cli_parse_float(const char *option, const char *text, double lo, double hi, double *out);
 
+/* --seed and --threads, whichever command takes them: one range each, from
+ * the table of training options (train.h). */
+int cli_parse_shared(const char *option, const char *text, long *out);
+
 /* Usage error for an unknown option or missing argument that getopt already
  * reported; tells where to find help. */
 int cli_usage_error(const char *command);

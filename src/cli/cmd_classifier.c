@@ -78,12 +78,12 @@ static int train(int argc, char **argv)
             cfg.lr_final = (float)(lr / 10.0);
             break;
         case 's':
-            if (cli_parse_int("seed", optarg, 0, 2147483647L, &v))
+            if (cli_parse_shared("seed", optarg, &v))
                 return 2;
             cfg.seed = (uint64_t)v;
             break;
         case 't':
-            if (cli_parse_int("threads", optarg, 1, 256, &threads))
+            if (cli_parse_shared("threads", optarg, &threads))
                 return 2;
             break;
         case 'n':

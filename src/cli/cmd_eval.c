@@ -80,11 +80,11 @@ int cmd_eval(int argc, char **argv)
                 return 2;
             break;
         case 's':
-            if (cli_parse_int("seed", optarg, 0, 2147483647L, &seed))
+            if (cli_parse_shared("seed", optarg, &seed))
                 return 2;
             break;
         case 't':
-            if (cli_parse_int("threads", optarg, 1, 256, &threads))
+            if (cli_parse_shared("threads", optarg, &threads))
                 return 2;
             break;
         case 'h': usage(stdout); return 0;

@@ -158,7 +158,7 @@ int cmd_probe(int argc, char **argv)
             cfg.batch = (int)v;
             break;
         case OPT_SEED:
-            if (cli_parse_int("seed", optarg, 0, INT64_MAX, &v))
+            if (cli_parse_shared("seed", optarg, &v))
                 return 2;
             cfg.seed = (uint64_t)v;
             break;

@@ -43,7 +43,7 @@ int cmd_sample(int argc, char **argv)
                 return 2;
             break;
         case 's':
-            if (cli_parse_int("seed", optarg, 0, 2147483647L, &seed))
+            if (cli_parse_shared("seed", optarg, &seed))
                 return 2;
             break;
         case 'h': usage(stdout); return 0;

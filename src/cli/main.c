@@ -81,6 +81,12 @@ int cli_parse_int(const char *option, const char *text, long lo, long hi, long *
     return train_parse_int(out, option, text, lo, hi, &err) ? cli_fail_err(2, &err) : 0;
 }
 
+int cli_parse_shared(const char *option, const char *text, long *out)
+{
+    gan_err_t err;
+    return train_option_parse_int(out, option, text, &err) ? cli_fail_err(2, &err) : 0;
+}
+
 int cli_parse_float(const char *option, const char *text, double lo, double hi, double *out)
 {
     gan_err_t err;
