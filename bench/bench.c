@@ -16,6 +16,8 @@
  * a measuring stick, not a test: it asserts nothing. */
 #include <cblas.h>
 #include <getopt.h>
+
+#include "claims.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,8 @@ typedef struct {
     int n_batches, batches[MAX_LIST];
     const char *data_dir, *python, *gan_bin;
     int torch, rss, products;
+    int claims;             /* --claims=N: only the claim benchmark */
+    const char *claims_dir;
 } bench_opts_t;
 
 static int cmp_double(const void *a, const void *b)
@@ -448,7 +452,9 @@ static void usage(FILE *out)
             "  --data=DIR       MNIST folder (default data/mnist; random bytes if absent)\n"
             "  --python=PATH    interpreter with torch (default: /usr/bin/python3, python3)\n"
             "  --gan=PATH       trainer for the RSS run (default ./gan)\n"
-            "  --no-torch, --no-rss, --no-products   skip a section\n");
+            "  --no-torch, --no-rss, --no-products   skip a section\n"
+            "  --claims=N       only: the cost of claiming N runs (worker locks)\n"
+            "  --claims-dir=DIR where --claims makes its runs (default /tmp)\n");
 }
 
 static int parse_options(bench_opts_t *o, int argc, char **argv)
@@ -459,13 +465,14 @@ static int parse_options(bench_opts_t *o, int argc, char **argv)
         {"data", required_argument, 0, 'd'},    {"python", required_argument, 0, 'p'},
         {"gan", required_argument, 0, 'g'},     {"no-torch", no_argument, 0, 'T'},
         {"no-rss", no_argument, 0, 'R'},        {"no-products", no_argument, 0, 'P'},
+        {"claims", required_argument, 0, 'c'}, {"claims-dir", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
     };
     int cores = openblas_get_num_procs();
     *o = (bench_opts_t){.rounds = 5, .steps = 300, .n_threads = cores > 1 ? 2 : 1,
                         .threads = {1, cores}, .n_batches = 4, .batches = {32, 64, 128, 256},
                         .data_dir = "data/mnist", .python = NULL, .gan_bin = "./gan",
-                        .torch = 1, .rss = 1, .products = 1};
+                        .torch = 1, .rss = 1, .products = 1, .claims_dir = "/tmp"};
     int c;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         char *end;
@@ -494,6 +501,12 @@ static int parse_options(bench_opts_t *o, int argc, char **argv)
         case 'T': o->torch = 0; break;
         case 'R': o->rss = 0; break;
         case 'P': o->products = 0; break;
+        case 'c':
+            o->claims = (int)strtol(optarg, &end, 10);
+            if (*end || o->claims < 1 || o->claims > 1000000)
+                return fprintf(stderr, "gan-bench: --claims=%s: expected 1..1000000\n", optarg), 2;
+            break;
+        case 'C': o->claims_dir = optarg; break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return 2;
         }
@@ -524,6 +537,8 @@ int main(int argc, char **argv)
     int rc = parse_options(&o, argc, argv);
     if (rc)
         return rc;
+    if (o.claims)
+        return bench_claims(o.claims, o.claims_dir);
     mnist_t data;
     gan_err_t err;
     const char *source = "real MNIST";
