@@ -20,6 +20,16 @@ static const struct {
 };
 enum { n_vary_options = sizeof vary_options / sizeof vary_options[0] };
 
+const char *const experiment_axis_names[EXP_N_AXIS_NAMES] = {
+    "init", "g-init", "d-init", "init-std", "lr",       "beta1",    "beta2",
+    "batch", "z-dim", "leak",   "g-hidden", "d-hidden", "limit",    "seed"};
+
+void experiment_axis_label(char *out, size_t size, const train_cfg_t *cfg, const char *axis)
+{
+    if (train_cfg_get(out, size, cfg, axis, 0) != 0)
+        out[0] = '\0';
+}
+
 const char *experiment_vary_options(void)
 {
     return "lr, beta1, beta2, batch, z-dim, leak, g-hidden, d-hidden, init-std, limit, g-init, "
@@ -108,7 +118,7 @@ static int add_axis(experiment_t *e, const char *option, char *const *values, in
             return gan_err_set(err, GAN_ERR_INPUT, "%s: %s", what, why.msg);
         }
         char label[128];
-        train_cfg_get(label, sizeof label, &probe, option, 0);
+        experiment_axis_label(label, sizeof label, &probe, option);
         for (int w = 0; w < v; w++)
             if (strcmp(a->labels[w], label) == 0) {
                 axis_free(a);

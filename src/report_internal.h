@@ -10,14 +10,15 @@
 #include <stddef.h>
 
 #include "gan/error.h"
+#include "gan/experiment.h"
 #include "gan/metrics_csv.h"
 #include "gan/report.h"
 
 /* The axes a report knows, by training option name (report_axes[a]):
  * every setting that changes what a run learns. AXIS_INIT is the init
  * label of both nets; g-init and d-init are implied by it. */
-enum { AXIS_INIT = 0, REPORT_N_AXES = 14 };
-extern const char *const report_axes[REPORT_N_AXES];
+enum { AXIS_INIT = 0, REPORT_N_AXES = EXP_N_AXIS_NAMES };
+extern const char *const *const report_axes;
 /* Index of axis name in report_axes, or -1. */
 int report_axis_index(const char *name);
 /* GAN_OK if name is an axis, else GAN_ERR_INPUT "--<option>=<name>: not an

@@ -19,13 +19,14 @@
 #include "gan/metrics_csv.h"
 #include "gan/svg.h"
 #include "gan/train.h"
+#include "gan/experiment.h"
 #include "report_internal.h"
 
 /* ---- axes ----------------------------------------------------------------- */
 
-const char *const report_axes[REPORT_N_AXES] = {
-    "init", "g-init", "d-init", "init-std", "lr",    "beta1", "beta2",
-    "batch", "z-dim", "leak",   "g-hidden", "d-hidden", "limit", "seed"};
+/* The axes are the experiment module's: a report groups runs as a plan
+ * names them. */
+const char *const *const report_axes = experiment_axis_names;
 
 int report_axis_index(const char *name)
 {
@@ -278,7 +279,7 @@ static void read_config(report_run_t *run)
     if (json && train_cfg_read_json(&cfg, json, path, &why) == GAN_OK) {
         for (int a = 0; a < REPORT_N_AXES; a++)
             if (a != AXIS_INIT)
-                train_cfg_get(axis[a], sizeof axis[a], &cfg, report_axes[a], 0);
+                experiment_axis_label(axis[a], sizeof axis[a], &cfg, report_axes[a]);
     } else if (json) {
         char both[sizeof axis[0]] = "";
         if (json_get_string(json, "init", both, sizeof both))
