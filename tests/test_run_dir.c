@@ -384,3 +384,33 @@ Test(run_dir, seed_and_threads_have_one_range_in_every_command)
                            "%s: '%s'", commands[i][0], err_text());
     }
 }
+
+Test(run_dir, two_real_resumes_the_second_is_refused_and_the_first_finishes_untouched)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run"), *straight = tmp_path("straight");
+    GAN_OK("train", "--out", straight, "--limit=3200", "--batch=64", "--threads=1", "--seed=5",
+           SMALL_NETS, "--epochs=3");
+    GAN_OK("train", "--out", run, "--limit=3200", "--batch=64", "--threads=1", "--seed=5",
+           SMALL_NETS, "--epochs=1");
+    pid_t first = spawn_gan((const char *const[]){"train", "--resume", run, "--epochs=3", NULL});
+    char *lock = join(run, "lock");
+    for (int i = 0; i < 300 && !exists(lock); i++)
+        usleep(20000);
+    cr_assert(exists(lock), "the first resume never took the lock");
+    /* A second writer, through the same command (its own out/err files). */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s train --resume=%s --epochs=3 2> %s/second.txt", GAN_BIN, run,
+             tmp_dir);
+    int status = system(cmd);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "the second resume was not refused");
+    char *second = must_read(join(tmp_dir, "second.txt"), NULL);
+    cr_expect_not_null(strstr(second, "in use by gan pid"), "'%s'", second);
+    cr_expect_eq(wait_gan(first), 0, "the first resume failed: %s", err_text());
+    expect_epochs_once(run, 3);
+    size_t a, b;
+    char *x = must_read(join(run, "checkpoint.bin"), &a);
+    char *y = must_read(join(straight, "checkpoint.bin"), &b);
+    cr_expect(a == b && memcmp(x, y, a) == 0, "the first run did not end as a straight run");
+}
