@@ -78,7 +78,7 @@ static int count_of(const char *text, const char *needle)
     return n;
 }
 
-#define HEADER METRICS_CSV_COLUMNS "\n"
+#define HEADER METRICS_CSV_REQUIRED_COLUMNS "\n"
 
 /* metrics.csv of n epochs; values drift with the epoch and the seed so
  * the lines of different runs differ. */
@@ -388,7 +388,7 @@ TestSuite(metrics_csv, .init = make_tmp_dir, .fini = remove_tmp_dir);
 Test(metrics_csv, reads_columns_by_name_and_ignores_extra_ones)
 {
     test_path_t p = tmp_path("metrics.csv");
-    write_text(p.s, METRICS_CSV_COLUMNS ",fid\n" "1,100,1.5,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000,33.5\n"
+    write_text(p.s, METRICS_CSV_REQUIRED_COLUMNS ",fid\n" "1,100,1.5,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000,33.5\n"
                                         "2,200,1.4,1.1,0.62,0.66,0.58,0.61,0.39,2.4,4100,20.25\n");
     metrics_csv_t *t = NULL;
     gan_err_t err;
@@ -482,7 +482,7 @@ Test(metrics_csv, missing_or_duplicate_header_column_is_refused)
     expect_bad("epoch,steps,g_loss,d_loss,d_acc,d_acc_real,d_acc_fake,d_real,seconds,"
                "images_per_sec\n" "1,100,1.5,1.2,0.6,0.65,0.55,0.6,2.5,4000\n",
                1, "no column 'd_fake'");
-    expect_bad(METRICS_CSV_COLUMNS ",g_loss\n" "1,100,1.5,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000,1\n",
+    expect_bad(METRICS_CSV_REQUIRED_COLUMNS ",g_loss\n" "1,100,1.5,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000,1\n",
                1, "'g_loss' appears twice");
 }
 
@@ -1072,7 +1072,7 @@ Test(report, fd_chart_joins_evaluated_epochs_and_the_page_shows_class_shares)
     mkdirs(evald.s);
     test_path_t csv = tmp_path("evald/metrics.csv");
     write_text(csv.s,
-               METRICS_CSV_COLUMNS "," METRICS_CSV_EVAL_COLUMNS "\n"
+               METRICS_CSV_REQUIRED_COLUMNS "," METRICS_CSV_EVAL_COLUMNS "\n"
                "1,100,2.0,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000"
                ",nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan\n"
                "2,100,1.9,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000"
