@@ -432,7 +432,7 @@ static int create_file(events_writer_t *w, const char *dir, double wall_time, ga
         char suffix[16] = "";
         if (attempt)
             snprintf(suffix, sizeof suffix, ".%d", attempt);
-        int len = snprintf(w->path, sizeof w->path, "%s/events.out.tfevents.%010lld.%s.%ld%s",
+        int len = snprintf(w->path, sizeof w->path, "%s/" EVENTS_FILE_PREFIX "%010lld.%s.%ld%s",
                            dir, secs, host, (long)getpid(), suffix);
         if (len < 0 || (size_t)len >= sizeof w->path)
             return gan_err_set(err, GAN_ERR_INPUT, "%s: folder name too long for an events file",

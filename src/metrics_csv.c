@@ -29,10 +29,12 @@ typedef struct {
     int epoch_strict;        /* 1: epoch strictly increasing, 0: never decreasing */
     int check_layer;         /* "layer" is a whole number >= 0 */
     int allow_empty;         /* a header-only file is a table of 0 rows */
+    int check_step;          /* "step" is a whole number, strictly increasing */
 } table_spec_t;
 
-static const table_spec_t metrics_spec = {METRICS_CSV_COLUMNS, "", 1, 0, 0};
-static const table_spec_t layers_spec = {LAYERS_CSV_COLUMNS, "net,act", 0, 1, 1};
+static const table_spec_t metrics_spec = {METRICS_CSV_REQUIRED_COLUMNS, "", 1, 0, 0, 0};
+static const table_spec_t layers_spec = {LAYERS_CSV_COLUMNS, "net,act", 0, 1, 1, 0};
+static const table_spec_t steps_spec = {STEPS_CSV_COLUMNS, "", 0, 0, 1, 1};
 
 void metrics_csv_free(metrics_csv_t *t)
 {
@@ -253,8 +255,8 @@ static int parse_table(metrics_csv_t *t, char *data, size_t n, const table_spec_
     char **texts = NULL;
     int cap = 0, n_rows = 0, rc = GAN_OK;
     char **fields = NULL;
-    int epoch_col = -1, layer_col = -1;
-    double last_epoch = -1.0;
+    int epoch_col = -1, layer_col = -1, step_col = -1;
+    double last_epoch = -1.0, last_step = -1.0;
     char *p = data, *end = data + n;
     for (int line_no = 1; p < end && rc == GAN_OK; line_no++) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -281,6 +283,7 @@ static int parse_table(metrics_csv_t *t, char *data, size_t n, const table_spec_
             }
             epoch_col = find_col(t, "epoch");
             layer_col = spec->check_layer ? find_col(t, "layer") : -1;
+            step_col = spec->check_step ? find_col(t, "step") : -1;
             continue;
         }
         if (line[0] == '\0') {
@@ -331,7 +334,13 @@ static int parse_table(metrics_csv_t *t, char *data, size_t n, const table_spec_
         } else if (layer_col >= 0 && !is_whole(row[layer_col])) {
             rc = gan_err_set(err, GAN_ERR_INPUT, "%s:%d: layer '%s' is not a whole number >= 0",
                              t->name, line_no, fields[layer_col]);
+        } else if (step_col >= 0 && !(is_whole(row[step_col]) && row[step_col] > last_step)) {
+            rc = gan_err_set(err, GAN_ERR_INPUT, "%s:%d: step '%s' is not a whole number above "
+                             "the step before (%.0f)", t->name, line_no, fields[step_col],
+                             last_step);
         }
+        if (step_col >= 0)
+            last_step = row[step_col];
         last_epoch = epoch;
     }
     free(fields);
@@ -445,6 +454,11 @@ int metrics_csv_read_fp(metrics_csv_t **out, FILE *fp, const char *name, gan_err
 int metrics_csv_read_layers(metrics_csv_t **out, const char *path, gan_err_t *err)
 {
     return read_path(out, path, &layers_spec, err);
+}
+
+int metrics_csv_read_steps(metrics_csv_t **out, const char *path, gan_err_t *err)
+{
+    return read_path(out, path, &steps_spec, err);
 }
 
 int metrics_csv_read_layers_fp(metrics_csv_t **out, FILE *fp, const char *name, gan_err_t *err)

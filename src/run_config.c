@@ -27,6 +27,8 @@ void train_cfg_default(train_cfg_t *cfg)
     cfg->eval_every = 0;
     cfg->eval_n = 10000;
     snprintf(cfg->classifier, sizeof cfg->classifier, "%s", CLASSIFIER_DEFAULT_PATH);
+    cfg->log_every = TRAIN_LOG_EVERY_DEFAULT;
+    cfg->events = 1;
 }
 
 int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err)
@@ -71,6 +73,11 @@ int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err)
                            cfg->sample_every);
     if (cfg->grid < 1 || cfg->grid > 32)
         return gan_err_set(err, GAN_ERR_INPUT, "--grid=%d: must be 1..32", cfg->grid);
+    if (cfg->log_every < 0 || cfg->log_every > 1000000)
+        return gan_err_set(err, GAN_ERR_INPUT, "--log-every=%d: must be 0..1000000 (0: never)",
+                           cfg->log_every);
+    if (cfg->events != 0 && cfg->events != 1)
+        return gan_err_set(err, GAN_ERR_INPUT, "--events=%d: must be 0 or 1", cfg->events);
     return GAN_OK;
 }
 
@@ -120,6 +127,8 @@ void train_cfg_write_fields(FILE *fp, const train_cfg_t *cfg)
     fprintf(fp, "  \"grid\": %d,\n", cfg->grid);
     fprintf(fp, "  \"eval_every\": %d,\n", cfg->eval_every);
     fprintf(fp, "  \"eval_n\": %ld,\n", cfg->eval_n);
+    fprintf(fp, "  \"log_every\": %d,\n", cfg->log_every);
+    fprintf(fp, "  \"events\": %d,\n", cfg->events);
     fputs("  \"classifier\": ", fp);
     json_write_string(fp, cfg->classifier);
 }
@@ -190,6 +199,13 @@ int train_cfg_read_json(train_cfg_t *cfg, const char *json, const char *origin,
         cfg->eval_every = (int)eval_every;
     if (json_get_number(json, "eval_n", &eval_n) == 0)
         cfg->eval_n = (long)eval_n;
+    /* Runs from before issue 15 keep the defaults: logging from the resume
+     * on (their steps.csv and events start there). */
+    double log_every, events;
+    if (json_get_number(json, "log_every", &log_every) == 0)
+        cfg->log_every = (int)log_every;
+    if (json_get_number(json, "events", &events) == 0)
+        cfg->events = (int)events;
     if (cfg->eval_every > 0 &&
         json_get_string(json, "classifier", cfg->classifier, sizeof cfg->classifier) != 0)
         return gan_err_set(err, GAN_ERR_INPUT, "%s: setting 'classifier' missing", origin);
@@ -236,6 +252,8 @@ static const opt_spec_t opt_specs[] = {
     {"eval-every", OPT_KIND_INT, 0, 100000},
     {"eval-n", OPT_KIND_INT, 2, 100000},
     {"classifier", OPT_KIND_PATH, 0, 0},
+    {"log-every", OPT_KIND_INT, 0, 1000000},
+    {"events", OPT_KIND_INT, 0, 1},
 };
 enum { n_opt_specs = sizeof opt_specs / sizeof opt_specs[0] };
 
@@ -370,6 +388,8 @@ int train_cfg_set(train_cfg_t *cfg, const char *name, const char *value, gan_err
     else if (!strcmp(name, "epochs")) cfg->epochs = (int)n;
     else if (!strcmp(name, "eval-every")) cfg->eval_every = (int)n;
     else if (!strcmp(name, "eval-n")) cfg->eval_n = n;
+    else if (!strcmp(name, "log-every")) cfg->log_every = (int)n;
+    else if (!strcmp(name, "events")) cfg->events = (int)n;
     return GAN_OK;
 }
 
@@ -407,6 +427,8 @@ int train_cfg_get(char *out, size_t size, const train_cfg_t *cfg, const char *na
     else if (!strcmp(name, "eval-every")) snprintf(out, size, "%d", cfg->eval_every);
     else if (!strcmp(name, "eval-n")) snprintf(out, size, "%ld", cfg->eval_n);
     else if (!strcmp(name, "classifier")) snprintf(out, size, "%s", cfg->classifier);
+    else if (!strcmp(name, "log-every")) snprintf(out, size, "%d", cfg->log_every);
+    else if (!strcmp(name, "events")) snprintf(out, size, "%d", cfg->events);
     else return -1;
     return 0;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gan/checkpoint.h"
+#include "gan/events.h"
 #include "gan/fsutil.h"
 #include "gan/json.h"
 
@@ -26,6 +27,7 @@ static const char *const file_names[RUN_N_FILES] = {
     [RUN_SAMPLES] = "samples",
     [RUN_LOCK] = "lock",
     [RUN_CLAIMS] = "claims.log",
+    [RUN_STEPS] = "steps.csv",
 };
 
 const char *run_file_name(run_file_t f)
@@ -36,6 +38,11 @@ const char *run_file_name(run_file_t f)
 int run_path(char out[PATH_MAX], const char *dir, run_file_t f, gan_err_t *err)
 {
     return fs_join(out, PATH_MAX, dir, run_file_name(f), err);
+}
+
+int run_is_events_file(const char *name)
+{
+    return strncmp(name, EVENTS_FILE_PREFIX, strlen(EVENTS_FILE_PREFIX)) == 0;
 }
 
 int run_sample_path(char out[PATH_MAX], const char *dir, int epoch, gan_err_t *err)

@@ -49,9 +49,10 @@ const char *run_metrics_header(const run_t *run)
 static void format_metrics_row(char *out, size_t size, const train_metrics_t *m,
                                int with_eval)
 {
-    int len = snprintf(out, size, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f",
+    int len = snprintf(out, size, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f,%.6f",
                        m->epoch, m->steps, m->g_loss, m->d_loss, m->d_acc, m->d_acc_real,
-                       m->d_acc_fake, m->d_real, m->d_fake, m->seconds, m->images_per_sec);
+                       m->d_acc_fake, m->d_real, m->d_fake, m->seconds, m->images_per_sec,
+                       m->g_acc);
     if (with_eval && m->evaluated) {
         const coverage_t *c = &m->eval.coverage;
         len += snprintf(out + len, size - (size_t)len, ",%.4f,%.4f,%d,%.4f,%.3f", m->eval.fd,
@@ -89,7 +90,7 @@ static const char *check_row(long *epoch, const char *line, size_t len, int n_fi
     return NULL;
 }
 
-int run_trim_csv(const char *path, const char *header, int max_epoch, int strict_epochs,
+int run_trim_csv(const char *path, const char *header, long max_key, int strict_epochs,
                  int *dropped, gan_err_t *err)
 {
     *dropped = 0;
@@ -135,7 +136,7 @@ int run_trim_csv(const char *path, const char *header, int max_epoch, int strict
         const char *bad = check_row(&epoch, line, n, n_fields);
         /* Later rows, and a row repeating the one before (a second writer
          * of old; training is deterministic, so the first is as good). */
-        if (!bad && (epoch > max_epoch || (strict_epochs && epoch == last))) {
+        if (!bad && (epoch > max_key || (strict_epochs && epoch == last))) {
             (*dropped)++;
             continue;
         }
@@ -157,8 +158,7 @@ int run_trim_csv(const char *path, const char *header, int max_epoch, int strict
     return atomic_commit(&af, err);
 }
 
-/* Appends text to a log file and makes it durable. */
-static int append_durably(const char *path, const char *text, gan_err_t *err)
+int run_append_durably(const char *path, const char *text, gan_err_t *err)
 {
     FILE *fp = fopen(path, "a");
     if (!fp)
@@ -175,17 +175,20 @@ static int append_durably(const char *path, const char *text, gan_err_t *err)
 
 /* Appends one row and makes it durable, so a crash loses at most the epoch
  * in progress. */
-int run_append_metrics(const run_t *run, const train_metrics_t *m, gan_err_t *err)
+int run_append_metrics(run_t *run, const train_metrics_t *m, gan_err_t *err)
 {
     char line[4096];
     format_metrics_row(line, sizeof line, m, run->cfg.eval_every > 0);
-    return append_durably(run->path_metrics, line, err);
+    int rc = run_append_durably(run->path_metrics, line, err);
+    return rc ? rc : run_log_metrics(run, run_metrics_header(run), line,
+                                     (int64_t)m->epoch * run->steps_per_epoch, err);
 }
 
 /* Rows of layers.csv for one net: the statistics of each layer's output on
  * the probe batch of its last forward. */
-static void format_layer_rows(FILE *fp, int epoch, const char *name, const mlp_t *net,
-                              const double *grad_norm_sums, double steps, float *prob)
+static int format_layer_rows(FILE *fp, run_t *run, int epoch, const char *name,
+                             const mlp_t *net, const double *grad_norm_sums, double steps,
+                             float *prob, gan_err_t *err)
 {
     for (int l = 0; l < net->n_layers; l++) {
         const mlp_layer_t *layer = &net->layers[l];
@@ -206,7 +209,15 @@ static void format_layer_rows(FILE *fp, int epoch, const char *name, const mlp_t
         double grad_norm = steps > 0 ? grad_norm_sums[l] / steps : 0.0;
         fprintf(fp, "%d,%s,%d,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", epoch, name, l, act_name(act),
                 st.mean, st.std, st.frac_saturated, st.frac_negative, w_std, grad_norm);
+        /* The histograms show what the row summarizes: the weights (biases
+         * left out, as weight_std) and the same activations. */
+        int rc = run_log_histograms(run, name, l, net->params + layer->w_off,
+                                    (size_t)layer->n_in * layer->n_out, y, n,
+                                    (int64_t)epoch * run->steps_per_epoch, err);
+        if (rc)
+            return rc;
     }
+    return GAN_OK;
 }
 
 /* Appends the layers.csv rows of an epoch (0: before training). */
@@ -219,13 +230,15 @@ int run_write_layer_rows(run_t *run, int epoch, double steps, gan_err_t *err)
         return gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
     int n_probe = run->n_samples < run->cfg.batch ? run->n_samples : run->cfg.batch;
     gan_generate(&run->gan, run->fixed_noise, n_probe);
-    format_layer_rows(mem, epoch, "G", &run->gan.g, run->grad_norm_sums[0], steps,
-                      run->probe_prob);
+    int rc = format_layer_rows(mem, run, epoch, "G", &run->gan.g, run->grad_norm_sums[0], steps,
+                               run->probe_prob, err);
     mlp_forward(&run->gan.d, run->probe_real, n_probe);
-    format_layer_rows(mem, epoch, "D", &run->gan.d, run->grad_norm_sums[1], steps,
-                      run->probe_prob);
+    if (!rc)
+        rc = format_layer_rows(mem, run, epoch, "D", &run->gan.d, run->grad_norm_sums[1], steps,
+                               run->probe_prob, err);
     fclose(mem);
-    int rc = append_durably(run->path_layers, text, err);
+    if (!rc)
+        rc = run_append_durably(run->path_layers, text, err);
     free(text);
     return rc;
 }
@@ -242,8 +255,13 @@ int run_write_samples(run_t *run, int epoch, gan_err_t *err)
     }
     char path[PATH_MAX];
     int rc = run_sample_path(path, run->opts->run_dir, epoch, err);
-    return rc ? rc : png_grid_write(path, run->samples, run->n_samples, cfg->grid, run->data.rows,
-                                    run->data.cols, 2, err);
+    if (!rc)
+        rc = png_grid_write(path, run->samples, run->n_samples, cfg->grid, run->data.rows,
+                            run->data.cols, 2, err);
+    int width, height;
+    png_grid_size(run->n_samples, cfg->grid, run->data.rows, run->data.cols, 2, &width, &height);
+    return rc ? rc : run_log_image(run, path, height, width,
+                                   (int64_t)epoch * run->steps_per_epoch, err);
 }
 
 static int is_sample_grid(const char *name)
@@ -254,12 +272,14 @@ static int is_sample_grid(const char *name)
 
 void run_remove_files(const char *dir)
 {
-    static const run_file_t files[] = {RUN_CONFIG, RUN_METRICS, RUN_LAYERS,
+    static const run_file_t files[] = {RUN_CONFIG, RUN_METRICS, RUN_LAYERS, RUN_STEPS,
                                        RUN_CKPT, RUN_CKPT_PREV, RUN_CKPT_NEW};
     char path[PATH_MAX];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         if (run_path(path, dir, files[i], NULL) == GAN_OK)
             unlink(path);
+    /* A replaced run's event files would mix into the new run's curves. */
+    fs_remove_files(dir, run_is_events_file);
     fs_remove_stale_temps(dir);
     if (run_path(path, dir, RUN_SAMPLES, NULL) == GAN_OK) {
         fs_remove_files(path, is_sample_grid);

@@ -30,6 +30,8 @@ static int run_paths(run_t *run, const char *dir, gan_err_t *err)
         rc = run_path(run->path_samples, dir, RUN_SAMPLES, err);
     if (!rc)
         rc = run_path(run->path_layers, dir, RUN_LAYERS, err);
+    if (!rc)
+        rc = run_path(run->path_steps, dir, RUN_STEPS, err);
     return rc;
 }
 
@@ -109,11 +111,15 @@ static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
     for (int i = 0; i < n_probe; i++)
         run->order[i] = (uint32_t)i;
     mnist_batch(run->probe_real, &run->data, run->order, n_probe);
+    rc = run_log_prepare(run, err);
+    if (rc)
+        return rc;
     return cfg->eval_every > 0 ? prepare_eval(run, err) : GAN_OK;
 }
 
 static void run_free(run_t *run)
 {
+    run_log_free(run);
     gan_destroy(&run->gan);
     mnist_free(&run->data);
     free(run->real);
@@ -220,6 +226,7 @@ static int finish_epoch(run_t *run, gan_err_t *err)
         .images_per_sec = s->seconds > 0 ? s->steps * run->cfg.batch / s->seconds : 0,
     };
     m.d_acc = 0.5 * (m.d_acc_real + m.d_acc_fake);
+    m.g_acc = 1.0 - m.d_acc_fake;
     int rc = refresh_lock(run, err);
     if (rc)
         return rc;
@@ -228,6 +235,8 @@ static int finish_epoch(run_t *run, gan_err_t *err)
         rc = evaluate(run, &m, err);
     if (!rc)
         rc = run_append_metrics(run, &m, err);
+    if (!rc)
+        rc = run_log_write_steps(run, err);
     if (!rc)
         rc = run_write_layer_rows(run, m.epoch, s->steps, err);
     if (rc)
@@ -241,7 +250,10 @@ static int finish_epoch(run_t *run, gan_err_t *err)
         if (rc)
             return rc;
     }
-    rc = run_write_checkpoint(run, err);
+    /* The epoch's events are on disk before the checkpoint vouches for them. */
+    rc = run_log_flush(run, err);
+    if (!rc)
+        rc = run_write_checkpoint(run, err);
     if (rc)
         return rc;
     train_progress_t p = {.event = TRAIN_EVENT_EPOCH, .metrics = &m};
@@ -276,10 +288,13 @@ static int train_loop(run_t *run, gan_err_t *err)
             add_grad_norms(run->grad_norm_sums[0], st.g_grad_norm, run->gan.g.n_layers);
             add_grad_norms(run->grad_norm_sums[1], st.d_grad_norm, run->gan.d.n_layers);
             add_step_stats(&run->sums, &st);
-            run->sums.seconds = clock_seconds() - start;
             run->step++;
+            int rc = run_log_step(run, &st, err);
+            if (rc)
+                return rc;
+            run->sums.seconds = clock_seconds() - start;
             if (start + run->sums.seconds >= run->next_refresh) {
-                int rc = refresh_lock(run, err);
+                rc = refresh_lock(run, err);
                 if (rc)
                     return rc;
             }
@@ -288,7 +303,14 @@ static int train_loop(run_t *run, gan_err_t *err)
             progress_from_sums(&p, run, run->sums.seconds);
             report(run, &p);
             if (run->opts->stop && *run->opts->stop && run->step < run->steps_per_epoch) {
-                int rc = run_write_checkpoint(run, err);
+                /* The partial epoch's step rows and events go to disk before
+                 * the checkpoint that vouches for them: the resumed process
+                 * logs from the next step on, so none is lost or doubled. */
+                rc = run_log_write_steps(run, err);
+                if (!rc)
+                    rc = run_log_flush(run, err);
+                if (!rc)
+                    rc = run_write_checkpoint(run, err);
                 return rc ? rc : TRAIN_STOPPED;
             }
         }
@@ -308,6 +330,8 @@ static int start_new_run(run_t *run, gan_err_t *err)
     if (rc)
         return rc;
     rc = run_write_config(run, dir, err);
+    if (!rc)
+        rc = run_log_open(run, 0, err);
     if (rc)
         return rc;
     rng_t g_rng, d_rng, fixed_rng;
@@ -325,9 +349,14 @@ static int start_new_run(run_t *run, gan_err_t *err)
         rc = atomic_write_bytes(run->path_layers, LAYERS_CSV_COLUMNS "\n",
                                 strlen(LAYERS_CSV_COLUMNS) + 1, err);
     if (!rc)
+        rc = atomic_write_bytes(run->path_steps, STEPS_CSV_COLUMNS "\n",
+                                strlen(STEPS_CSV_COLUMNS) + 1, err);
+    if (!rc)
         rc = run_write_layer_rows(run, 0, 0, err);
     if (!rc)
         rc = run_write_samples(run, 0, err);
+    if (!rc)
+        rc = run_log_flush(run, err);
     if (!rc)
         rc = run_write_checkpoint(run, err);
     return rc;
@@ -351,15 +380,18 @@ static int set_damaged_aside(run_t *run, gan_err_t *err)
     return GAN_OK;
 }
 
-static int trim_log(run_t *run, const char *path, const char *header, int strict, gan_err_t *err)
+/* max_key: the last epoch (the last global step for steps.csv) the
+ * checkpoint vouches for. */
+static int trim_log(run_t *run, const char *path, const char *header, long max_key, int strict,
+                    gan_err_t *err)
 {
     int dropped = 0;
-    int rc = run_trim_csv(path, header, run->epoch, strict, &dropped, err);
+    int rc = run_trim_csv(path, header, max_key, strict, &dropped, err);
     if (!rc && dropped) {
         char text[PATH_MAX + 200];
-        snprintf(text, sizeof text, "%s: dropped %d line%s that the checkpoint (epoch %d) does "
-                 "not vouch for: rows of later epochs, repeated rows, or a line torn by a kill",
-                 path, dropped, dropped > 1 ? "s" : "", run->epoch);
+        snprintf(text, sizeof text, "%s: dropped %d line%s that the checkpoint (epoch %d, step "
+                 "%ld) does not vouch for: later rows, repeated rows, or a line torn by a kill",
+                 path, dropped, dropped > 1 ? "s" : "", run->epoch, run->step);
         notice(run, text);
     }
     return rc;
@@ -399,11 +431,16 @@ static int resume_run(run_t *run, gan_err_t *err)
     if (!rc)
         rc = run_write_config(run, dir, err);
     if (!rc)
-        rc = trim_log(run, run->path_metrics, run_metrics_header(run), 1, err);
+        rc = trim_log(run, run->path_metrics, run_metrics_header(run), run->epoch, 1, err);
     if (!rc)
-        rc = trim_log(run, run->path_layers, LAYERS_CSV_COLUMNS, 0, err);
+        rc = trim_log(run, run->path_layers, LAYERS_CSV_COLUMNS, run->epoch, 0, err);
+    if (!rc)
+        rc = trim_log(run, run->path_steps, STEPS_CSV_COLUMNS, (long)run_global_step(run), 1,
+                      err);
     if (!rc)
         rc = fs_mkdirs(run->path_samples, err);
+    if (!rc)
+        rc = run_log_open(run, 1, err);
     return rc;
 }
 
@@ -439,6 +476,15 @@ int train_run(const train_cfg_t *cfg, const train_opts_t *opts, gan_err_t *err)
         report(&run, &p);
         run.next_refresh = clock_seconds() + RUN_LOCK_REFRESH_SECONDS;
         rc = train_loop(&run, err);
+    }
+    /* The event file's last flush; a failure there is the run's error only
+     * when nothing failed before. */
+    gan_err_t close_err;
+    int close_rc = run_log_close(&run, &close_err);
+    if (close_rc && (rc == GAN_OK || rc == TRAIN_STOPPED)) {
+        rc = close_rc;
+        if (err)
+            *err = close_err;
     }
     if (run.lock)
         run_journal(run.lock, rc == GAN_OK ? "release: finished"

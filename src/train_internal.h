@@ -10,6 +10,7 @@
 #include "gan/checkpoint.h"
 #include "gan/classifier.h"
 #include "gan/eval.h"
+#include "gan/events.h"
 #include "gan/idx.h"
 #include "gan/rng.h"
 #include "gan/run_dir.h"
@@ -20,6 +21,13 @@
 typedef struct {
     double d_loss, g_loss, d_real, d_fake, acc_real, acc_fake, seconds, steps;
 } epoch_sums_t;
+
+/* One row of steps.csv (the values as the event file holds them). */
+typedef struct {
+    int64_t step;
+    int epoch;
+    float g_loss, d_loss, d_real, d_fake;
+} step_row_t;
 
 typedef struct {
     train_cfg_t cfg;
@@ -49,6 +57,13 @@ typedef struct {
     eval_ctx_t eval;
     char path_layers[PATH_MAX], path_metrics[PATH_MAX], path_samples[PATH_MAX];
     char path_ckpt[PATH_MAX], path_prev[PATH_MAX], path_ckpt_new[PATH_MAX];
+    char path_steps[PATH_MAX];
+    /* Watching the run (run_log.c): the steps.csv rows of the epoch not yet
+     * written (room for an epoch's, allocated in run_prepare) and the
+     * TensorBoard writer (NULL with --no-events). */
+    step_row_t *step_rows;
+    long n_step_rows, max_step_rows;
+    events_writer_t *events;
     run_lock_t *lock;          /* held from before the first write to the end */
     double next_refresh;       /* clock_seconds() of the lock's next refresh */
 } run_t;
@@ -75,22 +90,26 @@ int run_restore_state(gan_t *gan, run_t *run, const ckpt_file_t *ckpt, const cha
 int run_write_config(const run_t *run, const char *dir, gan_err_t *err);
 /* metrics.csv's header line (without newline) for this run's settings. */
 const char *run_metrics_header(const run_t *run);
-/* One metrics.csv row, made durable. */
-int run_append_metrics(const run_t *run, const train_metrics_t *m, gan_err_t *err);
+/* One metrics.csv row, made durable, and its values as TensorBoard scalars
+ * at the end of the row's epoch. */
+int run_append_metrics(run_t *run, const train_metrics_t *m, gan_err_t *err);
+/* Appends text to a log file and makes it durable (fflush + fsync). */
+int run_append_durably(const char *path, const char *text, gan_err_t *err);
 /* Rewrites a CSV log (atomically) from what the checkpoint vouches for: the
- * header and the rows of epochs 0..max_epoch. Later rows (a kill between a
+ * header and the rows whose first column (the epoch; the global step of
+ * steps.csv) is at most max_key. Later rows (a kill between a
  * row and its checkpoint), a row repeating the epoch before (strict_epochs)
  * and a torn last line (a kill inside an append) are dropped and counted in
  * *dropped. Bytes that cannot be parsed inside
  * the vouched rows (a NUL, a row of the wrong shape, an epoch out of
  * order) are GAN_ERR_INPUT naming file and line, with the command that
  * removes the line. A missing file gets just the header. */
-int run_trim_csv(const char *path, const char *header, int max_epoch, int strict_epochs,
+int run_trim_csv(const char *path, const char *header, long max_key, int strict_epochs,
                  int *dropped, gan_err_t *err);
 /* The layers.csv rows of an epoch (0: before training), from the probe
  * batches and the epoch's gradient-norm sums over `steps` steps. */
 int run_write_layer_rows(run_t *run, int epoch, double steps, gan_err_t *err);
-/* samples/epoch_NNNN.png from the fixed noise. */
+/* samples/epoch_NNNN.png from the fixed noise (and the image summary). */
 int run_write_samples(run_t *run, int epoch, gan_err_t *err);
 /* A new run's folder: refused (GAN_ERR_INPUT) if it holds a run, unless
  * force; created if missing. Its lock is taken (run->lock) before anything
@@ -98,5 +117,37 @@ int run_write_samples(run_t *run, int epoch, gan_err_t *err);
 int run_make_folder(run_t *run, const char *dir, int force, gan_err_t *err);
 /* Removes a run's files (and leftovers of atomic writes); the lock stays. */
 void run_remove_files(const char *dir);
+
+/* run_log.c: steps.csv and the TensorBoard event file (see its top). */
+
+/* Steps done since the run started: epoch * steps_per_epoch + step. */
+int64_t run_global_step(const run_t *run);
+/* Allocates the table of an epoch's steps.csv rows. */
+int run_log_prepare(run_t *run, gan_err_t *err);
+/* Opens the event file (unless --no-events); a resumed run's starts with a
+ * SessionLog START at the first step it will train. */
+int run_log_open(run_t *run, int resumed, gan_err_t *err);
+/* After a step (run->step already counts it): keeps its row and writes its
+ * step scalars when the step is logged (the first and every log_every-th).
+ * Allocates nothing. */
+int run_log_step(run_t *run, const gan_stats_t *st, gan_err_t *err);
+/* Appends the kept rows to steps.csv durably and empties the table. */
+int run_log_write_steps(run_t *run, gan_err_t *err);
+/* Epoch scalars: every field of a metrics.csv row, tagged by column. */
+int run_log_metrics(run_t *run, const char *header, const char *row, int64_t step,
+                    gan_err_t *err);
+/* Histograms of one layer's weights and probe-batch activations. */
+int run_log_histograms(run_t *run, const char *net_name, int layer, const float *weights,
+                       size_t n_weights, const float *acts, size_t n_acts, int64_t step,
+                       gan_err_t *err);
+/* The grid PNG at png_path (height x width pixels) as an image summary. */
+int run_log_image(run_t *run, const char *png_path, int height, int width, int64_t step,
+                  gan_err_t *err);
+/* Event records so far on disk (fflush + fsync). */
+int run_log_flush(run_t *run, gan_err_t *err);
+/* Closes the event file; the error of its last flush. */
+int run_log_close(run_t *run, gan_err_t *err);
+/* Frees what run_log_prepare/open made (closing without a report). */
+void run_log_free(run_t *run);
 
 #endif

@@ -78,7 +78,7 @@ static int count_of(const char *text, const char *needle)
     return n;
 }
 
-#define HEADER METRICS_CSV_COLUMNS "\n"
+#define HEADER METRICS_CSV_REQUIRED_COLUMNS "\n"
 
 /* metrics.csv of n epochs; values drift with the epoch and the seed so
  * the lines of different runs differ. */
@@ -388,7 +388,7 @@ TestSuite(metrics_csv, .init = make_tmp_dir, .fini = remove_tmp_dir);
 Test(metrics_csv, reads_columns_by_name_and_ignores_extra_ones)
 {
     test_path_t p = tmp_path("metrics.csv");
-    write_text(p.s, METRICS_CSV_COLUMNS ",fid\n" "1,100,1.5,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000,33.5\n"
+    write_text(p.s, METRICS_CSV_REQUIRED_COLUMNS ",fid\n" "1,100,1.5,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000,33.5\n"
                                         "2,200,1.4,1.1,0.62,0.66,0.58,0.61,0.39,2.4,4100,20.25\n");
     metrics_csv_t *t = NULL;
     gan_err_t err;
@@ -482,7 +482,7 @@ Test(metrics_csv, missing_or_duplicate_header_column_is_refused)
     expect_bad("epoch,steps,g_loss,d_loss,d_acc,d_acc_real,d_acc_fake,d_real,seconds,"
                "images_per_sec\n" "1,100,1.5,1.2,0.6,0.65,0.55,0.6,2.5,4000\n",
                1, "no column 'd_fake'");
-    expect_bad(METRICS_CSV_COLUMNS ",g_loss\n" "1,100,1.5,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000,1\n",
+    expect_bad(METRICS_CSV_REQUIRED_COLUMNS ",g_loss\n" "1,100,1.5,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000,1\n",
                1, "'g_loss' appears twice");
 }
 
@@ -1072,7 +1072,7 @@ Test(report, fd_chart_joins_evaluated_epochs_and_the_page_shows_class_shares)
     mkdirs(evald.s);
     test_path_t csv = tmp_path("evald/metrics.csv");
     write_text(csv.s,
-               METRICS_CSV_COLUMNS "," METRICS_CSV_EVAL_COLUMNS "\n"
+               METRICS_CSV_REQUIRED_COLUMNS "," METRICS_CSV_EVAL_COLUMNS "\n"
                "1,100,2.0,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000"
                ",nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan\n"
                "2,100,1.9,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000"
@@ -1118,6 +1118,41 @@ Test(report, fd_chart_joins_evaluated_epochs_and_the_page_shows_class_shares)
     cr_assert_eq(write_report(in2, 1, html2.s, NULL, out, &err), GAN_OK, "%s", err.msg);
     test_path_t fd2 = tmp_path("sub/fd.svg");
     cr_expect(!fs_exists(fd2.s), "fd.svg written for runs without evaluations");
+}
+
+/* Issue 15: metrics.csv with g_acc (runs since then) gets the "G accuracy"
+ * chart; runs without the column (older ones) still read and are charted
+ * as before, and are left out of that chart. */
+Test(report, g_acc_chart_for_runs_that_have_the_column)
+{
+    test_path_t newer = tmp_path("newer"), older = tmp_path("older");
+    mkdirs(newer.s);
+    test_path_t csv = tmp_path("newer/metrics.csv");
+    write_text(csv.s, METRICS_CSV_COLUMNS "\n"
+                      "1,100,2.0,1.2,0.6,0.65,0.55,0.6,0.4,2.5,4000,0.45\n"
+                      "2,100,1.9,1.2,0.6,0.65,0.75,0.6,0.4,2.5,4000,0.25\n");
+    mkdirs(older.s);
+    write_metrics(older.s, 2, 1);
+    test_path_t html = tmp_path("r.html");
+    const char *in[2] = {newer.s, older.s};
+    char out[1024];
+    gan_err_t err;
+    cr_assert_eq(write_report(in, 2, html.s, NULL, out, &err), GAN_OK, "%s", err.msg);
+    test_path_t g = tmp_path("g_acc.svg");
+    char *svg = read_text(g.s);
+    cr_expect_not_null(strstr(svg, ">G accuracy</text>"), "y axis label");
+    cr_expect_eq(count_of(svg, "<polyline"), 1, "one line: the run with g_acc");
+    cr_expect_null(strstr(svg, "older"), "the run without g_acc is not in the legend");
+    free(svg);
+    char *page = read_text(html.s);
+    cr_expect_eq(count_of(page, "<svg"), 5, "four training charts and G accuracy");
+    free(page);
+    /* Only older runs: no g_acc.svg. */
+    test_path_t html2 = tmp_path("sub/r.html");
+    const char *in2[1] = {older.s};
+    cr_assert_eq(write_report(in2, 1, html2.s, NULL, out, &err), GAN_OK, "%s", err.msg);
+    test_path_t g2 = tmp_path("sub/g_acc.svg");
+    cr_expect(!fs_exists(g2.s), "g_acc.svg written for runs without the column");
 }
 
 /* ---- the page's base64 ---------------------------------------------------------- */

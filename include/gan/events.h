@@ -31,6 +31,9 @@
 
 typedef struct events_writer events_writer_t;
 
+/* Every event file's name starts so; TensorBoard finds files by it. */
+#define EVENTS_FILE_PREFIX "events.out.tfevents."
+
 /* Image colorspaces of Summary.Image (summary.proto, field 3). */
 typedef enum {
     EVENTS_GRAY = 1,

@@ -19,9 +19,14 @@
 
 #include "gan/error.h"
 
-/* The columns metrics.csv must have (in this order when written). */
-#define METRICS_CSV_COLUMNS \
+/* The columns metrics.csv must have: those of the first runs. Columns added
+ * later (g_acc) are optional for readers, so old runs still read. */
+#define METRICS_CSV_REQUIRED_COLUMNS \
     "epoch,steps,g_loss,d_loss,d_acc,d_acc_real,d_acc_fake,d_real,d_fake,seconds,images_per_sec"
+/* The columns a run writes, in this order: the required ones, then g_acc
+ * (issue 15), the generator's accuracy: the share of generated images D
+ * takes for real, 1 - d_acc_fake. */
+#define METRICS_CSV_COLUMNS METRICS_CSV_REQUIRED_COLUMNS ",g_acc"
 /* Appended to METRICS_CSV_COLUMNS by runs that evaluate sample quality
  * (gan train --eval-every): Frechet distance, entropy of the predicted
  * classes in bits, classes with >= 5% of the samples, mean top-class
@@ -35,6 +40,11 @@
  * activation name) are text, the rest numbers. */
 #define LAYERS_CSV_COLUMNS \
     "epoch,net,layer,act,act_mean,act_std,frac_saturated,frac_negative,weight_std,grad_norm"
+
+/* steps.csv (issue 15): the losses and mean D outputs of single steps,
+ * every --log-every steps; step is the global step (steps done since the
+ * start of the run, epoch * steps_per_epoch + step in the epoch, 1-based). */
+#define STEPS_CSV_COLUMNS "step,epoch,g_loss,d_loss,d_real,d_fake"
 
 /* A table read from one file: n_rows rows of named columns. */
 typedef struct metrics_csv metrics_csv_t;
@@ -54,7 +64,13 @@ int metrics_csv_read_fp(metrics_csv_t **out, FILE *fp, const char *name, gan_err
 int metrics_csv_read_layers(metrics_csv_t **out, const char *path, gan_err_t *err);
 int metrics_csv_read_layers_fp(metrics_csv_t **out, FILE *fp, const char *name, gan_err_t *err);
 
-/* Number of data rows (>= 1 for metrics.csv; 0 for NULL). */
+/* Reads steps.csv: step a whole number, strictly increasing; epoch whole
+ * and never decreasing. A header-only file is a table of 0 rows (a run
+ * with --log-every=0, or stopped before its first logged step). */
+int metrics_csv_read_steps(metrics_csv_t **out, const char *path, gan_err_t *err);
+
+/* Number of data rows (>= 1 for metrics.csv; may be 0 for layers.csv and steps.csv; 0 for
+ * NULL). */
 int metrics_csv_rows(const metrics_csv_t *t);
 /* The values of a numeric column, n_rows of them, owned by t; NULL if the
  * header has no such column. A text column reads as NaN. */

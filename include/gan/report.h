@@ -17,8 +17,9 @@
  * value of it (small multiples, one shared y range).
  *
  * Charts (one SVG file each, also inlined in the page):
- *   g_loss.svg, d_loss.svg, d_acc.svg, d_real_fake.svg (D(x) solid, D(G(z))
- *   dashed) and fd.svg (with --eval-every) against epoch. A group's mean
+ *   g_loss.svg, d_loss.svg, d_acc.svg, g_acc.svg ("G accuracy", 1 -
+ *   d_acc_fake; runs with a g_acc column), d_real_fake.svg (D(x) solid,
+ *   D(G(z)) dashed) and fd.svg (with --eval-every) against epoch. A group's mean
  *   line covers the epochs all its runs have; a run longer than the others
  *   continues as a thin line as far as it goes.
  *   layers_grad_norm.svg (log y) and layers_act_std.svg when any run has
@@ -43,8 +44,8 @@
 
 /* The chart files the report writes (layer charts only with layers.csv,
  * fd.svg only when some run evaluated sample quality, gan train
- * --eval-every). */
-#define REPORT_N_METRIC_CHARTS 5
+ * --eval-every, g_acc.svg only when some run's metrics.csv has g_acc). */
+#define REPORT_N_METRIC_CHARTS 6
 #define REPORT_N_LAYER_CHARTS 2
 extern const char *const report_metric_charts[REPORT_N_METRIC_CHARTS]; /* "g_loss.svg", ... */
 extern const char *const report_layer_charts[REPORT_N_LAYER_CHARTS];   /* "layers_grad_norm.svg", ... */

@@ -41,6 +41,7 @@ typedef enum {
     RUN_LOCK,        /* lock: the writer's claim */
     RUN_CLAIMS,      /* claims.log: every claim and release of the run, appended
                         by the lock's holder only */
+    RUN_STEPS,       /* steps.csv: step-level losses every --log-every steps */
     RUN_N_FILES
 } run_file_t;
 
@@ -50,6 +51,10 @@ const char *run_file_name(run_file_t f);
 /* out (PATH_MAX bytes) = dir + "/" + the file's name. GAN_ERR_INPUT naming
  * the whole path when it is longer than PATH_MAX. */
 int run_path(char out[PATH_MAX], const char *dir, run_file_t f, gan_err_t *err);
+
+/* 1 when name (a file name, no folder) is a TensorBoard event file of a run
+ * (events.out.tfevents.*: one per process that trained it). */
+int run_is_events_file(const char *name);
 
 /* samples/epoch_NNNN.png of a run. */
 int run_sample_path(char out[PATH_MAX], const char *dir, int epoch, gan_err_t *err);

@@ -20,7 +20,7 @@ static void print_help(FILE *out)
             "runs have layers.csv, a table of final-epoch metrics (mean +- std per\n"
             "group of seeds) and each run's sample grids at its first, middle and\n"
             "last epoch. The charts are also written as SVG files (g_loss.svg,\n"
-            "d_loss.svg, d_acc.svg, d_real_fake.svg, fd.svg, layers_grad_norm.svg,\n"
+            "d_loss.svg, d_acc.svg, g_acc.svg, d_real_fake.svg, fd.svg, layers_grad_norm.svg,\n"
             "layers_act_std.svg).\n"
             "\n"
             "An AXIS is a training option each run's config.json records: init,\n"

@@ -30,6 +30,8 @@ const struct option train_long_options[] = {
     {"eval-every", required_argument, 0, OPT_EVAL_EVERY},
     {"eval-n", required_argument, 0, OPT_EVAL_N},
     {"classifier", required_argument, 0, OPT_CLASSIFIER},
+    {"log-every", required_argument, 0, OPT_LOG_EVERY},
+    {"no-events", no_argument, 0, OPT_NO_EVENTS},
     {0, 0, 0, 0},
 };
 
@@ -53,7 +55,9 @@ static const char *option_name(int code)
 int train_option_apply(train_cfg_t *cfg, int code, const char *arg)
 {
     gan_err_t err;
-    int rc = train_cfg_set(cfg, option_name(code), arg, &err);
+    /* The one flag among the options: --no-events is the setting events=0. */
+    int rc = code == OPT_NO_EVENTS ? train_cfg_set(cfg, "events", "0", &err)
+                                   : train_cfg_set(cfg, option_name(code), arg, &err);
     return rc ? cli_fail_err(2, &err) : 0;
 }
 
@@ -86,6 +90,10 @@ void train_options_help(FILE *out)
             "  --eval-every=K       FD and class coverage every K epochs and after the last\n"
             "                       (default 0: never); adds columns to metrics.csv\n"
             "  --eval-n=N           generated samples per evaluation (2..100000, default 10000)\n"
-            "  --classifier=PATH    the classifier (default %s)\n",
-            init_valid_names(), CLASSIFIER_DEFAULT_PATH);
+            "  --classifier=PATH    the classifier (default %s)\n"
+            "watching (TensorBoard: tensorboard --logdir runs):\n"
+            "  --log-every=N        steps.csv and step scalars at the first step and every\n"
+            "                       N-th (default %d; 0: none)\n"
+            "  --no-events          write no TensorBoard event file (default: write one)\n",
+            init_valid_names(), CLASSIFIER_DEFAULT_PATH, TRAIN_LOG_EVERY_DEFAULT);
 }
