@@ -14,7 +14,7 @@
 #include "report_internal.h"
 
 const char *const report_metric_charts[REPORT_N_METRIC_CHARTS] = {
-    "g_loss.svg", "d_loss.svg", "d_acc.svg", "d_real_fake.svg", "fd.svg"};
+    "g_loss.svg", "d_loss.svg", "d_acc.svg", "g_acc.svg", "d_real_fake.svg", "fd.svg"};
 const char *const report_layer_charts[REPORT_N_LAYER_CHARTS] = {"layers_grad_norm.svg",
                                                                 "layers_act_std.svg"};
 
@@ -31,6 +31,8 @@ static const metric_chart_t metric_charts[REPORT_N_METRIC_CHARTS] = {
     {"Generator loss", "G loss", "g_loss", NULL, 0, 0},
     {"Discriminator loss", "D loss", "d_loss", NULL, 0, 0},
     {"Discriminator accuracy", "D accuracy (real and fake)", "d_acc", NULL, 1, 0},
+    {"G accuracy: share of generated images D takes for real", "G accuracy", "g_acc", NULL, 1,
+     0},
     {"D(x) on real and D(G(z)) on generated images", "mean D output", "d_real", "d_fake", 1, 0},
     {"Frechet distance to the test set (lower is better)", "FD", "fd",
      NULL, 0, 1},

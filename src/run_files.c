@@ -42,17 +42,38 @@ int run_write_config(const run_t *run, const char *dir, gan_err_t *err)
 
 const char *run_metrics_header(const run_t *run)
 {
+    if (run->metrics_without_g_acc)
+        return run->cfg.eval_every > 0
+                   ? METRICS_CSV_REQUIRED_COLUMNS "," METRICS_CSV_EVAL_COLUMNS
+                   : METRICS_CSV_REQUIRED_COLUMNS;
     return run->cfg.eval_every > 0 ? METRICS_CSV_COLUMNS "," METRICS_CSV_EVAL_COLUMNS
                                    : METRICS_CSV_COLUMNS;
 }
 
-static void format_metrics_row(char *out, size_t size, const train_metrics_t *m,
-                               int with_eval)
+void run_detect_metrics_shape(run_t *run)
 {
-    int len = snprintf(out, size, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f,%.6f",
+    char head[sizeof METRICS_CSV_COLUMNS + 1];
+    FILE *fp = fopen(run->path_metrics, "rb");
+    size_t n = fp ? fread(head, 1, sizeof head - 1, fp) : 0;
+    if (fp)
+        fclose(fp);
+    head[n] = '\0';
+    /* A run started before g_acc existed keeps its rows' shape to the end. */
+    size_t legacy = strlen(METRICS_CSV_REQUIRED_COLUMNS);
+    run->metrics_without_g_acc = n > legacy &&
+                                 strncmp(head, METRICS_CSV_REQUIRED_COLUMNS, legacy) == 0 &&
+                                 (head[legacy] == '\n' || head[legacy] == '\r' ||
+                                  (head[legacy] == ',' && strncmp(head + legacy + 1, "g_acc", 5)));
+}
+
+static void format_metrics_row(char *out, size_t size, const train_metrics_t *m,
+                               int with_eval, int with_g_acc)
+{
+    int len = snprintf(out, size, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f",
                        m->epoch, m->steps, m->g_loss, m->d_loss, m->d_acc, m->d_acc_real,
-                       m->d_acc_fake, m->d_real, m->d_fake, m->seconds, m->images_per_sec,
-                       m->g_acc);
+                       m->d_acc_fake, m->d_real, m->d_fake, m->seconds, m->images_per_sec);
+    if (with_g_acc)
+        len += snprintf(out + len, size - (size_t)len, ",%.6f", m->g_acc);
     if (with_eval && m->evaluated) {
         const coverage_t *c = &m->eval.coverage;
         len += snprintf(out + len, size - (size_t)len, ",%.4f,%.4f,%d,%.4f,%.3f", m->eval.fd,
@@ -178,7 +199,7 @@ int run_append_durably(const char *path, const char *text, gan_err_t *err)
 int run_append_metrics(run_t *run, const train_metrics_t *m, gan_err_t *err)
 {
     char line[4096];
-    format_metrics_row(line, sizeof line, m, run->cfg.eval_every > 0);
+    format_metrics_row(line, sizeof line, m, run->cfg.eval_every > 0, !run->metrics_without_g_acc);
     int rc = run_append_durably(run->path_metrics, line, err);
     return rc ? rc : run_log_metrics(run, run_metrics_header(run), line,
                                      (int64_t)m->epoch * run->steps_per_epoch, err);

@@ -431,6 +431,8 @@ static int resume_run(run_t *run, gan_err_t *err)
     if (!rc)
         rc = run_write_config(run, dir, err);
     if (!rc)
+        run_detect_metrics_shape(run);
+    if (!rc)
         rc = trim_log(run, run->path_metrics, run_metrics_header(run), run->epoch, 1, err);
     if (!rc)
         rc = trim_log(run, run->path_layers, LAYERS_CSV_COLUMNS, run->epoch, 0, err);

@@ -65,6 +65,7 @@ typedef struct {
     long n_step_rows, max_step_rows;
     events_writer_t *events;
     run_lock_t *lock;          /* held from before the first write to the end */
+    int metrics_without_g_acc; /* a run begun before g_acc: its rows keep that shape */
     double next_refresh;       /* clock_seconds() of the lock's next refresh */
 } run_t;
 
@@ -88,6 +89,9 @@ int run_restore_state(gan_t *gan, run_t *run, const ckpt_file_t *ckpt, const cha
 
 /* config.json: the settings plus data checksum, version, threads. */
 int run_write_config(const run_t *run, const char *dir, gan_err_t *err);
+/* On resume: notes whether metrics.csv was begun without the g_acc column
+ * (before it existed), so the run's rows keep one shape to the end. */
+void run_detect_metrics_shape(run_t *run);
 /* metrics.csv's header line (without newline) for this run's settings. */
 const char *run_metrics_header(const run_t *run);
 /* One metrics.csv row, made durable, and its values as TensorBoard scalars

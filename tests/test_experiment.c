@@ -253,16 +253,24 @@ Test(experiment, eval_every_reaches_every_run_and_the_summary, .init = setup, .f
               "summary header:\n%s", summary);
     static const char *const runs[] = {"random-s1", "he_xavier-s1"};
     for (int i = 0; i < 2; i++) {
-        /* metrics.csv row: fd, class_entropy, classes_covered are fields 12-14. */
+        /* metrics.csv row: fd, class_entropy, classes_covered, found by the
+         * header (columns are only ever appended, g_acc came in between). */
         snprintf(path, sizeof path, "%s/exp/%s/metrics.csv", tmp_dir, runs[i]);
         char *metrics = NULL;
         size_t m = 0;
         cr_assert_eq(fs_read_all(path, &metrics, &m, NULL), GAN_OK);
-        char *row = strchr(metrics, '\n') + 1, *save = NULL, *f = strtok_r(row, ",", &save);
+        char *header_end = strchr(metrics, '\n');
+        *header_end = '\0';
+        int fd_col = 1;
+        char *at = strstr(metrics, ",fd,");
+        cr_assert_not_null(at, "%s: no fd column", path);
+        for (char *p = metrics; p <= at; p++)
+            fd_col += *p == ',';
+        char *row = header_end + 1, *save = NULL, *f = strtok_r(row, ",", &save);
         double want[3];
-        for (int k = 1; f && k <= 14; k++, f = strtok_r(NULL, ",", &save))
-            if (k >= 12)
-                want[k - 12] = atof(f);
+        for (int k = 1; f && k < fd_col + 3; k++, f = strtok_r(NULL, ",", &save))
+            if (k >= fd_col)
+                want[k - fd_col] = atof(f);
         const char *found = strstr(summary, runs[i]);
         cr_assert(found != NULL, "%s missing from summary.csv", runs[i]);
         char line[512];

@@ -414,3 +414,37 @@ Test(run_dir, two_real_resumes_the_second_is_refused_and_the_first_finishes_unto
     char *y = must_read(join(straight, "checkpoint.bin"), &b);
     cr_expect(a == b && memcmp(x, y, a) == 0, "the first run did not end as a straight run");
 }
+
+/* A run begun before metrics.csv had g_acc (its rows end at images_per_sec)
+ * resumes, and its new rows keep that shape: a log has one shape. */
+Test(run_dir, a_run_begun_before_g_acc_resumes_and_keeps_its_rows_shape)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=1", TINY);
+    char *metrics = join(run, "metrics.csv");
+    char *text = must_read(metrics, NULL);
+    /* Drop the last column (g_acc) of every line. */
+    char *old = track(malloc(strlen(text) + 1)), *o = old;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        size_t keep = (size_t)(strrchr(line, ',') - line);
+        memcpy(o, line, keep);
+        o += keep;
+        *o++ = '\n';
+    }
+    *o = '\0';
+    static const char legacy[] = "epoch,steps,g_loss,d_loss,d_acc,d_acc_real,d_acc_fake,d_real,"
+                                 "d_fake,seconds,images_per_sec\n";
+    cr_assert(strncmp(old, legacy, sizeof legacy - 1) == 0, "%s", old);
+    test_write_file(metrics, old, strlen(old));
+    GAN_OK("train", "--resume", run, "--epochs=2");
+    char *after = must_read(metrics, NULL);
+    cr_expect(strncmp(after, old, strlen(old)) == 0, "the old rows changed:\n%s", after);
+    char *row2 = after + strlen(old);
+    int commas = 0;
+    for (char *p = row2; *p && *p != '\n'; p++)
+        commas += *p == ',';
+    cr_expect_eq(commas, 10, "epoch 2's row has %d fields, the run's rows have 11", commas + 1);
+    expect_epochs_once(run, 2);
+}
