@@ -236,7 +236,7 @@ static void read_config(report_run_t *run)
     char path[2048], *json = NULL;
     size_t n = 0;
     if (fs_join(path, sizeof path, run->dir, "config.json", NULL) ||
-        fs_read_all(path, &json, &n, NULL))
+        fs_read_all(path, (size_t)1 << 20 /* config.json: about 1 KB */, &json, &n, NULL))
         return;
     run->has_config = 1;
     if (json_get_string(json, "init", run->init, sizeof run->init))
@@ -693,7 +693,7 @@ static void write_sample_figure(FILE *fp, const report_run_t *run, const report_
     char *data = NULL;
     size_t n = 0;
     int ok = fs_join(path, sizeof path, run->dir, name, NULL) == GAN_OK &&
-             fs_read_all(path, &data, &n, NULL) == GAN_OK;
+             fs_read_all(path, (size_t)16 << 20 /* 32 x 32 grid: ~1 MB */, &data, &n, NULL) == GAN_OK;
     static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     if (!ok) {
         fputs("<p class=\"note\">", fp);

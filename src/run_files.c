@@ -74,7 +74,7 @@ int run_trim_csv(const char *path, const char *header, int max_epoch, gan_err_t 
 {
     char *text = NULL;
     size_t len = 0;
-    if (fs_read_all(path, &text, &len, NULL) != GAN_OK)
+    if (fs_read_all(path, METRICS_CSV_MAX_BYTES, &text, &len, NULL) != GAN_OK)
         text = NULL;
     atomic_file_t af;
     int rc = atomic_begin(&af, path, err);

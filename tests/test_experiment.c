@@ -145,7 +145,7 @@ static int file_contains(const char *path, const char *needle)
 {
     char *text = NULL;
     size_t n = 0;
-    if (fs_read_all(path, &text, &n, NULL) != GAN_OK)
+    if (fs_read_all(path, (size_t)1 << 30, &text, &n, NULL) != GAN_OK)
         return 0;
     int found = strstr(text, needle) != NULL;
     free(text);
@@ -182,12 +182,12 @@ Test(experiment, cli_writes_runs_summary_and_report_and_rerun_skips, .init = set
     snprintf(path, sizeof path, "%s/exp/random-s1/metrics.csv", tmp_dir);
     char *before = NULL;
     size_t n_before = 0;
-    cr_assert_eq(fs_read_all(path, &before, &n_before, NULL), GAN_OK);
+    cr_assert_eq(fs_read_all(path, (size_t)1 << 30, &before, &n_before, NULL), GAN_OK);
     cr_assert_eq(run_cmd(cmd, log), 0);
     cr_expect(file_contains(log, "already finished"), "rerun should skip finished runs");
     char *after = NULL;
     size_t n_after = 0;
-    cr_assert_eq(fs_read_all(path, &after, &n_after, NULL), GAN_OK);
+    cr_assert_eq(fs_read_all(path, (size_t)1 << 30, &after, &n_after, NULL), GAN_OK);
     cr_expect(n_before == n_after && memcmp(before, after, n_after) == 0);
     free(before);
     free(after);
@@ -243,7 +243,7 @@ Test(experiment, eval_every_reaches_every_run_and_the_summary, .init = setup, .f
     snprintf(path, sizeof path, "%s/exp/summary.csv", tmp_dir);
     char *summary = NULL;
     size_t n = 0;
-    cr_assert_eq(fs_read_all(path, &summary, &n, NULL), GAN_OK);
+    cr_assert_eq(fs_read_all(path, (size_t)1 << 30, &summary, &n, NULL), GAN_OK);
     cr_expect(strstr(summary, ",train_seconds,fd,class_entropy,classes_covered\n") != NULL,
               "summary header:\n%s", summary);
     static const char *const runs[] = {"random-s1", "he_xavier-s1"};
@@ -252,7 +252,7 @@ Test(experiment, eval_every_reaches_every_run_and_the_summary, .init = setup, .f
         snprintf(path, sizeof path, "%s/exp/%s/metrics.csv", tmp_dir, runs[i]);
         char *metrics = NULL;
         size_t m = 0;
-        cr_assert_eq(fs_read_all(path, &metrics, &m, NULL), GAN_OK);
+        cr_assert_eq(fs_read_all(path, (size_t)1 << 30, &metrics, &m, NULL), GAN_OK);
         char *row = strchr(metrics, '\n') + 1, *save = NULL, *f = strtok_r(row, ",", &save);
         double want[3];
         for (int k = 1; f && k <= 14; k++, f = strtok_r(NULL, ",", &save))

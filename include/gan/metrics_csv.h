@@ -15,6 +15,7 @@
 #ifndef GAN_METRICS_CSV_H
 #define GAN_METRICS_CSV_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "gan/error.h"
@@ -35,6 +36,12 @@
  * activation name) are text, the rest numbers. */
 #define LAYERS_CSV_COLUMNS \
     "epoch,net,layer,act,act_mean,act_std,frac_saturated,frac_negative,weight_std,grad_norm"
+
+/* The most either table can hold (fs_read_all's cap): 100000 epochs, the
+ * most --epochs allows, times 18 layers.csv rows of at most ~100 bytes
+ * (%.6g numbers), or one metrics.csv row of at most ~1.2 KB (26 %.6f
+ * numbers of floats), stays under 200 MB. */
+#define METRICS_CSV_MAX_BYTES ((size_t)256 << 20)
 
 /* A table read from one file: n_rows rows of named columns. */
 typedef struct metrics_csv metrics_csv_t;
