@@ -5,15 +5,18 @@
 #
 # As root: apt-get update, then apt-get install -y --no-install-recommends of
 # build-essential pkg-config libopenblas-dev zlib1g-dev libstb-dev
-# libcriterion-dev libxml2-utils valgrind (+ the options below).
+# libcriterion-dev libxml2-utils valgrind clang libclang-rt-14-dev (+ options).
 # Otherwise: prints the apt-get line to run with sudo and exits 1.
 #   --with-browser  also install chromium (used by the report tests)
 #   --with-npm      also install npm (the fallback source of download_mnist.sh);
 #                   skipped when an npm command is already on PATH
 set -euo pipefail
 
+# make fuzz: clang, and its runtime libraries (libFuzzer, ASan, UBSan for
+# clang), which Debian 12's clang only recommends, so --no-install-recommends
+# would leave -fsanitize=fuzzer without them. libfuzzer-14-dev is not needed.
 PKGS=(build-essential pkg-config libopenblas-dev zlib1g-dev libstb-dev
-      libcriterion-dev libxml2-utils valgrind)
+      libcriterion-dev libxml2-utils valgrind clang libclang-rt-14-dev)
 
 for arg in "$@"; do
   case "$arg" in
