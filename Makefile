@@ -3,6 +3,7 @@
 #   make                 build ./gan
 #   make test            build and run the Criterion suite
 #   make SANITIZE=1 test the same under AddressSanitizer + UBSan
+#   make fuzz FUZZ_SECONDS=30  each libFuzzer target for that long (clang)
 #   make bench           training speed, where it goes, and against a PyTorch twin
 #   make demo            build, fetch MNIST, run the paired init experiment
 #   make install PREFIX=/usr/local DESTDIR=
@@ -67,7 +68,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test bench demo clean install valgrind
+.PHONY: all test bench demo clean install valgrind fuzz
 all: gan
 
 gan: $(BUILD)/gan
@@ -120,6 +121,31 @@ bench: gan $(BUILD)/gan-bench
 # Each subcommand once under valgrind (invalid accesses, leaks).
 valgrind: gan
 	scripts/valgrind-check.sh
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c), one per reader of untrusted
+# files, built with clang whatever CC is (libFuzzer is clang's). Each runs
+# FUZZ_SECONDS on its seed corpus in tests/fuzz/corpus/<target>/; inputs it
+# finds go to build/fuzz/corpus/<target>/ and crashes to build/fuzz/, never
+# into the source tree.
+FUZZ_SECONDS ?= 30
+FUZZ_CC      ?= clang
+FUZZ_TARGETS := idx checkpoint json csv
+FUZZ_LIB_SRC := src/idx.c src/checkpoint.c src/json.c src/metrics_csv.c src/fsutil.c src/error.c
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -fno-omit-frame-pointer \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC) $(wildcard include/gan/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(shell pkg-config --libs zlib)
+
+fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t && \
+	  echo "=== fuzz_$$t for $(FUZZ_SECONDS) s" && \
+	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/$$t- build/fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+	    || exit 1; \
+	done
 
 demo: gan
 	./download_mnist.sh

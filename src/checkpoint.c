@@ -1,10 +1,18 @@
-/* Checkpoint container reader and writer; see checkpoint.h. */
+/* Checkpoint container reader and writer; see checkpoint.h.
+ *
+ * The reader treats the file as hostile: every length is checked against
+ * the file size before it is used, nothing larger than the file is ever
+ * allocated, and its messages name the damage without advice, because only
+ * the caller knows the way out (a run has checkpoint.prev.bin, a classifier
+ * has to be retrained). */
 #include "gan/checkpoint.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "gan/fsutil.h"
@@ -76,68 +84,157 @@ int ckpt_write(const char *path, const char *header_json,
     return atomic_commit(&af, err);
 }
 
-static int corrupt(ckpt_file_t *out, gan_err_t *err, const char *path, const char *what)
+static int corrupt(ckpt_file_t *out, gan_err_t *err, const char *name, const char *what)
 {
     ckpt_free(out);
-    return gan_err_set(err, GAN_ERR_INPUT,
-                       "%s: damaged checkpoint (%s); resume from checkpoint.prev.bin or start a new run",
-                       path, what);
+    return gan_err_set(err, GAN_ERR_INPUT, "%s: damaged checkpoint (%s)", name, what);
+}
+
+/* Where the parser reads from: a caller's buffer, or an open regular file
+ * read with pread, so the structure can be checked before the whole file is
+ * loaded. */
+typedef struct {
+    const uint8_t *mem; /* NULL: read fd */
+    int fd;
+    uint64_t size;
+} ckpt_source_t;
+
+/* n bytes at offset (offset + n <= size, checked by the caller); -1 with
+ * errno set (EIO for a file that shrank under us) if they cannot be read. */
+static int source_read(const ckpt_source_t *src, uint64_t offset, void *buf, uint64_t n)
+{
+    if (src->mem) {
+        if (n)
+            memcpy(buf, src->mem + offset, n);
+        return 0;
+    }
+    uint8_t *p = buf;
+    while (n > 0) {
+        size_t chunk = n > ((size_t)1 << 30) ? ((size_t)1 << 30) : (size_t)n;
+        ssize_t got = pread(src->fd, p, chunk, (off_t)offset);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            if (got == 0)
+                errno = EIO;
+            return -1;
+        }
+        p += got;
+        offset += (uint64_t)got;
+        n -= (uint64_t)got;
+    }
+    return 0;
+}
+
+static int read_failed(ckpt_file_t *out, gan_err_t *err, const char *name)
+{
+    int e = errno;
+    ckpt_free(out);
+    return gan_err_set(err, GAN_ERR_RUNTIME, "%s: read error (%s)", name, strerror(e));
+}
+
+/* Three passes, so that a hostile file costs little: the fixed header and
+ * the JSON header (small, capped), then the section headers alone, checked
+ * to add up to exactly the file size; only then is the whole file loaded
+ * and every CRC checked. */
+static int parse(ckpt_file_t *out, const ckpt_source_t *src, const char *name, gan_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    const uint64_t size = src->size;
+    if (size > CKPT_MAX_BYTES)
+        return gan_err_set(err, GAN_ERR_INPUT,
+                           "%s: larger than %llu bytes, the most a gan checkpoint can be; not a "
+                           "checkpoint?", name, (unsigned long long)CKPT_MAX_BYTES);
+    uint8_t fixed[16];
+    if (size >= sizeof fixed && source_read(src, 0, fixed, sizeof fixed) != 0)
+        return read_failed(out, err, name);
+    if (size < sizeof fixed || memcmp(fixed, ckpt_magic, 8) != 0)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: not a gan checkpoint (bad magic)", name);
+    uint32_t version = get_u32(fixed + 8);
+    if (version != CKPT_VERSION)
+        return gan_err_set(err, GAN_ERR_INPUT,
+                           "%s: checkpoint format version %u, this gan reads version %d",
+                           name, version, CKPT_VERSION);
+
+    uint64_t header_len = get_u32(fixed + 12);
+    uint64_t pos = sizeof fixed;
+    if (header_len > CKPT_MAX_HEADER_BYTES)
+        return corrupt(out, err, name, "header longer than 1 MiB");
+    if (header_len > size - pos || size - pos - header_len < 4)
+        return corrupt(out, err, name, "header length past the end of the file");
+    out->header = malloc(header_len + 4 + 1);
+    if (!out->header)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory", name);
+    if (source_read(src, pos, out->header, header_len + 4) != 0)
+        return read_failed(out, err, name);
+    uint32_t header_crc = get_u32((const uint8_t *)out->header + header_len);
+    out->header[header_len] = '\0';
+    if (ckpt_crc32(out->header, header_len) != header_crc)
+        return corrupt(out, err, name, "header CRC mismatch");
+    pos += header_len + 4;
+
+    uint64_t offsets[CKPT_MAX_SECTIONS];
+    while (pos < size) {
+        if (size - pos < 12)
+            return corrupt(out, err, name, "truncated section header");
+        if (out->n_sections == CKPT_MAX_SECTIONS)
+            return corrupt(out, err, name, "too many sections");
+        uint8_t head[12];
+        if (source_read(src, pos, head, sizeof head) != 0)
+            return read_failed(out, err, name);
+        uint64_t len = get_u64(head + 4);
+        pos += 12;
+        if (len > size - pos || size - pos - len < 4)
+            return corrupt(out, err, name, "section length past the end of the file");
+        offsets[out->n_sections] = pos;
+        out->sections[out->n_sections++] = (ckpt_section_t){get_u32(head), NULL, len};
+        pos += len + 4;
+    }
+
+    out->blob = malloc(size);
+    if (!out->blob) {
+        ckpt_free(out);
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory (%llu bytes)", name,
+                           (unsigned long long)size);
+    }
+    if (source_read(src, 0, out->blob, size) != 0)
+        return read_failed(out, err, name);
+    for (int i = 0; i < out->n_sections; i++) {
+        ckpt_section_t *sec = &out->sections[i];
+        sec->data = out->blob + offsets[i];
+        if (ckpt_crc32(sec->data, sec->len) != get_u32(out->blob + offsets[i] + sec->len)) {
+            char what[64];
+            snprintf(what, sizeof what, "CRC mismatch in section %u", sec->tag);
+            return corrupt(out, err, name, what);
+        }
+    }
+    return GAN_OK;
+}
+
+int ckpt_read_mem(ckpt_file_t *out, const void *data, size_t size, const char *name,
+                  gan_err_t *err)
+{
+    ckpt_source_t src = {data ? data : "", -1, size};
+    return parse(out, &src, name, err);
 }
 
 int ckpt_read(ckpt_file_t *out, const char *path, gan_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    char *data = NULL;
-    size_t size = 0;
-    int rc = fs_read_all(path, &data, &size, err);
+    int fd;
+    int rc = fs_open_regular(path, NULL, &fd, err);
     if (rc)
         return rc;
-    out->blob = (uint8_t *)data;
-    const uint8_t *p = out->blob;
-    if (size < 16 || memcmp(p, ckpt_magic, 8) != 0) {
-        ckpt_free(out);
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: not a gan checkpoint (bad magic)", path);
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot stat (%s)", path, strerror(e));
     }
-    uint32_t version = get_u32(p + 8);
-    if (version != CKPT_VERSION) {
-        ckpt_free(out);
-        return gan_err_set(err, GAN_ERR_INPUT,
-                           "%s: checkpoint format version %u, this gan reads version %d",
-                           path, version, CKPT_VERSION);
-    }
-    uint64_t header_len = get_u32(p + 12);
-    size_t pos = 16;
-    if (header_len > size - pos || size - pos - header_len < 4)
-        return corrupt(out, err, path, "header length past the end of the file");
-    out->header = malloc(header_len + 1);
-    if (!out->header) {
-        ckpt_free(out);
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory", path);
-    }
-    memcpy(out->header, p + pos, header_len);
-    out->header[header_len] = '\0';
-    if (ckpt_crc32(p + pos, header_len) != get_u32(p + pos + header_len))
-        return corrupt(out, err, path, "header CRC mismatch");
-    pos += header_len + 4;
-    while (pos < size) {
-        if (size - pos < 12)
-            return corrupt(out, err, path, "truncated section header");
-        if (out->n_sections == CKPT_MAX_SECTIONS)
-            return corrupt(out, err, path, "too many sections");
-        uint32_t tag = get_u32(p + pos);
-        uint64_t len = get_u64(p + pos + 4);
-        pos += 12;
-        if (len > size - pos || size - pos - len < 4)
-            return corrupt(out, err, path, "section length past the end of the file");
-        if (ckpt_crc32(p + pos, len) != get_u32(p + pos + len)) {
-            char what[64];
-            snprintf(what, sizeof what, "CRC mismatch in section %u", tag);
-            return corrupt(out, err, path, what);
-        }
-        out->sections[out->n_sections++] = (ckpt_section_t){tag, p + pos, len};
-        pos += len + 4;
-    }
-    return GAN_OK;
+    ckpt_source_t src = {NULL, fd, (uint64_t)st.st_size};
+    rc = parse(out, &src, path, err);
+    close(fd);
+    return rc;
 }
 
 void ckpt_free(ckpt_file_t *ckpt)

@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +99,7 @@ enum { SLICE_SHIFT = 48, SLICES = 1 << 15, SLICES_FINITE = 0x7FF0 };
 
 struct events_writer {
     FILE *fp;
-    char path[1100];
+    char path[PATH_MAX];
     pbuf_t rec;            /* one framed record: header, Event, footer */
     int failed;            /* sticky after a failed write */
     gan_err_t failure;     /* the message of that write */

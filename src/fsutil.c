@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -213,35 +214,122 @@ int fs_join(char *out, size_t out_size, const char *a, const char *b, gan_err_t 
     return GAN_OK;
 }
 
-int fs_read_all(const char *path, char **data, size_t *n, gan_err_t *err)
+/* What a non-regular file is, for messages. */
+static const char *file_kind(mode_t mode)
+{
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "not a file";
+}
+
+static int not_regular(const char *path, mode_t mode, const char *fix, gan_err_t *err)
+{
+    return gan_err_set(err, GAN_ERR_INPUT, "%s: not a regular file (%s); %s", path,
+                       file_kind(mode), fix ? fix : "give the path of a regular file");
+}
+
+/* stat() first, so the common mistakes (a FIFO, a directory, a device) are
+ * refused without ever opening them: open() of a FIFO blocks until a writer
+ * appears. The path can still be swapped for a FIFO between stat and open,
+ * so open is non-blocking and fstat checks the file actually opened; only
+ * then is O_NONBLOCK cleared (it means nothing for a regular file, but
+ * callers should not have to know). */
+int fs_open_regular(const char *path, const char *fix, int *fd, gan_err_t *err)
+{
+    *fd = -1;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT)
+            return fix ? gan_err_set(err, GAN_ERR_INPUT, "%s: not found; %s", path, fix)
+                       : gan_err_set(err, GAN_ERR_INPUT, "%s: not found", path);
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: cannot open (%s)", path, strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode))
+        return not_regular(path, st.st_mode, fix, err);
+    int f = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (f < 0)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: cannot open (%s)", path, strerror(errno));
+    int flags = fcntl(f, F_GETFL);
+    if (fstat(f, &st) != 0 || flags < 0 || fcntl(f, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        int e = errno;
+        close(f);
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot open (%s)", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(f);
+        return not_regular(path, st.st_mode, fix, err);
+    }
+    *fd = f;
+    return GAN_OK;
+}
+
+/* The size from fstat sizes the buffer, but reading goes on to the real end
+ * of the file (it may have grown since) and stops one byte past the cap. */
+int fs_read_all(const char *path, size_t max_bytes, char **data, size_t *n, gan_err_t *err)
 {
     *data = NULL;
     *n = 0;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: cannot open (%s)", path, strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        size_t got = fread(buf + len, 1, cap - len, fp);
-        len += got;
-        if (len < cap)
-            break;
-        cap *= 2;
-        char *bigger = realloc(buf, cap + 1);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-        }
-        buf = bigger;
+    int fd;
+    int rc = fs_open_regular(path, NULL, &fd, err);
+    if (rc)
+        return rc;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot stat (%s)", path, strerror(e));
     }
-    int read_error = ferror(fp);
-    fclose(fp);
+    if ((uint64_t)st.st_size > max_bytes) {
+        close(fd);
+        return gan_err_set(err, GAN_ERR_INPUT,
+                           "%s: larger than %zu bytes, the most this file can be; is it the "
+                           "file you meant?", path, max_bytes);
+    }
+    size_t cap = (size_t)st.st_size + 1, len = 0;
+    char *buf = malloc(cap + 1);
+    int read_errno = 0;
+    while (buf && len <= max_bytes) {
+        if (len == cap) {
+            size_t bigger_cap = cap > max_bytes / 2 ? max_bytes + 1 : cap * 2;
+            char *bigger = realloc(buf, bigger_cap + 1);
+            if (!bigger) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = bigger;
+            cap = bigger_cap;
+        }
+        ssize_t got = read(fd, buf + len, cap - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            read_errno = errno;
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+    }
+    close(fd);
     if (!buf)
         return gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory", path);
-    if (read_error) {
+    if (read_errno) {
         free(buf);
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: read error", path);
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: read error (%s)", path,
+                           strerror(read_errno));
+    }
+    if (len > max_bytes) {
+        free(buf);
+        return gan_err_set(err, GAN_ERR_INPUT,
+                           "%s: larger than %zu bytes, the most this file can be; is it the "
+                           "file you meant?", path, max_bytes);
     }
     buf[len] = '\0';
     *data = buf;

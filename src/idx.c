@@ -1,127 +1,169 @@
-/* IDX reader: one validated pass over a gzipped or raw IDX file.
+/* IDX reader: one validated pass over a gzipped or raw IDX file, from a
+ * path or from memory (the fuzzer's way in), through the same code.
  *
- * The whole file is treated as untrusted: the header is checked field by
- * field, the promised size is computed with overflow guards and capped before
- * anything is allocated, and the body must be exactly as long as the header
- * says (no fewer bytes, no trailing bytes). Every fault is reported as
- * "<path>: <fault>" and leaves the output zeroed.
+ * The whole file is treated as untrusted: only a regular file is opened
+ * (a FIFO would block), the header is checked field by field, the promised
+ * size is computed with overflow guards and capped before anything is
+ * allocated, and the body must be exactly as long as the header says (no
+ * fewer bytes, no trailing bytes). The work is bounded by what the header
+ * promises: past the promised data at most a small margin is inflated, so a
+ * gzip bomb appended to a valid file costs next to nothing. Every fault is
+ * reported as "<path>: <fault>" and leaves the output zeroed.
+ *
+ * gzip is decided by the first two bytes (1f 8b), as gzip(1) does, and
+ * inflated with zlib directly rather than gzread, which would read any
+ * trailing data to its end to find further gzip members.
  *
  * It deliberately knows nothing about MNIST (that is mnist.c) and only
  * accepts unsigned-byte elements, the one type MNIST-like datasets use. */
 #include "gan/idx.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include "gan/fsutil.h"
+
 #define IDX_TYPE_U8 0x08
 /* Far above any MNIST-like file (the training images are 47 MB), far below
  * what a corrupt header could ask for (up to 2^128 bytes). */
 #define IDX_MAX_BYTES ((size_t)1 << 30)
-/* gzread takes an unsigned length and returns an int count. */
-#define IDX_READ_CHUNK ((size_t)1 << 30)
-/* zlib's default is 8 KiB; a larger buffer means fewer read(2) calls. */
-#define IDX_GZ_BUFFER (256u * 1024u)
+/* How far past the promised data we look: enough to count small trailing
+ * garbage exactly and to reach the CRC at the end of a gzip stream that a
+ * corruption made a little longer; little enough that a file with a huge
+ * tail (a gzip bomb of zeros) is refused after reading next to nothing. */
+#define IDX_TAIL_MARGIN ((size_t)64 << 10)
+/* Compressed bytes read from the file at a time. */
+#define IDX_IN_CHUNK ((size_t)256 << 10)
 #define IDX_REFETCH "re-run ./download_mnist.sh"
 
-/* Turns zlib's error state into our code and message. A read(2) failure or
- * an allocation failure is a runtime problem; anything wrong with the bytes
- * is a bad input file. */
-static int gz_fault(gzFile gz, const char *path, gan_err_t *err)
-{
-    int errnum = Z_OK;
-    const char *what = gzerror(gz, &errnum);
-    /* zlib prefixes its message with the name it was given, "<fd:N>" for a
-     * gzdopen'ed file; we name the file ourselves. */
-    const char *sep = strstr(what, ": ");
-    if (what[0] == '<' && sep)
-        what = sep + 2;
-    if (errnum == Z_ERRNO)
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: read error (%s)", path, what);
-    if (errnum == Z_MEM_ERROR)
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory in zlib", path);
-    if (errnum == Z_BUF_ERROR)
-        return gan_err_set(err, GAN_ERR_INPUT,
-                           "%s: truncated gzip stream (%s); " IDX_REFETCH, path, what);
-    return gan_err_set(err, GAN_ERR_INPUT, "%s: corrupt gzip stream (%s); " IDX_REFETCH,
-                       path, what);
-}
+/* The bytes of one IDX file, gzipped (first bytes 1f 8b, as gzip(1) itself
+ * decides) or raw, from a caller's buffer or an open file. One inflate
+ * stream either way, so both entry points share every check. */
+typedef struct {
+    const char *name; /* for messages */
+    int fd;           /* -1: all input is in zs.next_in from the start */
+    uint64_t in_size; /* bytes of the whole file or buffer */
+    unsigned char *in_buf;
+    int gzip;
+    int zs_ready;     /* inflateInit2 succeeded: inflateEnd is due */
+    int stream_end;   /* the gzip stream (trailer and CRC included) is complete */
+    int in_eof;       /* no more input after zs.avail_in */
+    z_stream zs;      /* next_in/avail_in are the unread input, raw files too */
+} idx_src_t;
 
-/* Reads up to n bytes into buf with as few gzread calls as the unsigned
- * length allows; *got is how many arrived (less than n only at end of
- * file). Fails on a zlib error, including a gzip stream cut off mid-way,
- * which gzread reports only through gzerror. */
-static int read_full(size_t *got, gzFile gz, void *buf, size_t n, const char *path,
-                     gan_err_t *err)
+/* One read(2) of up to n bytes, retried on EINTR; *got 0 at end of file. */
+static int read_some(idx_src_t *src, unsigned char *buf, size_t n, size_t *got, gan_err_t *err)
 {
-    unsigned char *p = buf;
-    *got = 0;
-    while (*got < n) {
-        size_t left = n - *got;
-        unsigned chunk = (unsigned)(left < IDX_READ_CHUNK ? left : IDX_READ_CHUNK);
-        int r = gzread(gz, p + *got, chunk);
-        if (r < 0)
-            return gz_fault(gz, path, err);
-        if (r == 0)
-            break;
-        *got += (size_t)r;
-    }
-    if (*got < n) {
-        int errnum = Z_OK;
-        gzerror(gz, &errnum);
-        if (errnum != Z_OK)
-            return gz_fault(gz, path, err);
-    }
+    ssize_t r;
+    do
+        r = read(src->fd, buf, n);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: read error (%s)", src->name,
+                           strerror(errno));
+    *got = (size_t)r;
     return GAN_OK;
 }
 
-/* Counts the bytes left after the promised data. Reading on to the end
- * (rather than stopping at the first extra byte) matters for gzip: a
- * corrupt stream may inflate to too many bytes, and only the CRC check at
- * its end tells corruption apart from genuine trailing garbage. */
-static int count_rest(size_t *extra, gzFile gz, const char *path, gan_err_t *err)
+/* Makes input available in zs once the previous input is used up (for
+ * memory there is no more); sets in_eof at the end of the file. */
+static int refill(idx_src_t *src, gan_err_t *err)
 {
-    unsigned char buf[4096];
-    size_t got;
-    *extra = 0;
-    do {
-        int rc = read_full(&got, gz, buf, sizeof buf, path, err);
+    if (src->zs.avail_in > 0 || src->in_eof)
+        return GAN_OK;
+    size_t got = 0;
+    int rc = src->fd < 0 ? GAN_OK : read_some(src, src->in_buf, IDX_IN_CHUNK, &got, err);
+    if (rc != GAN_OK)
+        return rc;
+    if (src->fd >= 0)
+        src->zs.next_in = src->in_buf;
+    src->zs.avail_in = (uInt)got;
+    src->in_eof = got == 0;
+    return GAN_OK;
+}
+
+/* Decides gzip or raw from the first two bytes and starts inflate. */
+static int src_start(idx_src_t *src, gan_err_t *err)
+{
+    if (src->fd >= 0) {
+        /* Reads until two bytes are in (a regular file gives them at once,
+         * but nothing promises it). */
+        size_t have = 0, got = 1;
+        while (have < 2 && got > 0) {
+            int rc = read_some(src, src->in_buf + have, IDX_IN_CHUNK - have, &got, err);
+            if (rc != GAN_OK)
+                return rc;
+            have += got;
+        }
+        src->zs.next_in = src->in_buf;
+        src->zs.avail_in = (uInt)have;
+        src->in_eof = have == 0;
+    }
+    src->gzip = src->zs.avail_in >= 2 && src->zs.next_in[0] == 0x1f && src->zs.next_in[1] == 0x8b;
+    if (!src->gzip)
+        return GAN_OK;
+    /* 15 + 16: a gzip wrapper only (its magic is already checked). */
+    if (inflateInit2(&src->zs, 15 + 16) != Z_OK)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory in zlib", src->name);
+    src->zs_ready = 1;
+    return GAN_OK;
+}
+
+/* Up to n bytes of the file's content (inflated if gzipped) into buf; *got
+ * is how many arrived, fewer than n only at the end of the content. A gzip
+ * stream that stops before its end is "truncated", one that inflate or its
+ * CRC rejects is "corrupt". */
+static int src_read(idx_src_t *src, void *buf, size_t n, size_t *got, gan_err_t *err)
+{
+    unsigned char *out = buf;
+    *got = 0;
+    while (*got < n && !src->stream_end) {
+        int rc = refill(src, err);
         if (rc != GAN_OK)
             return rc;
-        *extra += got;
-    } while (got == sizeof buf);
+        size_t want = n - *got;
+        if (!src->gzip) {
+            if (src->zs.avail_in == 0)
+                break;
+            size_t take = want < src->zs.avail_in ? want : src->zs.avail_in;
+            memcpy(out + *got, src->zs.next_in, take);
+            src->zs.next_in += take;
+            src->zs.avail_in -= (uInt)take;
+            *got += take;
+            continue;
+        }
+        if (src->zs.avail_in == 0)
+            return gan_err_set(err, GAN_ERR_INPUT,
+                               "%s: truncated gzip stream (unexpected end of file); "
+                               IDX_REFETCH, src->name);
+        uInt chunk = want > (1u << 30) ? (1u << 30) : (uInt)want;
+        src->zs.next_out = out + *got;
+        src->zs.avail_out = chunk;
+        int zrc = inflate(&src->zs, Z_NO_FLUSH);
+        *got += chunk - src->zs.avail_out;
+        if (zrc == Z_STREAM_END)
+            src->stream_end = 1;
+        else if (zrc == Z_MEM_ERROR)
+            return gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory in zlib", src->name);
+        else if (zrc == Z_DATA_ERROR || zrc == Z_NEED_DICT || zrc == Z_STREAM_ERROR)
+            return gan_err_set(err, GAN_ERR_INPUT, "%s: corrupt gzip stream (%s); " IDX_REFETCH,
+                               src->name, src->zs.msg ? src->zs.msg : "bad data");
+        /* Z_OK and Z_BUF_ERROR (no progress until more input): go on. */
+    }
     return GAN_OK;
 }
 
-/* Opens path for gzread, telling a missing file (the usual case: the data
- * was never downloaded) apart from other failures. */
-static int open_gz(gzFile *gz, const char *path, gan_err_t *err)
+/* Whether any compressed byte follows the end of the gzip stream (another
+ * gzip member or garbage): one more read settles it. */
+static int bytes_after_stream(int *any, idx_src_t *src, gan_err_t *err)
 {
-    *gz = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return gan_err_set(err, GAN_ERR_INPUT, "%s: not found; run ./download_mnist.sh",
-                               path);
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: cannot open (%s)", path, strerror(errno));
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: not a regular file", path);
-    }
-    *gz = gzdopen(fd, "rb");
-    if (!*gz) {
-        close(fd); /* gzdopen does not close fd when it fails */
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory opening the file", path);
-    }
-    /* Cannot fail: it is called before the first read. */
-    gzbuffer(*gz, IDX_GZ_BUFFER);
-    return GAN_OK;
+    int rc = refill(src, err);
+    *any = src->zs.avail_in > 0;
+    return rc;
 }
 
 static uint32_t be32(const unsigned char *p)
@@ -131,11 +173,12 @@ static uint32_t be32(const unsigned char *p)
 
 /* Checks the header fields of the open file and fills rank, dims and
  * n_elems of out (not data). */
-static int read_header(idx_t *out, gzFile gz, const char *path, gan_err_t *err)
+static int read_header(idx_t *out, idx_src_t *src, gan_err_t *err)
 {
     unsigned char head[4], dims[4 * IDX_MAX_RANK];
     size_t got;
-    int rc = read_full(&got, gz, head, sizeof head, path, err);
+    const char *path = src->name;
+    int rc = src_read(src, head, sizeof head, &got, err);
     if (rc != GAN_OK)
         return rc;
     if (got < sizeof head)
@@ -155,7 +198,7 @@ static int read_header(idx_t *out, gzFile gz, const char *path, gan_err_t *err)
                            path, rank, IDX_MAX_RANK);
 
     size_t n_dim_bytes = 4 * (size_t)rank;
-    rc = read_full(&got, gz, dims, n_dim_bytes, path, err);
+    rc = src_read(src, dims, n_dim_bytes, &got, err);
     if (rc != GAN_OK)
         return rc;
     if (got < n_dim_bytes)
@@ -183,19 +226,55 @@ static int read_header(idx_t *out, gzFile gz, const char *path, gan_err_t *err)
     return GAN_OK;
 }
 
-/* Header, then the whole body (one gzread call, as the size cap keeps it
- * within gzread's chunk), then a check that nothing follows. */
-static int read_all(idx_t *out, gzFile gz, const char *path, gan_err_t *err)
+/* Counts the content bytes after the promised data, but only up to
+ * IDX_TAIL_MARGIN + 1 of them: *extra > IDX_TAIL_MARGIN means "more than
+ * the margin". Within the margin a gzip stream is read to its end, so its
+ * CRC still tells a corrupt stream (reported as such) from trailing
+ * garbage. */
+static int count_tail(size_t *extra, idx_src_t *src, gan_err_t *err)
 {
-    int rc = read_header(out, gz, path, err);
+    unsigned char buf[4096];
+    *extra = 0;
+    while (*extra <= IDX_TAIL_MARGIN) {
+        size_t got;
+        int rc = src_read(src, buf, sizeof buf, &got, err);
+        if (rc != GAN_OK)
+            return rc;
+        *extra += got;
+        if (got < sizeof buf)
+            break;
+    }
+    return GAN_OK;
+}
+
+/* deflate expands at most 1032:1 (RFC 1951: a 258-byte match in about two
+ * bits), so this many content bytes is more than in_size bytes can hold. */
+#define IDX_DEFLATE_MAX_RATIO 1032
+
+/* Header, then the whole body, then a bounded check that nothing follows. */
+static int read_all(idx_t *out, idx_src_t *src, gan_err_t *err)
+{
+    const char *path = src->name;
+    int rc = src_start(src, err);
     if (rc != GAN_OK)
         return rc;
+    rc = read_header(out, src, err);
+    if (rc != GAN_OK)
+        return rc;
+    /* A short file with a header promising up to 1 GiB must not cost a
+     * 1 GiB allocation to be found short. */
+    uint64_t most = src->gzip ? src->in_size * IDX_DEFLATE_MAX_RATIO : src->in_size;
+    if (out->n_elems > most)
+        return gan_err_set(err, GAN_ERR_INPUT,
+                           "%s: truncated data (header promises %zu bytes, more than a %llu-byte "
+                           "%sfile can hold); " IDX_REFETCH, path, out->n_elems,
+                           (unsigned long long)src->in_size, src->gzip ? "gzip " : "");
     out->data = malloc(out->n_elems);
     if (!out->data)
         return gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory (%zu bytes)", path,
                            out->n_elems);
     size_t got;
-    rc = read_full(&got, gz, out->data, out->n_elems, path, err);
+    rc = src_read(src, out->data, out->n_elems, &got, err);
     if (rc != GAN_OK)
         return rc;
     if (got < out->n_elems)
@@ -203,32 +282,79 @@ static int read_all(idx_t *out, gzFile gz, const char *path, gan_err_t *err)
                            "%s: truncated data (header promises %zu bytes, file has %zu); "
                            IDX_REFETCH, path, out->n_elems, got);
     size_t extra;
-    rc = count_rest(&extra, gz, path, err);
+    rc = count_tail(&extra, src, err);
     if (rc != GAN_OK)
         return rc;
+    if (extra > IDX_TAIL_MARGIN)
+        return gan_err_set(err, GAN_ERR_INPUT,
+                           "%s: trailing garbage: more than %zu bytes after the %zu data bytes "
+                           "the header promises; " IDX_REFETCH, path, IDX_TAIL_MARGIN,
+                           out->n_elems);
     if (extra > 0)
         return gan_err_set(err, GAN_ERR_INPUT,
                            "%s: trailing garbage: %zu bytes after the %zu data bytes the "
                            "header promises; " IDX_REFETCH, path, extra, out->n_elems);
+    if (src->gzip) {
+        int any;
+        rc = bytes_after_stream(&any, src, err);
+        if (rc != GAN_OK)
+            return rc;
+        if (any)
+            return gan_err_set(err, GAN_ERR_INPUT,
+                               "%s: trailing garbage after the end of the gzip stream; "
+                               IDX_REFETCH, path);
+    }
     return GAN_OK;
 }
 
-int idx_read(idx_t *out, const char *path, gan_err_t *err)
+/* Reads from src (input set up by the caller) into out; zeroes out and
+ * frees everything on error. */
+static int read_src(idx_t *out, idx_src_t *src, gan_err_t *err)
 {
-    memset(out, 0, sizeof *out);
-    gzFile gz;
-    int rc = open_gz(&gz, path, err);
-    if (rc != GAN_OK)
-        return rc;
-    rc = read_all(out, gz, path, err);
-    /* Nothing to learn from closing a file opened for reading: read_full
-     * already asked gzerror about a stream cut off mid-way. */
-    gzclose(gz);
+    int rc = read_all(out, src, err);
+    if (src->zs_ready)
+        inflateEnd(&src->zs);
     if (rc != GAN_OK)
         idx_free(out);
     return rc;
 }
 
+int idx_read_mem(idx_t *out, const void *data, size_t size, const char *name, gan_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if (size > IDX_MAX_BYTES * 2)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: larger than %zu bytes; " IDX_REFETCH, name,
+                           IDX_MAX_BYTES * 2);
+    idx_src_t src = {.name = name, .fd = -1, .in_size = size};
+    src.zs.next_in = (Bytef *)data;
+    src.zs.avail_in = (uInt)size;
+    return read_src(out, &src, err);
+}
+
+int idx_read(idx_t *out, const char *path, gan_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    idx_src_t src = {.name = path, .fd = -1};
+    int rc = fs_open_regular(path, "run ./download_mnist.sh", &src.fd, err);
+    if (rc != GAN_OK)
+        return rc;
+    struct stat st;
+    if (fstat(src.fd, &st) != 0) {
+        int e = errno;
+        close(src.fd);
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot stat (%s)", path, strerror(e));
+    }
+    src.in_size = (uint64_t)st.st_size;
+    src.in_buf = malloc(IDX_IN_CHUNK);
+    if (!src.in_buf) {
+        close(src.fd);
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory", path);
+    }
+    rc = read_src(out, &src, err);
+    free(src.in_buf);
+    close(src.fd);
+    return rc;
+}
 void idx_free(idx_t *idx)
 {
     if (!idx)

@@ -399,7 +399,7 @@ static int read_path(metrics_csv_t **out, const char *path, const table_spec_t *
     *out = NULL;
     char *data = NULL;
     size_t n = 0;
-    int rc = fs_read_all(path, &data, &n, err);
+    int rc = fs_read_all(path, METRICS_CSV_MAX_BYTES, &data, &n, err);
     if (rc)
         return rc;
     rc = read_buffer(out, data, n, path, spec, err);

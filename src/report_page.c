@@ -298,7 +298,7 @@ static void write_sample_figure(FILE *fp, const report_run_t *run, const report_
     char *data = NULL;
     size_t n = 0;
     int ok = fs_join(path, sizeof path, run->dir, name, NULL) == GAN_OK &&
-             fs_read_all(path, &data, &n, NULL) == GAN_OK;
+             fs_read_all(path, (size_t)16 << 20 /* 32 x 32 grid: ~1 MB */, &data, &n, NULL) == GAN_OK;
     static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     if (!ok) {
         fputs("<p class=\"note\">", fp);

@@ -269,7 +269,7 @@ static void read_config(report_run_t *run)
     char path[2048], *json = NULL;
     size_t n = 0;
     if (fs_join(path, sizeof path, run->dir, "config.json", NULL) ||
-        fs_read_all(path, &json, &n, NULL))
+        fs_read_all(path, (size_t)1 << 20 /* config.json: about 1 KB */, &json, &n, NULL))
         json = NULL;
     run->has_config = json != NULL;
     char (*axis)[sizeof run->axis[0]] = run->axis;

@@ -89,10 +89,6 @@ static void format_metrics_row(char *out, size_t size, const train_metrics_t *m,
     snprintf(out + len, size - (size_t)len, "\n");
 }
 
-/* The most a CSV log of a run can hold: 100,000 epochs of rows of a few
- * hundred bytes (layers.csv: a row per layer). Anything larger is damage. */
-#define RUN_CSV_MAX_BYTES ((size_t)256 << 20)
-
 /* Checks one complete line of a CSV log: as many fields as the header,
  * epoch a whole number. *epoch gets it. 0 if fine, else what is wrong. */
 static const char *check_row(long *epoch, const char *line, size_t len, int n_fields)
@@ -118,14 +114,9 @@ int run_trim_csv(const char *path, const char *header, long max_key, int strict_
     char *text = NULL;
     size_t len = 0;
     if (fs_exists(path)) {
-        int rc = fs_read_all(path, &text, &len, err);
+        int rc = fs_read_all(path, METRICS_CSV_MAX_BYTES, &text, &len, err);
         if (rc)
             return rc;
-        if (len > RUN_CSV_MAX_BYTES) {
-            free(text);
-            return gan_err_set(err, GAN_ERR_INPUT, "%s: %zu bytes, more than a run's log can "
-                               "hold; the file is damaged", path, len);
-        }
     }
     int n_fields = 1;
     for (const char *p = header; *p; p++)

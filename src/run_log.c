@@ -195,7 +195,7 @@ int run_log_image(run_t *run, const char *png_path, int height, int width, int64
         return GAN_OK;
     char *png = NULL;
     size_t n = 0;
-    int rc = fs_read_all(png_path, &png, &n, err);
+    int rc = fs_read_all(png_path, (size_t)16 << 20 /* 32 x 32 grid: ~1 MB */, &png, &n, err);
     if (!rc)
         rc = events_write_image(run->events, "samples", step, events_wall_time(), png, n, height,
                                 width, EVENTS_GRAY, err);

@@ -147,7 +147,7 @@ static int file_contains(const char *path, const char *needle)
 {
     char *text = NULL;
     size_t n = 0;
-    if (fs_read_all(path, &text, &n, NULL) != GAN_OK)
+    if (fs_read_all(path, (size_t)1 << 30, &text, &n, NULL) != GAN_OK)
         return 0;
     int found = strstr(text, needle) != NULL;
     free(text);
@@ -184,12 +184,12 @@ Test(experiment, cli_writes_runs_summary_and_report_and_rerun_skips, .init = set
     snprintf(path, sizeof path, "%s/exp/random-s1/metrics.csv", tmp_dir);
     char *before = NULL;
     size_t n_before = 0;
-    cr_assert_eq(fs_read_all(path, &before, &n_before, NULL), GAN_OK);
+    cr_assert_eq(fs_read_all(path, (size_t)1 << 30, &before, &n_before, NULL), GAN_OK);
     cr_assert_eq(run_cmd(cmd, log), 0);
     cr_expect(file_contains(log, "already finished"), "rerun should skip finished runs");
     char *after = NULL;
     size_t n_after = 0;
-    cr_assert_eq(fs_read_all(path, &after, &n_after, NULL), GAN_OK);
+    cr_assert_eq(fs_read_all(path, (size_t)1 << 30, &after, &n_after, NULL), GAN_OK);
     cr_expect(n_before == n_after && memcmp(before, after, n_after) == 0);
     free(before);
     free(after);
@@ -248,7 +248,7 @@ Test(experiment, eval_every_reaches_every_run_and_the_summary, .init = setup, .f
     snprintf(path, sizeof path, "%s/exp/summary.csv", tmp_dir);
     char *summary = NULL;
     size_t n = 0;
-    cr_assert_eq(fs_read_all(path, &summary, &n, NULL), GAN_OK);
+    cr_assert_eq(fs_read_all(path, (size_t)1 << 30, &summary, &n, NULL), GAN_OK);
     cr_expect(strstr(summary, ",train_seconds,fd,class_entropy,classes_covered\n") != NULL,
               "summary header:\n%s", summary);
     static const char *const runs[] = {"random-s1", "he_xavier-s1"};
@@ -258,7 +258,7 @@ Test(experiment, eval_every_reaches_every_run_and_the_summary, .init = setup, .f
         snprintf(path, sizeof path, "%s/exp/%s/metrics.csv", tmp_dir, runs[i]);
         char *metrics = NULL;
         size_t m = 0;
-        cr_assert_eq(fs_read_all(path, &metrics, &m, NULL), GAN_OK);
+        cr_assert_eq(fs_read_all(path, (size_t)1 << 30, &metrics, &m, NULL), GAN_OK);
         char *header_end = strchr(metrics, '\n');
         *header_end = '\0';
         int fd_col = 1;
@@ -388,7 +388,7 @@ Test(experiment, a_sweep_over_inits_lr_and_seeds_plans_trains_and_summarises, .i
                          lrs[l], s);
                 char *json = NULL;
                 size_t n = 0;
-                cr_assert_eq(fs_read_all(path, &json, &n, NULL), GAN_OK, "%s missing", path);
+                cr_assert_eq(fs_read_all(path, (size_t)1 << 30, &json, &n, NULL), GAN_OK, "%s missing", path);
                 train_cfg_t cfg;
                 gan_err_t err;
                 cr_assert_eq(train_cfg_read_json(&cfg, json, path, &err), GAN_OK, "%s", err.msg);
@@ -428,7 +428,7 @@ static int count_claims(const char *run_dir)
     snprintf(path, sizeof path, "%s/claims.log", run_dir);
     char *text = NULL;
     size_t n = 0;
-    if (fs_read_all(path, &text, &n, NULL) != GAN_OK)
+    if (fs_read_all(path, (size_t)1 << 30, &text, &n, NULL) != GAN_OK)
         return 0;
     int claims = 0;
     for (char *p = text; (p = strstr(p, " claim: ")) != NULL; p++)
@@ -441,7 +441,7 @@ static int same_file(const char *a, const char *b)
 {
     char *x = NULL, *y = NULL;
     size_t nx = 0, ny = 0;
-    int same = fs_read_all(a, &x, &nx, NULL) == GAN_OK && fs_read_all(b, &y, &ny, NULL) == GAN_OK &&
+    int same = fs_read_all(a, (size_t)1 << 30, &x, &nx, NULL) == GAN_OK && fs_read_all(b, (size_t)1 << 30, &y, &ny, NULL) == GAN_OK &&
                nx == ny && memcmp(x, y, nx) == 0;
     free(x);
     free(y);
@@ -453,8 +453,8 @@ static void expect_same_summary(const char *a, const char *b)
 {
     char *x = NULL, *y = NULL;
     size_t nx = 0, ny = 0;
-    cr_assert_eq(fs_read_all(a, &x, &nx, NULL), GAN_OK, "%s missing", a);
-    cr_assert_eq(fs_read_all(b, &y, &ny, NULL), GAN_OK, "%s missing", b);
+    cr_assert_eq(fs_read_all(a, (size_t)1 << 30, &x, &nx, NULL), GAN_OK, "%s missing", a);
+    cr_assert_eq(fs_read_all(b, (size_t)1 << 30, &y, &ny, NULL), GAN_OK, "%s missing", b);
     char *sx = NULL, *sy = NULL;
     char *lx = strtok_r(x, "\n", &sx), *ly = strtok_r(y, "\n", &sy);
     int rows = 0;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "gan/idx.h"
@@ -25,7 +26,9 @@ static char tmp_dir[64];
 static void make_tmp_dir(void) { test_tmpdir_make(tmp_dir, sizeof tmp_dir, "idx"); }
 static void remove_tmp_dir(void) { test_tmpdir_remove(tmp_dir); }
 
-TestSuite(idx, .init = make_tmp_dir, .fini = remove_tmp_dir);
+/* The timeout turns a reader that blocks (on a FIFO) into a failure
+ * instead of a hung suite; no test asserts how long anything takes. */
+TestSuite(idx, .init = make_tmp_dir, .fini = remove_tmp_dir, .timeout = 60);
 TestSuite(mnist, .init = make_tmp_dir, .fini = remove_tmp_dir);
 
 static test_path_t tmp_path(const char *name) { return test_path(tmp_dir, name); }
@@ -370,6 +373,106 @@ Test(idx, rejects_cut_gzip_file)
     test_write_file(p.s, gz, n / 2);
     free(gz);
     expect_idx_fault(p.s, GAN_ERR_INPUT, "truncated gzip stream");
+}
+
+/* ---- idx_read: hostile files (issue 12) -------------------------------- */
+
+/* open() of a FIFO blocks until a writer comes: the reader must look at the
+ * file's type first. Before the fix this test hung (the suite's timeout
+ * failed it). */
+Test(idx, refuses_fifo_without_blocking)
+{
+    test_path_t p = tmp_path("train-images-idx3-ubyte.gz");
+    cr_assert_eq(mkfifo(p.s, 0600), 0, "mkfifo %s", p.s);
+    expect_idx_fault(p.s, GAN_ERR_INPUT, "not a regular file (a FIFO)");
+}
+
+Test(idx, refuses_character_device)
+{
+    expect_idx_fault("/dev/zero", GAN_ERR_INPUT, "not a regular file (a character device)");
+}
+
+/* A valid file followed by 1 GiB of zeros, gzipped together (about 1 MB on
+ * disk), streamed through deflate so the test never holds the 1 GiB. The
+ * reader must stop after a small margin and call the rest trailing
+ * garbage; before the fix it inflated all of it and reported the exact
+ * count (1073741824 bytes). */
+Test(idx, refuses_gzip_bomb_of_trailing_zeros)
+{
+    test_path_t p = tmp_path("bomb-idx3-ubyte.gz");
+    uint8_t head[128];
+    const uint32_t dims[3] = {FIX_N, FIX_ROWS, FIX_COLS};
+    size_t n_head = idx_bytes(head, sizeof head, 0x08, 3, dims, fix_images, FIX_PIXELS);
+    FILE *fp = fopen(p.s, "wb");
+    cr_assert_not_null(fp);
+    z_stream zs = {0};
+    cr_assert_eq(deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    static uint8_t zeros[1 << 20], out[1 << 16];
+    for (int chunk = -1; chunk <= 1024; chunk++) {
+        int last = chunk == 1024;
+        zs.next_in = chunk < 0 ? head : zeros;
+        zs.avail_in = chunk < 0 ? (uInt)n_head : last ? 0 : (uInt)sizeof zeros;
+        do {
+            zs.next_out = out;
+            zs.avail_out = sizeof out;
+            int rc = deflate(&zs, last ? Z_FINISH : Z_NO_FLUSH);
+            cr_assert(rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR, "deflate %d", rc);
+            size_t have = sizeof out - zs.avail_out;
+            cr_assert_eq(fwrite(out, 1, have, fp), have);
+        } while (zs.avail_out == 0);
+    }
+    cr_assert_eq(zs.total_in, n_head + ((uLong)1 << 30));
+    deflateEnd(&zs);
+    cr_assert_eq(fclose(fp), 0);
+    expect_idx_fault(p.s, GAN_ERR_INPUT, "trailing garbage: more than 65536 bytes");
+}
+
+/* Bytes after the end of the gzip stream (garbage, or a second member)
+ * used to be ignored by gzread. */
+Test(idx, refuses_bytes_after_gzip_stream)
+{
+    test_path_t p = tmp_path("after-stream.gz");
+    write_fix_images(p.s, 1);
+    FILE *fp = fopen(p.s, "ab");
+    cr_assert_not_null(fp);
+    cr_assert_eq(fwrite("junk", 1, 4, fp), 4);
+    cr_assert_eq(fclose(fp), 0);
+    expect_idx_fault(p.s, GAN_ERR_INPUT, "trailing garbage after the end of the gzip stream");
+}
+
+/* A 16-byte file promising 1 GiB is short whatever follows: refused before
+ * the 1 GiB is allocated (a GAN_ERR_RUNTIME "out of memory" under a memory
+ * limit would mean it was not). */
+Test(idx, refuses_promise_larger_than_the_file_can_hold)
+{
+    test_path_t p = tmp_path("promise");
+    const uint32_t dims[3] = {1024, 1024, 1024};
+    write_header_and_data(p.s, 0x08, 3, dims, FIX_PIXELS);
+    expect_idx_fault(p.s, GAN_ERR_INPUT, "more than a 34-byte file can hold");
+}
+
+/* idx_read_mem is the same reader on a buffer: the bytes of both fixture
+ * files, raw and gzipped, give the pixels written, and a fault is named
+ * after the given name. */
+Test(idx, read_mem_matches_the_file_reader)
+{
+    for (int gz = 0; gz < 2; gz++) {
+        test_path_t p = tmp_path(gz ? "mem.gz" : "mem");
+        write_fix_images(p.s, gz);
+        size_t n;
+        uint8_t *bytes = slurp(p.s, &n);
+        idx_t out;
+        gan_err_t err = {{0}};
+        cr_assert_eq(idx_read_mem(&out, bytes, n, "buffer", &err), GAN_OK, "%s", err.msg);
+        cr_expect_eq(out.rank, 3);
+        cr_expect_eq(out.n_elems, FIX_PIXELS);
+        cr_expect_arr_eq(out.data, fix_images, FIX_PIXELS, "pixels differ (gz %d)", gz);
+        idx_free(&out);
+        cr_expect_eq(idx_read_mem(&out, bytes, n - 1, "buffer", &err), GAN_ERR_INPUT);
+        cr_expect(strncmp(err.msg, "buffer: truncated", 17) == 0, "message: %s", err.msg);
+        cr_expect_null(out.data);
+        free(bytes);
+    }
 }
 
 /* ---- mnist_load ------------------------------------------------------- */

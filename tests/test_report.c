@@ -66,7 +66,7 @@ static char *read_text(const char *path)
     char *data = NULL;
     size_t n = 0;
     gan_err_t err;
-    cr_assert_eq(fs_read_all(path, &data, &n, &err), GAN_OK, "%s", err.msg);
+    cr_assert_eq(fs_read_all(path, (size_t)1 << 30, &data, &n, &err), GAN_OK, "%s", err.msg);
     return data;
 }
 

@@ -17,6 +17,18 @@
 
 #define CKPT_VERSION 1
 #define CKPT_MAX_SECTIONS 32
+/* The JSON headers we write are about 1 KB. */
+#define CKPT_MAX_HEADER_BYTES ((uint64_t)1 << 20)
+/* The largest checkpoint the option limits allow: a GAN with z_dim 4096,
+ * 8 hidden layers of 16384 units in G and D and images of 2^20 pixels (the
+ * image_size limit) has 1.913e10 + 1.906e10 parameters; params, Adam m and
+ * v of both as float32 are 4.58e11 bytes (427 GiB), plus a 32 x 32 grid of
+ * fixed noise (16 MiB). The largest classifier (2^20 inputs, the same
+ * hidden layers, parameters only) is 71 GiB. Rounded up to a power of two.
+ * It only stops absurd sizes: what bounds the work on a hostile file is
+ * that the reader checks the structure against the file size before it
+ * allocates or reads the sections. */
+#define CKPT_MAX_BYTES ((uint64_t)1 << 39)
 
 typedef struct {
     uint32_t tag;
@@ -40,9 +52,19 @@ int ckpt_write(const char *path, const char *header_json,
                const ckpt_section_t *sections, int n_sections, gan_err_t *err);
 
 /* Reads and validates a whole checkpoint: magic, version, every length
- * against the file size, every CRC. GAN_ERR_INPUT with "<path>: <what>" on
- * any mismatch. On success the caller owns out (ckpt_free). */
+ * against the file size, every CRC. Refuses a path that is not a regular
+ * file (fs_open_regular) or is larger than CKPT_MAX_BYTES. GAN_ERR_INPUT
+ * with "<path>: <what>" on any mismatch, e.g. "<path>: damaged checkpoint
+ * (header CRC mismatch)": the message names the damage only, so callers
+ * append their way out (a run: resume from checkpoint.prev.bin; a
+ * classifier: retrain it). GAN_ERR_RUNTIME on a read error or out of
+ * memory. On success the caller owns out (ckpt_free); on error out is
+ * zeroed. */
 int ckpt_read(ckpt_file_t *out, const char *path, gan_err_t *err);
+/* The same on size bytes in memory (copied: out owns its own blob); name
+ * stands for the file in messages. */
+int ckpt_read_mem(ckpt_file_t *out, const void *data, size_t size, const char *name,
+                  gan_err_t *err);
 void ckpt_free(ckpt_file_t *ckpt);
 
 /* Reads only the JSON header of the checkpoint at path (after checking

@@ -1,5 +1,6 @@
-/* File-system helpers shared by every writer: atomic replacement of a file,
- * recursive mkdir, path joining.
+/* File-system helpers shared by every writer and reader: atomic replacement
+ * of a file, recursive mkdir, path joining, and whole-file reads that refuse
+ * what is not a regular file or is larger than its format allows.
  *
  * An atomic write goes to "<dir>/.<name>.tmp.<pid>" in the final file's own
  * folder, is flushed and fsync'ed, then renamed over the final name (and the
@@ -65,8 +66,21 @@ void fs_dirname(char *out, size_t size, const char *path);
 /* out = a + "/" + b; GAN_ERR_INPUT if it does not fit in out_size. */
 int fs_join(char *out, size_t out_size, const char *a, const char *b, gan_err_t *err);
 
-/* Reads a whole file into a malloc'ed buffer (NUL-terminated for text use;
- * *n excludes the NUL). Caller frees. GAN_ERR_INPUT if missing. */
-int fs_read_all(const char *path, char **data, size_t *n, gan_err_t *err);
+/* Opens path read-only into *fd if it is a regular file (symlinks are
+ * followed), without ever blocking: a FIFO, device, directory or socket is
+ * refused before it is opened. GAN_ERR_INPUT with "<path>: not found",
+ * "<path>: not a regular file (a FIFO)" or "<path>: cannot open (<why>)";
+ * fix is appended to the first two as "; <fix>" (NULL: nothing after "not
+ * found", a generic fix after "not a regular file"). The caller
+ * closes *fd (-1 on error). */
+int fs_open_regular(const char *path, const char *fix, int *fd, gan_err_t *err);
+
+/* Reads a whole regular file of at most max_bytes into a malloc'ed buffer
+ * (NUL-terminated for text use; *n excludes the NUL). Caller frees.
+ * GAN_ERR_INPUT if missing, not a regular file (fs_open_regular) or larger
+ * than max_bytes ("<path>: larger than <max_bytes> bytes, ..."), checked
+ * before anything is read; GAN_ERR_RUNTIME on a read error or out of
+ * memory. */
+int fs_read_all(const char *path, size_t max_bytes, char **data, size_t *n, gan_err_t *err);
 
 #endif

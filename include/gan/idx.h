@@ -2,7 +2,7 @@
  *
  * An IDX file is a big-endian header (two zero bytes, an element-type byte,
  * a rank byte, then one u32 per dimension) followed by the elements. Files
- * may be gzipped or raw: zlib's gzread reads both. Only unsigned-byte
+ * may be gzipped or raw (told apart by the gzip magic 1f 8b). Only unsigned-byte
  * elements are accepted, because that is all MNIST (and Fashion-MNIST) use.
  *
  * Pixels stay uint8 (47 MB for the training set instead of 188 MB as float);
@@ -24,10 +24,16 @@ typedef struct {
     size_t n_elems;          /* product of dims */
 } idx_t;
 
-/* Reads and validates a whole unsigned-byte IDX file (gz or raw). On error
- * returns GAN_ERR_INPUT (bad or missing file) or GAN_ERR_RUNTIME (out of
- * memory), fills err with "<path>: <fault>" and leaves out zeroed. */
+/* Reads and validates a whole unsigned-byte IDX file (gz or raw). Only a
+ * regular file is opened (a FIFO, device or directory is refused without
+ * blocking), and at most 64 KiB past the promised data is read: more is
+ * "trailing garbage", however long. On error returns GAN_ERR_INPUT (bad or
+ * missing file) or GAN_ERR_RUNTIME (out of memory, read error), fills err
+ * with "<path>: <fault>" and leaves out zeroed. */
 int idx_read(idx_t *out, const char *path, gan_err_t *err);
+/* The same on size bytes of a file's content in memory (at most 2 GiB);
+ * name stands for the file in messages. */
+int idx_read_mem(idx_t *out, const void *data, size_t size, const char *name, gan_err_t *err);
 void idx_free(idx_t *idx);
 
 typedef struct {

@@ -15,6 +15,7 @@
 #ifndef GAN_METRICS_CSV_H
 #define GAN_METRICS_CSV_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "gan/error.h"
@@ -45,6 +46,12 @@
  * every --log-every steps; step is the global step (steps done since the
  * start of the run, epoch * steps_per_epoch + step in the epoch, 1-based). */
 #define STEPS_CSV_COLUMNS "step,epoch,g_loss,d_loss,d_real,d_fake"
+
+/* The most either table can hold (fs_read_all's cap): 100000 epochs, the
+ * most --epochs allows, times 18 layers.csv rows of at most ~100 bytes
+ * (%.6g numbers), or one metrics.csv row of at most ~1.2 KB (26 %.6f
+ * numbers of floats), stays under 200 MB. */
+#define METRICS_CSV_MAX_BYTES ((size_t)256 << 20)
 
 /* A table read from one file: n_rows rows of named columns. */
 typedef struct metrics_csv metrics_csv_t;
