@@ -5,8 +5,9 @@
 #
 # As root: apt-get update, then apt-get install -y --no-install-recommends of
 # build-essential pkg-config libopenblas-dev zlib1g-dev libstb-dev
-# libcriterion-dev libxml2-utils valgrind protobuf-compiler python3 (+ the
-# options below; python3 reads --plan's JSON Lines in a test).
+# libcriterion-dev libxml2-utils valgrind protobuf-compiler python3 python3-numpy (+ the
+# options below; python3 reads --plan's JSON Lines in a test, NumPy reads the
+# .npy samples of gan sample in another).
 # Otherwise: prints the apt-get line to run with sudo and exits 1.
 #   --with-browser  also install chromium (used by the report tests)
 #   --with-npm      also install npm (the fallback source of download_mnist.sh);
@@ -17,7 +18,7 @@
 set -euo pipefail
 
 PKGS=(build-essential pkg-config libopenblas-dev zlib1g-dev libstb-dev
-      libcriterion-dev libxml2-utils valgrind protobuf-compiler python3)
+      libcriterion-dev libxml2-utils valgrind protobuf-compiler python3 python3-numpy)
 
 for arg in "$@"; do
   case "$arg" in
