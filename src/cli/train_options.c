@@ -77,7 +77,8 @@ void train_options_help(FILE *out)
             "  --g-hidden=LIST      G hidden sizes (default 256,512,1024)\n"
             "  --d-hidden=LIST      D hidden sizes (default 1024,512,256)\n"
             "data and output:\n"
-            "  --data=DIR           MNIST folder (default data/mnist)\n"
+            "  --data=DIR           MNIST folder (default: the first of $GAN_DATA/mnist,\n"
+            "                       data/mnist, ~/.local/share/gan/mnist that exists)\n"
             "  --limit=N            use the first N training images (default all 60000)\n"
             "  --threads=N          OpenBLAS threads (default: all cores)\n"
             "  --sample-every=N     write a sample grid every N epochs (default 1)\n"
@@ -86,6 +87,8 @@ void train_options_help(FILE *out)
             "  --eval-every=K       FD and class coverage every K epochs and after the last\n"
             "                       (default 0: never); adds columns to metrics.csv\n"
             "  --eval-n=N           generated samples per evaluation (2..100000, default 10000)\n"
-            "  --classifier=PATH    the classifier (default %s)\n",
+            "  --classifier=PATH    the classifier (default: mnist-classifier.bin in the first\n"
+            "                       of $GAN_DATA, data (%s) and\n"
+            "                       ~/.local/share/gan that holds one)\n",
             init_valid_names(), CLASSIFIER_DEFAULT_PATH);
 }
