@@ -60,7 +60,11 @@ verify are kept; files that fail verification are deleted and fetched again.
 
 Options:
   --dataset=NAME  mnist (default, into data/mnist/) or fashion (Fashion-MNIST,
-                  into data/fashion/); folders are next to this script
+                  into data/fashion/); run from the repository, data/ is next to
+                  this script; installed as gan-download-mnist, the folder is
+                  where gan looks: \$GAN_DATA/NAME if GAN_DATA is set, else
+                  ./data/NAME if ./data exists, else
+                  \${XDG_DATA_HOME:-~/.local/share}/gan/NAME
   --source=NAME   use only this source instead of trying them all in order
   --dir=DIR       put the files in DIR instead
   -h, --help      show this help
@@ -122,7 +126,23 @@ if [ -n "$SOURCE" ]; then
     *) usage_error "unknown source '$SOURCE' for $DATASET (expected one of: ${SOURCES[*]})" ;;
   esac
 fi
-[ -n "$DIR" ] || DIR="$SCRIPT_DIR/data/$DATASET"
+# The default folder is where gan looks (src/data_path.c): in a checkout of
+# the repository its data/; installed (gan-download-mnist), $GAN_DATA if
+# set, else ./data if the current folder has one, else the per-user folder.
+default_dir() {
+  if [ -f "$SCRIPT_DIR/src/data_path.c" ]; then
+    printf '%s\n' "$SCRIPT_DIR/data/$DATASET"
+  elif [ -n "${GAN_DATA:-}" ]; then
+    printf '%s\n' "$GAN_DATA/$DATASET"
+  elif [ -d data ]; then
+    printf '%s\n' "$PWD/data/$DATASET"
+  else
+    local xdg=${XDG_DATA_HOME:-}
+    case "$xdg" in /*) ;; *) xdg=$HOME/.local/share ;; esac
+    printf '%s\n' "$xdg/gan/$DATASET"
+  fi
+}
+[ -n "$DIR" ] || DIR=$(default_dir)
 case "$DIR" in /*) ;; *) DIR="$PWD/$DIR" ;; esac
 
 for tool in gzip sha256sum; do

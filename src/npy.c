@@ -1,4 +1,4 @@
-/* NumPy .npy writer, format version 1.0, float32 only; see npy.h.
+/* NumPy .npy writer, format version 1.0, float32 and uint8; see npy.h.
  *
  * Format reference: numpy/lib/format.py (NEP 1). The header dict is written
  * byte for byte the way numpy.save writes it, padded so the data starts on a
@@ -21,10 +21,11 @@ enum {
 
 /* Builds the padded header text (dict, spaces, '\n') into buf; returns its
  * length, a value that makes NPY_PREAMBLE + length a multiple of NPY_ALIGN. */
-static size_t npy_header(char *buf, int ndim, const size_t *shape)
+static size_t npy_header(char *buf, npy_dtype_t dtype, int ndim, const size_t *shape)
 {
     size_t len = (size_t)snprintf(buf, NPY_HEADER_CAP,
-                                  "{'descr': '<f4', 'fortran_order': False, 'shape': (");
+                                  "{'descr': '%s', 'fortran_order': False, 'shape': (",
+                                  dtype == NPY_UINT8 ? "|u1" : "<f4");
     for (int i = 0; i < ndim; i++)
         len += (size_t)snprintf(buf + len, NPY_HEADER_CAP - len, i ? ", %zu" : "%zu", shape[i]);
     /* A 1-tuple needs its trailing comma, as in Python: (3,). */
@@ -60,9 +61,10 @@ static int npy_write_data(FILE *fp, const float *data, size_t n)
 #endif
 }
 
-int npy_write(const char *path, const float *data, int ndim, const size_t *shape,
-              gan_err_t *err)
+int npy_begin(npy_writer_t *w, const char *path, npy_dtype_t dtype, int ndim,
+              const size_t *shape, gan_err_t *err)
 {
+    memset(w, 0, sizeof *w);
     if (ndim < 0 || ndim > NPY_MAX_NDIM)
         return gan_err_set(err, GAN_ERR_INPUT, "%s: ndim %d outside 0..%d", path, ndim,
                            NPY_MAX_NDIM);
@@ -73,22 +75,96 @@ int npy_write(const char *path, const float *data, int ndim, const size_t *shape
         count *= shape[i];
     }
     char header[NPY_HEADER_CAP];
-    size_t header_len = npy_header(header, ndim, shape);
+    size_t header_len = npy_header(header, dtype, ndim, shape);
     unsigned char preamble[NPY_PREAMBLE] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
                                             (unsigned char)(header_len & 0xff),
                                             (unsigned char)(header_len >> 8)};
-    atomic_file_t af;
-    int rc = atomic_begin(&af, path, err);
+    int rc = atomic_begin(&w->af, path, err);
     if (rc)
         return rc;
-    if (fwrite(preamble, 1, sizeof preamble, af.fp) != sizeof preamble ||
-        fwrite(header, 1, header_len, af.fp) != header_len ||
-        !npy_write_data(af.fp, data, count)) {
+    w->dtype = dtype;
+    w->expected = count;
+    if (fwrite(preamble, 1, sizeof preamble, w->af.fp) != sizeof preamble ||
+        fwrite(header, 1, header_len, w->af.fp) != header_len) {
         int e = errno;
-        atomic_abort(&af);
+        npy_abort(w);
         return gan_err_set(err, GAN_ERR_RUNTIME,
                            "%s: write failed (%s); the previous file is untouched", path,
                            strerror(e));
     }
-    return atomic_commit(&af, err);
+    return GAN_OK;
+}
+
+/* Checks an append of n elements of dtype against what the header declared. */
+static int npy_check_append(npy_writer_t *w, npy_dtype_t dtype, size_t n, gan_err_t *err)
+{
+    if (!w->af.fp)
+        return gan_err_set(err, GAN_ERR_INPUT, "npy writer: not open");
+    if (dtype != w->dtype || n > w->expected - w->written) {
+        const char *path = w->af.final_path;
+        int rc = gan_err_set(err, GAN_ERR_INPUT, "%s: %s (%zu of %zu elements written, %zu more)",
+                             path, dtype != w->dtype ? "wrong dtype" : "more elements than the shape holds",
+                             w->written, w->expected, n);
+        npy_abort(w);
+        return rc;
+    }
+    return GAN_OK;
+}
+
+static int npy_write_failed(npy_writer_t *w, gan_err_t *err)
+{
+    int e = errno;
+    int rc = gan_err_set(err, GAN_ERR_RUNTIME,
+                         "%s: write failed (%s); the previous file is untouched",
+                         w->af.final_path, strerror(e));
+    npy_abort(w);
+    return rc;
+}
+
+int npy_append_f32(npy_writer_t *w, const float *data, size_t n, gan_err_t *err)
+{
+    int rc = npy_check_append(w, NPY_FLOAT32, n, err);
+    if (rc)
+        return rc;
+    if (!npy_write_data(w->af.fp, data, n))
+        return npy_write_failed(w, err);
+    w->written += n;
+    return GAN_OK;
+}
+
+int npy_append_u8(npy_writer_t *w, const uint8_t *data, size_t n, gan_err_t *err)
+{
+    int rc = npy_check_append(w, NPY_UINT8, n, err);
+    if (rc)
+        return rc;
+    if (n && fwrite(data, 1, n, w->af.fp) != n)
+        return npy_write_failed(w, err);
+    w->written += n;
+    return GAN_OK;
+}
+
+int npy_commit(npy_writer_t *w, gan_err_t *err)
+{
+    if (w->af.fp && w->written != w->expected) {
+        int rc = gan_err_set(err, GAN_ERR_INPUT, "%s: %zu of %zu elements written",
+                             w->af.final_path, w->written, w->expected);
+        npy_abort(w);
+        return rc;
+    }
+    return atomic_commit(&w->af, err);
+}
+
+void npy_abort(npy_writer_t *w)
+{
+    atomic_abort(&w->af);
+}
+
+int npy_write(const char *path, const float *data, int ndim, const size_t *shape,
+              gan_err_t *err)
+{
+    npy_writer_t w;
+    int rc = npy_begin(&w, path, NPY_FLOAT32, ndim, shape, err);
+    if (!rc)
+        rc = npy_append_f32(&w, data, w.expected, err);
+    return rc ? rc : npy_commit(&w, err);
 }

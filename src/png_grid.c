@@ -134,28 +134,48 @@ static void png_sink_write(void *context, void *data, int size)
     }
 }
 
+void png_pixels_from_tanh(uint8_t *out, const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = tanh_to_byte(x[i]);
+}
+
+static int png_size_ok(int width, int height)
+{
+    return width >= 1 && height >= 1 && width <= PNG_MAX_SIDE && height <= PNG_MAX_SIDE &&
+           ((long long)width + 1) * height <= INT_MAX;
+}
+
+int png_write_gray_fp(FILE *fp, const uint8_t *pixels, int width, int height, const char *name,
+                      gan_err_t *err)
+{
+    if (!png_size_ok(width, height))
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: invalid image size %d x %d", name, width,
+                           height);
+    png_sink_t sink = {fp, 0, 0};
+    if (!stbi_write_png_to_func(png_sink_write, &sink, width, height, 1, pixels, width))
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: PNG encoding failed (out of memory?)",
+                           name);
+    if (sink.failed)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: write failed (%s)", name,
+                           sink.saved_errno ? strerror(sink.saved_errno) : "I/O error");
+    return GAN_OK;
+}
+
 int png_grid_write_pixels(const char *path, const uint8_t *pixels, int width, int height,
                           gan_err_t *err)
 {
-    if (width < 1 || height < 1 || width > PNG_MAX_SIDE || height > PNG_MAX_SIDE ||
-        ((long long)width + 1) * height > INT_MAX)
+    if (!png_size_ok(width, height))
         return gan_err_set(err, GAN_ERR_INPUT, "%s: invalid image size %d x %d", path, width,
                            height);
     atomic_file_t af;
     int rc = atomic_begin(&af, path, err);
     if (rc)
         return rc;
-    png_sink_t sink = {af.fp, 0, 0};
-    if (!stbi_write_png_to_func(png_sink_write, &sink, width, height, 1, pixels, width)) {
+    rc = png_write_gray_fp(af.fp, pixels, width, height, path, err);
+    if (rc) {
         atomic_abort(&af);
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: PNG encoding failed (out of memory?)",
-                           path);
-    }
-    if (sink.failed) {
-        atomic_abort(&af);
-        return gan_err_set(err, GAN_ERR_RUNTIME,
-                           "%s: write failed (%s); the previous file is untouched", path,
-                           sink.saved_errno ? strerror(sink.saved_errno) : "I/O error");
+        return rc;
     }
     return atomic_commit(&af, err);
 }

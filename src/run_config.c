@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gan/data_path.h"
 #include "gan/json.h"
 
 void train_cfg_default(train_cfg_t *cfg)
@@ -19,14 +20,19 @@ void train_cfg_default(train_cfg_t *cfg)
     cfg->batch = 64;
     cfg->epochs = 30;
     cfg->seed = 1;
-    snprintf(cfg->data_dir, sizeof cfg->data_dir, "data/mnist");
+    /* Not found: "" here, and train_cfg_check names the places searched. */
+    data_path_find(cfg->data_dir, sizeof cfg->data_dir, DATA_PATH_MNIST, NULL);
     cfg->limit = 0;
     cfg->threads = 0;
     cfg->sample_every = 1;
     cfg->grid = 8;
     cfg->eval_every = 0;
     cfg->eval_n = 10000;
-    snprintf(cfg->classifier, sizeof cfg->classifier, "%s", CLASSIFIER_DEFAULT_PATH);
+    /* Where `gan classifier train` puts it when there is none yet: a run
+     * that evaluates then fails naming that file. */
+    if (data_path_write_target(cfg->classifier, sizeof cfg->classifier, DATA_PATH_CLASSIFIER,
+                               NULL) != GAN_OK)
+        snprintf(cfg->classifier, sizeof cfg->classifier, "%s", CLASSIFIER_DEFAULT_PATH);
     cfg->log_every = TRAIN_LOG_EVERY_DEFAULT;
     cfg->events = 1;
 }
@@ -34,6 +40,10 @@ void train_cfg_default(train_cfg_t *cfg)
 int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err)
 {
     const gan_arch_t *a = &cfg->arch;
+    if (!cfg->data_dir[0]) {
+        char unused[PATH_MAX];
+        return data_path_find(unused, sizeof unused, DATA_PATH_MNIST, err);
+    }
     if (a->z_dim < 1 || a->z_dim > 4096)
         return gan_err_set(err, GAN_ERR_INPUT, "--z-dim=%d: must be 1..4096", a->z_dim);
     if (!(a->leak >= 0.0f && a->leak < 1.0f))

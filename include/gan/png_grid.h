@@ -15,7 +15,9 @@
 #ifndef GAN_PNG_GRID_H
 #define GAN_PNG_GRID_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gan/error.h"
 
@@ -43,5 +45,16 @@ int png_grid_write(const char *path, const float *images, int n, int nrow, int h
  * as an 8-bit grayscale PNG, atomically. Errors as png_grid_write. */
 int png_grid_write_pixels(const char *path, const uint8_t *pixels, int width, int height,
                           gan_err_t *err);
+
+/* The pixel mapping above for n values: out[i] = byte of x[i]. */
+void png_pixels_from_tanh(uint8_t *out, const float *x, size_t n);
+
+/* Encodes a gray image (width x height bytes, row-major) as an 8-bit
+ * grayscale PNG onto fp, not atomically and without fsync: for writers that
+ * make many files and give their own guarantee for the whole set (a folder
+ * of samples renamed into place, sample_out.h). GAN_ERR_INPUT for invalid
+ * sizes; GAN_ERR_RUNTIME (naming name) when encoding or writing fails. */
+int png_write_gray_fp(FILE *fp, const uint8_t *pixels, int width, int height, const char *name,
+                      gan_err_t *err);
 
 #endif

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "gan/classifier.h"
 #include "gan/clock.h"
+#include "gan/data_path.h"
 #include "gan/fsutil.h"
 #include "gan/idx.h"
 
@@ -24,13 +25,16 @@ static void usage(FILE *out)
             "Trains the MNIST classifier (784-512-256-10, ReLU, softmax cross entropy, Adam)\n"
             "whose 256 penultimate features 'gan eval' uses for the Frechet distance, and\n"
             "prints its accuracy on the 10k test images.\n"
-            "  --out=FILE    classifier file (default %s; replaced atomically)\n"
+            "  --out=FILE    classifier file, replaced atomically (default: where gan looks\n"
+            "                for it: an existing one, else $GAN_DATA/, else next to the MNIST\n"
+            "                found (%s in a checkout), else ~/.local/share/gan/)\n"
             "  --epochs=N    epochs over the 60k training images, 1..1000 (default %d)\n"
             "  --batch=B     batch size, 1..4096 (default %d)\n"
             "  --lr=LR       Adam learning rate of the first epoch (default %g; it falls\n"
             "                linearly to LR/10 at the last epoch)\n"
             "  --seed=S      seed of the initial weights and the data order (default %llu)\n"
-            "  --data=DIR    MNIST folder (default data/mnist)\n"
+            "  --data=DIR    MNIST folder (default: the first of $GAN_DATA/mnist, data/mnist,\n"
+            "                ~/.local/share/gan/mnist)\n"
             "  --limit=N     train on the first N training images only (default all;\n"
             "                for quick checks: the accuracy is still on all test images)\n"
             "  --threads=T   OpenBLAS threads (default: all cores)\n"
@@ -51,7 +55,7 @@ static int train(int argc, char **argv)
     };
     classifier_cfg_t cfg;
     classifier_cfg_default(&cfg);
-    const char *out = CLASSIFIER_DEFAULT_PATH, *data = "data/mnist";
+    const char *out = NULL, *data = NULL;
     long v, threads = 0, limit = 0;
     double lr;
     int quiet = 0, c;
@@ -96,12 +100,23 @@ static int train(int argc, char **argv)
     }
     if (optind < argc)
         return cli_fail(2, "classifier train: unexpected argument '%s'", argv[optind]);
-    if (!out[0])
+    if (out && !out[0])
         return cli_fail(2, "--out: empty file name");
+    gan_err_t err;
+    char out_target[PATH_MAX], data_found[PATH_MAX];
+    if (!data) {
+        if (data_path_find(data_found, sizeof data_found, DATA_PATH_MNIST, &err))
+            return cli_fail_err(2, &err);
+        data = data_found;
+    }
+    if (!out) {
+        if (data_path_write_target(out_target, sizeof out_target, DATA_PATH_CLASSIFIER, &err))
+            return cli_fail_err(2, &err);
+        out = out_target;
+    }
     if (threads > 0)
         openblas_set_num_threads((int)threads);
 
-    gan_err_t err;
     mnist_t train_set, test_set;
     int rc = mnist_load_dir(&train_set, data, 1, &err);
     if (rc)

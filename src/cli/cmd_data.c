@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "gan/data_path.h"
 #include "gan/idx.h"
 
 static int summarize(const char *dir, int train)
@@ -33,7 +34,7 @@ int cmd_data(int argc, char **argv)
     static const struct option options[] = {
         {"data", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
-    const char *dir = "data/mnist";
+    const char *dir = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -41,14 +42,24 @@ int cmd_data(int argc, char **argv)
         case 'd': dir = optarg; break;
         case 'h':
             printf("usage: gan data [--data=DIR]\n"
-                   "Loads and validates the MNIST training and test files in DIR (default\n"
-                   "data/mnist; fetch them with ./download_mnist.sh) and prints a summary.\n");
+                   "Loads and validates the MNIST training and test files and prints a summary.\n"
+                   "  --data=DIR   MNIST folder (default: the first of $GAN_DATA/mnist,\n"
+                   "               data/mnist and ~/.local/share/gan/mnist that exists; fetch\n"
+                   "               it with gan-download-mnist, ./download_mnist.sh in the\n"
+                   "               repository)\n");
             return 0;
         default: return cli_usage_error("data");
         }
     }
     if (optind < argc)
         return cli_fail(2, "data: unexpected argument '%s'", argv[optind]);
+    char found[PATH_MAX];
+    gan_err_t err;
+    if (!dir) {
+        if (data_path_find(found, sizeof found, DATA_PATH_MNIST, &err))
+            return cli_fail_err(2, &err);
+        dir = found;
+    }
     int rc = summarize(dir, 1);
     return rc ? rc : summarize(dir, 0);
 }

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "gan/classifier.h"
+#include "gan/data_path.h"
 #include "gan/clock.h"
 #include "gan/eval.h"
 #include "gan/idx.h"
@@ -31,9 +32,11 @@ static void usage(FILE *out)
             "  --run=DIR         run folder\n"
             "  --reference       measure the first N real training images instead of a run\n"
             "                    (the FD a perfect generator would get)\n"
-            "  --classifier=FILE classifier from 'gan classifier train'\n"
-            "                    (default %s)\n"
-            "  --data=DIR        MNIST folder with the test images (default data/mnist)\n"
+            "  --classifier=FILE classifier from 'gan classifier train' (default: the first\n"
+            "                    of $GAN_DATA/, %s and\n"
+            "                    ~/.local/share/gan/ holding mnist-classifier.bin)\n"
+            "  --data=DIR        MNIST folder with the test images (default: the first of\n"
+            "                    $GAN_DATA/mnist, data/mnist, ~/.local/share/gan/mnist)\n"
             "  --n=N             number of samples, 2..100000 (default 10000)\n"
             "  --seed=S          noise seed (default: the run's seed)\n"
             "  --threads=T       OpenBLAS threads (default: all cores)\n",
@@ -65,7 +68,7 @@ int cmd_eval(int argc, char **argv)
         {"threads", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    const char *run_dir = NULL, *clf_path = CLASSIFIER_DEFAULT_PATH, *data = "data/mnist";
+    const char *run_dir = NULL, *clf_path = NULL, *data = NULL;
     long n = 10000, seed = -1, threads = 0;
     int reference = 0, c;
     optind = 1;
@@ -102,6 +105,17 @@ int cmd_eval(int argc, char **argv)
 
     double t0 = clock_seconds();
     gan_err_t err;
+    char clf_found[PATH_MAX], data_found[PATH_MAX];
+    if (!clf_path) {
+        if (data_path_find(clf_found, sizeof clf_found, DATA_PATH_CLASSIFIER, &err))
+            return cli_fail_err(2, &err);
+        clf_path = clf_found;
+    }
+    if (!data) {
+        if (data_path_find(data_found, sizeof data_found, DATA_PATH_MNIST, &err))
+            return cli_fail_err(2, &err);
+        data = data_found;
+    }
     classifier_t clf;
     int rc = classifier_load(&clf, clf_path, EVAL_BATCH, NULL, &err);
     if (rc)
