@@ -63,7 +63,7 @@ int report_write(const report_opts_t *opts, char *html_out, size_t html_out_size
     for (int c = 0; c < REPORT_N_LAYER_CHARTS && rc == GAN_OK && d.any_layers; c++)
         rc = report_chart_layers(&layer_svgs[c], &d, c, err);
 
-    char html_dir[1024];
+    char html_dir[PATH_MAX];
     fs_dirname(html_dir, sizeof html_dir, html);
     if (rc == GAN_OK)
         rc = fs_mkdirs(svg_dir, err);

@@ -136,7 +136,7 @@ static int has_file(const char *dir, const char *name)
  * to runs; *is_experiment tells which it was. */
 static int expand_input(dir_list_t *runs, const char *input, int *is_experiment, gan_err_t *err)
 {
-    char dir[1024];
+    char dir[PATH_MAX];
     report_strip_slashes(dir, sizeof dir, input);
     *is_experiment = 0;
     if (!fs_exists(dir))
@@ -442,7 +442,7 @@ static int panel_of(const report_data_t *d, int run)
 /* Buckets the runs by (parent folder, every axis value but the seed), in
  * run order; a bucket whose seeds are all known and distinct becomes one
  * averaged group, any other bucket one group per run. */
-static int make_groups(report_data_t *d, char (*parent)[1024], gan_err_t *err)
+static int make_groups(report_data_t *d, char (*parent)[PATH_MAX], gan_err_t *err)
 {
     int n = d->n_runs;
     d->groups = calloc((size_t)n, sizeof *d->groups);
@@ -494,7 +494,7 @@ static void series_label(report_data_t *d, report_series_t *s, int run, int sing
     char text[sizeof s->label] = "", part[128];
     const report_run_t *r = &d->runs[run];
     if (n_parents > 1 && !single) {
-        char dir[1024];
+        char dir[PATH_MAX];
         fs_dirname(dir, sizeof dir, r->dir);
         snprintf(text, sizeof text, "%.60s/", report_base_name(dir));
     }
@@ -516,7 +516,7 @@ static void series_label(report_data_t *d, report_series_t *s, int run, int sing
  * facet axis (and never in the colour axis, should it be the same one); a run split out of a bucket that could not be averaged is a
  * series of its own. Coloured in run order, or in increasing order of the
  * colour-axis value when every value is a number (lr, batch, ...). */
-static int make_series(report_data_t *d, char (*parent)[1024], int n_parents, gan_err_t *err)
+static int make_series(report_data_t *d, char (*parent)[PATH_MAX], int n_parents, gan_err_t *err)
 {
     int n = d->n_groups;
     int *first = calloc((size_t)n, sizeof *first);   /* a run of each series */
@@ -603,7 +603,7 @@ static int sort_runs(report_data_t *d, gan_err_t *err)
 {
     if (d->n_runs <= 0)
         return gan_err_set(err, GAN_ERR_INPUT, "report: no runs found");
-    char (*parent)[1024] = calloc((size_t)d->n_runs, sizeof *parent);
+    char (*parent)[PATH_MAX] = calloc((size_t)d->n_runs, sizeof *parent);
     if (!parent)
         return gan_err_set(err, GAN_ERR_RUNTIME, "report: out of memory");
     int n_parents = 0;

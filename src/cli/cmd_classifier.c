@@ -4,6 +4,7 @@
  * interrupted training leaves the old classifier in place. */
 #include <cblas.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -128,7 +129,7 @@ static int train(int argc, char **argv)
     }
     if (limit > 0 && (size_t)limit < train_set.n)
         train_set.n = (size_t)limit; /* the rest stays allocated; mnist_free frees it all */
-    char dir[1024];
+    char dir[PATH_MAX];
     fs_dirname(dir, sizeof dir, out);
     classifier_t clf;
     rc = fs_mkdirs(dir, &err);

@@ -1,6 +1,7 @@
 /* gan export: a run's weights as NumPy .npy files plus manifest.json, so
  * numpy / PyTorch users can load the model (W is out x in like nn.Linear). */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,7 +31,7 @@ static int export_net(FILE *manifest, int *first, const mlp_t *net, const char *
         const mlp_layer_t *layer = &net->layers[l];
         for (int is_bias = 0; is_bias <= 1; is_bias++) {
             const char *tensor = is_bias ? "bias" : "weight";
-            char file[128], path[1200];
+            char file[128], path[PATH_MAX + 128];
             snprintf(file, sizeof file, "%s.%d.%s.npy", prefix, l, tensor);
             int rc = fs_join(path, sizeof path, out_dir, file, err);
             if (rc)

@@ -2,6 +2,7 @@
  * the work). Parses argv, prints the page's path on stdout, errors on
  * stderr; exit 0, 1 (cannot write) or 2 (bad usage or input). */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -81,7 +82,7 @@ int cmd_report(int argc, char **argv)
     opts.n_inputs = argc - optind;
 
     gan_err_t err;
-    char html[1024];
+    char html[PATH_MAX];
     int rc = report_write(&opts, html, sizeof html, &err);
     if (rc)
         return cli_fail_err(rc, &err);
