@@ -139,8 +139,11 @@ void train_cfg_write_fields(FILE *fp, const train_cfg_t *cfg)
     fprintf(fp, "  \"eval_n\": %ld,\n", cfg->eval_n);
     fprintf(fp, "  \"log_every\": %d,\n", cfg->log_every);
     fprintf(fp, "  \"events\": %d,\n", cfg->events);
+    /* Only a run that evaluates uses a classifier; the default one is found
+     * from the current folder (data_path.h), which must not make the same
+     * run's checkpoint differ from one folder to another. */
     fputs("  \"classifier\": ", fp);
-    json_write_string(fp, cfg->classifier);
+    json_write_string(fp, cfg->eval_every > 0 ? cfg->classifier : "");
 }
 
 /* Reads a number key into *out; on failure fills err naming the key. */
