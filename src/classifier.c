@@ -337,6 +337,12 @@ int classifier_load(classifier_t *c, const char *path, int max_batch, double *te
                            "(--out=%s)", path, path);
     ckpt_file_t ckpt;
     int rc = ckpt_read(&ckpt, path, err);
+    if (rc == GAN_ERR_INPUT && err) {
+        /* A classifier has no previous copy to fall back on: retrain it. */
+        size_t len = strlen(err->msg);
+        snprintf(err->msg + len, sizeof err->msg - len,
+                 "; make a new one with ./gan classifier train --out=%s", path);
+    }
     if (rc)
         return rc;
     classifier_cfg_t cfg;

@@ -210,6 +210,34 @@ Test(readers, classifier_load_refuses_a_device)
     classifier_destroy(&c);
 }
 
+/* A damaged classifier has no checkpoint.prev.bin: its message gives the
+ * command that makes a new one, and never the run's --from-prev advice. */
+Test(readers, a_damaged_classifier_names_the_command_that_remakes_it)
+{
+    classifier_cfg_t cfg;
+    classifier_cfg_default(&cfg);
+    classifier_t c;
+    gan_err_t err = {{0}};
+    cr_assert_eq(classifier_create(&c, &cfg, 8, &err), GAN_OK, "%s", err.msg);
+    char dir[64];
+    test_tmpdir_make(dir, sizeof dir, "clf");
+    test_path_t p = test_path(dir, "clf.bin");
+    cr_assert_eq(classifier_save(&c, p.s, 0.5, &err), GAN_OK, "%s", err.msg);
+    classifier_destroy(&c);
+    size_t n;
+    unsigned char *bytes = test_read_file(p.s, &n);
+    bytes[n - 100] ^= 0x40; /* inside the last section */
+    test_write_file(p.s, bytes, n);
+    free(bytes);
+    cr_expect_eq(classifier_load(&c, p.s, 8, NULL, &err), GAN_ERR_INPUT);
+    cr_expect_not_null(strstr(err.msg, "damaged checkpoint"), "'%s'", err.msg);
+    cr_expect_not_null(strstr(err.msg, "make a new one with ./gan classifier train --out="),
+                       "'%s'", err.msg);
+    cr_expect_null(strstr(err.msg, "prev"), "'%s'", err.msg);
+    classifier_destroy(&c);
+    test_tmpdir_remove(dir);
+}
+
 /* ---- metrics.csv / layers.csv ----------------------------------------- */
 
 Test(readers, tables_refuse_fifo_without_blocking)
