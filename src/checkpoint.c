@@ -137,7 +137,8 @@ static int read_failed(ckpt_file_t *out, gan_err_t *err, const char *name)
  * the JSON header (small, capped), then the section headers alone, checked
  * to add up to exactly the file size; only then is the whole file loaded
  * and every CRC checked. */
-static int parse(ckpt_file_t *out, const ckpt_source_t *src, const char *name, gan_err_t *err)
+static int parse(ckpt_file_t *out, const ckpt_source_t *src, const char *name, int header_only,
+                 gan_err_t *err)
 {
     memset(out, 0, sizeof *out);
     const uint64_t size = src->size;
@@ -171,6 +172,8 @@ static int parse(ckpt_file_t *out, const ckpt_source_t *src, const char *name, g
     out->header[header_len] = '\0';
     if (ckpt_crc32(out->header, header_len) != header_crc)
         return corrupt(out, err, name, "header CRC mismatch");
+    if (header_only)
+        return GAN_OK;
     pos += header_len + 4;
 
     uint64_t offsets[CKPT_MAX_SECTIONS];
@@ -215,12 +218,13 @@ int ckpt_read_mem(ckpt_file_t *out, const void *data, size_t size, const char *n
                   gan_err_t *err)
 {
     ckpt_source_t src = {data ? data : "", -1, size};
-    return parse(out, &src, name, err);
+    return parse(out, &src, name, 0, err);
 }
 
-int ckpt_read(ckpt_file_t *out, const char *path, gan_err_t *err)
+/* A checkpoint file as a source: a regular file only (a FIFO would block),
+ * its size from fstat. */
+static int open_source(ckpt_source_t *src, const char *path, gan_err_t *err)
 {
-    memset(out, 0, sizeof *out);
     int fd;
     int rc = fs_open_regular(path, NULL, &fd, err);
     if (rc)
@@ -231,9 +235,19 @@ int ckpt_read(ckpt_file_t *out, const char *path, gan_err_t *err)
         close(fd);
         return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot stat (%s)", path, strerror(e));
     }
-    ckpt_source_t src = {NULL, fd, (uint64_t)st.st_size};
-    rc = parse(out, &src, path, err);
-    close(fd);
+    *src = (ckpt_source_t){NULL, fd, (uint64_t)st.st_size};
+    return GAN_OK;
+}
+
+int ckpt_read(ckpt_file_t *out, const char *path, gan_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    ckpt_source_t src = {NULL, -1, 0};
+    int rc = open_source(&src, path, err);
+    if (rc)
+        return rc;
+    rc = parse(out, &src, path, 0, err);
+    close(src.fd);
     return rc;
 }
 
@@ -265,42 +279,18 @@ const void *ckpt_section(const ckpt_file_t *ckpt, uint32_t tag, uint64_t len,
     return NULL;
 }
 
-/* Headers are a few KB of JSON; anything near this is not a checkpoint. */
-#define CKPT_MAX_HEADER (1u << 20)
-
 int ckpt_read_header(char **header, const char *path, gan_err_t *err)
 {
     *header = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: cannot open (%s)", path, strerror(errno));
-    struct stat st;
-    uint8_t head[16], crc[4];
-    int rc = GAN_OK;
-    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))
-        rc = gan_err_set(err, GAN_ERR_INPUT, "%s: not a regular file", path);
-    else if (fread(head, 1, sizeof head, fp) != sizeof head || memcmp(head, ckpt_magic, 8) != 0)
-        rc = gan_err_set(err, GAN_ERR_INPUT, "%s: not a gan checkpoint (bad magic)", path);
-    else if (get_u32(head + 8) != CKPT_VERSION)
-        rc = gan_err_set(err, GAN_ERR_INPUT, "%s: checkpoint format version %u, this gan reads "
-                         "version %d", path, get_u32(head + 8), CKPT_VERSION);
-    uint32_t len = rc ? 0 : get_u32(head + 12);
-    if (!rc && len > CKPT_MAX_HEADER)
-        rc = gan_err_set(err, GAN_ERR_INPUT, "%s: damaged checkpoint (header of %u bytes)", path,
-                         len);
-    char *text = rc ? NULL : malloc((size_t)len + 1);
-    if (!rc && !text)
-        rc = gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory", path);
-    if (!rc && (fread(text, 1, len, fp) != len || fread(crc, 1, 4, fp) != 4 ||
-                ckpt_crc32(text, len) != get_u32(crc)))
-        rc = gan_err_set(err, GAN_ERR_INPUT, "%s: damaged checkpoint (header truncated or CRC "
-                         "mismatch)", path);
-    fclose(fp);
-    if (rc) {
-        free(text);
+    ckpt_source_t src = {NULL, -1, 0};
+    int rc = open_source(&src, path, err);
+    if (rc)
         return rc;
-    }
-    text[len] = '\0';
-    *header = text;
+    ckpt_file_t head;
+    rc = parse(&head, &src, path, 1, err);
+    close(src.fd);
+    if (rc)
+        return rc;
+    *header = head.header; /* the only thing a header-only parse holds */
     return GAN_OK;
 }

@@ -20,6 +20,7 @@
 #include "gan/classifier.h"
 #include "gan/fsutil.h"
 #include "gan/metrics_csv.h"
+#include "gan/run_dir.h"
 #include "test_util.h"
 
 static char tmp_dir[64];
@@ -235,6 +236,21 @@ Test(readers, a_damaged_classifier_names_the_command_that_remakes_it)
                        "'%s'", err.msg);
     cr_expect_null(strstr(err.msg, "prev"), "'%s'", err.msg);
     classifier_destroy(&c);
+    test_tmpdir_remove(dir);
+}
+
+/* A plan judges every run by its checkpoint's header: a FIFO named
+ * checkpoint.bin must be refused, not block the planning of a sweep. */
+Test(readers, run_status_refuses_a_fifo_checkpoint_without_blocking)
+{
+    char dir[64];
+    test_tmpdir_make(dir, sizeof dir, "status");
+    test_path_t p = test_path(dir, "checkpoint.bin");
+    cr_assert_eq(mkfifo(p.s, 0644), 0);
+    run_status_t st;
+    gan_err_t err = {{0}};
+    expect_fault(run_status(&st, dir, &err), &err, GAN_ERR_INPUT, p.s,
+                 "not a regular file (a FIFO)");
     test_tmpdir_remove(dir);
 }
 
