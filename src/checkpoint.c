@@ -225,18 +225,8 @@ int ckpt_read_mem(ckpt_file_t *out, const void *data, size_t size, const char *n
  * its size from fstat. */
 static int open_source(ckpt_source_t *src, const char *path, gan_err_t *err)
 {
-    int fd;
-    int rc = fs_open_regular(path, NULL, &fd, err);
-    if (rc)
-        return rc;
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot stat (%s)", path, strerror(e));
-    }
-    *src = (ckpt_source_t){NULL, fd, (uint64_t)st.st_size};
-    return GAN_OK;
+    *src = (ckpt_source_t){NULL, -1, 0};
+    return fs_open_regular(path, NULL, &src->fd, &src->size, err);
 }
 
 int ckpt_read(ckpt_file_t *out, const char *path, gan_err_t *err)

@@ -242,7 +242,7 @@ static int not_regular(const char *path, mode_t mode, const char *fix, gan_err_t
  * so open is non-blocking and fstat checks the file actually opened; only
  * then is O_NONBLOCK cleared (it means nothing for a regular file, but
  * callers should not have to know). */
-int fs_open_regular(const char *path, const char *fix, int *fd, gan_err_t *err)
+int fs_open_regular(const char *path, const char *fix, int *fd, uint64_t *size, gan_err_t *err)
 {
     *fd = -1;
     struct stat st;
@@ -268,6 +268,8 @@ int fs_open_regular(const char *path, const char *fix, int *fd, gan_err_t *err)
         return not_regular(path, st.st_mode, fix, err);
     }
     *fd = f;
+    if (size)
+        *size = (uint64_t)st.st_size;
     return GAN_OK;
 }
 
@@ -278,22 +280,17 @@ int fs_read_all(const char *path, size_t max_bytes, char **data, size_t *n, gan_
     *data = NULL;
     *n = 0;
     int fd;
-    int rc = fs_open_regular(path, NULL, &fd, err);
+    uint64_t size = 0;
+    int rc = fs_open_regular(path, NULL, &fd, &size, err);
     if (rc)
         return rc;
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot stat (%s)", path, strerror(e));
-    }
-    if ((uint64_t)st.st_size > max_bytes) {
+    if (size > max_bytes) {
         close(fd);
         return gan_err_set(err, GAN_ERR_INPUT,
                            "%s: larger than %zu bytes, the most this file can be; is it the "
                            "file you meant?", path, max_bytes);
     }
-    size_t cap = (size_t)st.st_size + 1, len = 0;
+    size_t cap = (size_t)size + 1, len = 0;
     char *buf = malloc(cap + 1);
     int read_errno = 0;
     while (buf && len <= max_bytes) {

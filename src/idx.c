@@ -335,16 +335,9 @@ int idx_read(idx_t *out, const char *path, gan_err_t *err)
 {
     memset(out, 0, sizeof *out);
     idx_src_t src = {.name = path, .fd = -1};
-    int rc = fs_open_regular(path, "run ./download_mnist.sh", &src.fd, err);
+    int rc = fs_open_regular(path, "run ./download_mnist.sh", &src.fd, &src.in_size, err);
     if (rc != GAN_OK)
         return rc;
-    struct stat st;
-    if (fstat(src.fd, &st) != 0) {
-        int e = errno;
-        close(src.fd);
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot stat (%s)", path, strerror(e));
-    }
-    src.in_size = (uint64_t)st.st_size;
     src.in_buf = malloc(IDX_IN_CHUNK);
     if (!src.in_buf) {
         close(src.fd);

@@ -16,6 +16,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "gan/error.h"
@@ -71,9 +72,9 @@ int fs_join(char *out, size_t out_size, const char *a, const char *b, gan_err_t 
  * refused before it is opened. GAN_ERR_INPUT with "<path>: not found",
  * "<path>: not a regular file (a FIFO)" or "<path>: cannot open (<why>)";
  * fix is appended to the first two as "; <fix>" (NULL: nothing after "not
- * found", a generic fix after "not a regular file"). The caller
- * closes *fd (-1 on error). */
-int fs_open_regular(const char *path, const char *fix, int *fd, gan_err_t *err);
+ * found", a generic fix after "not a regular file"). *size (may be NULL)
+ * gets the size of the file opened. The caller closes *fd (-1 on error). */
+int fs_open_regular(const char *path, const char *fix, int *fd, uint64_t *size, gan_err_t *err);
 
 /* Reads a whole regular file of at most max_bytes into a malloc'ed buffer
  * (NUL-terminated for text use; *n excludes the NUL). Caller frees.
