@@ -327,13 +327,6 @@ int experiment_run_status(run_status_t *st, const experiment_t *e, const exp_run
 
 /* --- argument vectors --------------------------------------------------- */
 
-/* The settings a new run is given, in this order. */
-static const char *const train_settings[] = {
-    "g-init", "d-init", "init-std", "seed", "data", "limit", "sample-every", "grid",
-    "z-dim", "leak", "g-hidden", "d-hidden", "lr", "beta1", "beta2", "batch",
-    "eval-every", "eval-n", "classifier",
-};
-enum { n_train_settings = sizeof train_settings / sizeof train_settings[0] };
 
 static int push(char **argv, int *n, const char *fmt, const char *a, const char *b)
 {
@@ -359,7 +352,8 @@ void experiment_args_free(char **argv)
 char **experiment_train_args(const experiment_t *e, const exp_run_t *run,
                              const run_status_t *st, const char *self, int threads)
 {
-    char **argv = calloc(n_train_settings + 12, sizeof *argv);
+    enum { max = 64 }; /* every training option, and room to spare */
+    char **argv = calloc(max + 12, sizeof *argv);
     if (!argv)
         return NULL;
     int n = 0, bad = 0;
@@ -371,15 +365,8 @@ char **experiment_train_args(const experiment_t *e, const exp_run_t *run,
         bad |= push(argv, &n, "--resume=%s%s", run->dir, NULL);
     } else {
         bad |= push(argv, &n, "--out=%s%s", run->dir, NULL);
-        for (int i = 0; i < n_train_settings; i++) {
-            const char *opt = train_settings[i];
-            if ((!strcmp(opt, "limit") && cfg->limit == 0) ||
-                (!strcmp(opt, "eval-n") && cfg->eval_every == 0) ||
-                (!strcmp(opt, "classifier") && cfg->eval_every == 0))
-                continue;
-            train_cfg_get(value, sizeof value, cfg, opt, 1);
-            bad |= push(argv, &n, "--%s=%s", opt, value);
-        }
+        for (int cursor = 0; train_cfg_setting_arg(value, sizeof value, cfg, &cursor) && n < max;)
+            bad |= push(argv, &n, "%s%s", value, NULL);
         if (st->state == RUN_STATE_STARTED)
             bad |= push(argv, &n, "%s%s", "--force", NULL);
     }

@@ -235,38 +235,48 @@ int train_cfg_read_json(train_cfg_t *cfg, const char *json, const char *origin,
 
 typedef enum { OPT_KIND_INT, OPT_KIND_FLOAT, OPT_KIND_INIT, OPT_KIND_SIZES, OPT_KIND_PATH } opt_kind_t;
 
+/* How a new run of an experiment is given the setting (train_cfg_setting_arg). */
+typedef enum {
+    PASS_ALWAYS,    /* --name=value */
+    PASS_NEVER,     /* the caller's (threads, epochs) or implied (init: g-init and d-init) */
+    PASS_IF_SET,    /* only when not 0 (limit: 0 means all images) */
+    PASS_IF_EVAL,   /* only with eval-every > 0 (eval-n, classifier) */
+    PASS_AS_NO_FLAG /* 0 is --no-<name>; 1 is the default, said by nothing */
+} opt_pass_t;
+
 typedef struct {
     const char *name;
     opt_kind_t kind;
     double lo, hi;
+    opt_pass_t pass;
 } opt_spec_t;
 
 /* One range per option, for every command that takes it. */
 static const opt_spec_t opt_specs[] = {
-    {"init", OPT_KIND_INIT, 0, 0},
-    {"g-init", OPT_KIND_INIT, 0, 0},
-    {"d-init", OPT_KIND_INIT, 0, 0},
-    {"init-std", OPT_KIND_FLOAT, 1e-12, 100.0},
-    {"seed", OPT_KIND_INT, 0, 2147483647.0},
-    {"data", OPT_KIND_PATH, 0, 0},
-    {"limit", OPT_KIND_INT, 1, 100000000.0},
-    {"threads", OPT_KIND_INT, 1, 256},
-    {"sample-every", OPT_KIND_INT, 1, 100000},
-    {"grid", OPT_KIND_INT, 1, 32},
-    {"z-dim", OPT_KIND_INT, 1, 4096},
-    {"leak", OPT_KIND_FLOAT, 0.0, 0.999},
-    {"g-hidden", OPT_KIND_SIZES, 1, 16384},
-    {"d-hidden", OPT_KIND_SIZES, 1, 16384},
-    {"lr", OPT_KIND_FLOAT, 1e-12, 9.99},
-    {"beta1", OPT_KIND_FLOAT, 0.0, 0.999999},
-    {"beta2", OPT_KIND_FLOAT, 0.0, 0.999999},
-    {"batch", OPT_KIND_INT, 1, 65536},
-    {"epochs", OPT_KIND_INT, 1, 100000},
-    {"eval-every", OPT_KIND_INT, 0, 100000},
-    {"eval-n", OPT_KIND_INT, 2, 100000},
-    {"classifier", OPT_KIND_PATH, 0, 0},
-    {"log-every", OPT_KIND_INT, 0, 1000000},
-    {"events", OPT_KIND_INT, 0, 1},
+    {"init", OPT_KIND_INIT, 0, 0, PASS_NEVER},
+    {"g-init", OPT_KIND_INIT, 0, 0, PASS_ALWAYS},
+    {"d-init", OPT_KIND_INIT, 0, 0, PASS_ALWAYS},
+    {"init-std", OPT_KIND_FLOAT, 1e-12, 100.0, PASS_ALWAYS},
+    {"seed", OPT_KIND_INT, 0, 2147483647.0, PASS_ALWAYS},
+    {"data", OPT_KIND_PATH, 0, 0, PASS_ALWAYS},
+    {"limit", OPT_KIND_INT, 1, 100000000.0, PASS_IF_SET},
+    {"threads", OPT_KIND_INT, 1, 256, PASS_NEVER},
+    {"sample-every", OPT_KIND_INT, 1, 100000, PASS_ALWAYS},
+    {"grid", OPT_KIND_INT, 1, 32, PASS_ALWAYS},
+    {"z-dim", OPT_KIND_INT, 1, 4096, PASS_ALWAYS},
+    {"leak", OPT_KIND_FLOAT, 0.0, 0.999, PASS_ALWAYS},
+    {"g-hidden", OPT_KIND_SIZES, 1, 16384, PASS_ALWAYS},
+    {"d-hidden", OPT_KIND_SIZES, 1, 16384, PASS_ALWAYS},
+    {"lr", OPT_KIND_FLOAT, 1e-12, 9.99, PASS_ALWAYS},
+    {"beta1", OPT_KIND_FLOAT, 0.0, 0.999999, PASS_ALWAYS},
+    {"beta2", OPT_KIND_FLOAT, 0.0, 0.999999, PASS_ALWAYS},
+    {"batch", OPT_KIND_INT, 1, 65536, PASS_ALWAYS},
+    {"epochs", OPT_KIND_INT, 1, 100000, PASS_NEVER},
+    {"eval-every", OPT_KIND_INT, 0, 100000, PASS_ALWAYS},
+    {"eval-n", OPT_KIND_INT, 2, 100000, PASS_IF_EVAL},
+    {"classifier", OPT_KIND_PATH, 0, 0, PASS_IF_EVAL},
+    {"log-every", OPT_KIND_INT, 0, 1000000, PASS_ALWAYS},
+    {"events", OPT_KIND_INT, 0, 1, PASS_AS_NO_FLAG},
 };
 enum { n_opt_specs = sizeof opt_specs / sizeof opt_specs[0] };
 
@@ -276,6 +286,28 @@ static const opt_spec_t *find_spec(const char *name)
         if (strcmp(opt_specs[i].name, name) == 0)
             return &opt_specs[i];
     return NULL;
+}
+
+int train_cfg_setting_arg(char *out, size_t size, const train_cfg_t *cfg, int *cursor)
+{
+    char value[PATH_MAX + 64];
+    while (*cursor < n_opt_specs) {
+        const opt_spec_t *o = &opt_specs[(*cursor)++];
+        if (o->pass == PASS_NEVER || (o->pass == PASS_IF_EVAL && cfg->eval_every == 0))
+            continue;
+        train_cfg_get(value, sizeof value, cfg, o->name, 1);
+        if (o->pass == PASS_IF_SET && strcmp(value, "0") == 0)
+            continue;
+        if (o->pass == PASS_AS_NO_FLAG) {
+            if (strcmp(value, "0") != 0)
+                continue;
+            snprintf(out, size, "--no-%s", o->name);
+        } else {
+            snprintf(out, size, "--%s=%s", o->name, value);
+        }
+        return 1;
+    }
+    return 0;
 }
 
 int train_cfg_is_option(const char *name)

@@ -416,6 +416,43 @@ Test(experiment, a_sweep_over_inits_lr_and_seeds_plans_trains_and_summarises, .i
                  log);
 }
 
+/* Every training option given to gan experiment reaches each run's
+ * config.json (read by Python's json module). Before this test the
+ * experiment forwarded a second, hand-kept list of options, which had
+ * missed --log-every and --no-events: the runs silently logged every 10
+ * steps with events on. */
+Test(experiment, every_training_option_reaches_the_runs, .init = setup, .fini = teardown,
+     .timeout = 120)
+{
+    if (access(MNIST_FILE, R_OK) != 0)
+        cr_skip_test("real MNIST not present (run ./download_mnist.sh)");
+    char cmd[2048], log[256];
+    snprintf(log, sizeof log, "%s/log.txt", tmp_dir);
+    snprintf(cmd, sizeof cmd,
+             GAN_BIN " experiment --out=%s/exp --inits=he_xavier --epochs=1 --limit=256 "
+                     "--g-hidden=16,32 --d-hidden=32,16 --z-dim=20 --leak=0.1 --lr=0.001 "
+                     "--beta1=0.4 --beta2=0.99 --batch=32 --seed=5 --init-std=0.02 --grid=4 "
+                     "--sample-every=2 --log-every=3 --no-events",
+             tmp_dir);
+    cr_assert_eq(run_cmd(cmd, log), 0, "experiment failed; see %s", log);
+    snprintf(cmd, sizeof cmd,
+             "cd %s/exp/he_xavier-s5 && python3 -c '\n"
+             "import json, glob\n"
+             "c = json.load(open(\"config.json\"))\n"
+             "want = dict(g_hidden=[16, 32], d_hidden=[32, 16], z_dim=20, batch=32, seed=5,\n"
+             "            grid=4, sample_every=2, log_every=3, events=0, limit=256, epochs=1)\n"
+             "for k, v in want.items():\n"
+             "    assert c[k] == v, (k, c[k], v)\n"
+             "for k, v in dict(leak=0.1, lr=0.001, beta1=0.4, beta2=0.99, init_std=0.02).items():\n"
+             "    assert abs(c[k] - v) < 1e-6 * v, (k, c[k], v)\n"
+             "assert not glob.glob(\"events.out.tfevents.*\"), \"--no-events did not reach the run\"\n"
+             "steps = [l.split(\",\")[0] for l in open(\"steps.csv\")][1:]\n"
+             "assert steps[:3] == [\"1\", \"3\", \"6\"], steps[:3]\n"
+             "'",
+             tmp_dir);
+    cr_expect_eq(run_cmd(cmd, log), 0, "a setting did not reach the run; see %s", log);
+}
+
 /* ---- many workers on one plan (issue 14) --------------------------------- */
 
 #define TINY_PLAN "--inits=random,he_xavier --seeds=2 --epochs=2 --limit=512 " \

@@ -165,6 +165,15 @@ int train_cfg_is_option(const char *name);
 int train_cfg_set(train_cfg_t *cfg, const char *name, const char *value, gan_err_t *err);
 int train_cfg_get(char *out, size_t size, const train_cfg_t *cfg, const char *name, int exact);
 
+/* The arguments that give `gan train` exactly cfg's settings, one per
+ * call: writes the next "--name=value" (or "--no-events") into out and
+ * returns 1; 0 after the last. *cursor starts at 0. Leaves out init (g-init
+ * and d-init say it), threads and epochs (the caller's), limit 0, and
+ * eval-n and classifier of a run that does not evaluate. Every option of
+ * the table is here, so a new setting reaches the runs of an experiment
+ * without a second list. */
+int train_cfg_setting_arg(char *out, size_t size, const train_cfg_t *cfg, int *cursor);
+
 /* A whole-number option shared by several commands (--seed, --threads)
  * parsed with its one range from the table of training options. */
 int train_option_parse_int(long *out, const char *name, const char *text, gan_err_t *err);
