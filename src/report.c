@@ -58,10 +58,13 @@ int report_write(const report_opts_t *opts, char *html_out, size_t html_out_size
 
     report_svg_t metric_svgs[REPORT_N_METRIC_CHARTS] = {{0}};
     report_svg_t layer_svgs[REPORT_N_LAYER_CHARTS] = {{0}};
+    report_svg_t step_svgs[REPORT_N_STEP_CHARTS] = {{0}};
     for (int c = 0; c < REPORT_N_METRIC_CHARTS && rc == GAN_OK; c++)
         rc = report_chart_metric(&metric_svgs[c], &d, c, err);
     for (int c = 0; c < REPORT_N_LAYER_CHARTS && rc == GAN_OK && d.any_layers; c++)
         rc = report_chart_layers(&layer_svgs[c], &d, c, err);
+    for (int c = 0; c < REPORT_N_STEP_CHARTS && rc == GAN_OK && d.any_steps; c++)
+        rc = report_chart_steps(&step_svgs[c], &d, c, err);
 
     char html_dir[PATH_MAX];
     fs_dirname(html_dir, sizeof html_dir, html);
@@ -73,13 +76,15 @@ int report_write(const report_opts_t *opts, char *html_out, size_t html_out_size
         rc = write_charts(svg_dir, report_metric_charts, metric_svgs, REPORT_N_METRIC_CHARTS, err);
     if (rc == GAN_OK && d.any_layers)
         rc = write_charts(svg_dir, report_layer_charts, layer_svgs, REPORT_N_LAYER_CHARTS, err);
+    if (rc == GAN_OK && d.any_steps)
+        rc = write_charts(svg_dir, report_step_charts, step_svgs, REPORT_N_STEP_CHARTS, err);
 
     if (rc == GAN_OK) {
         atomic_file_t af;
         rc = atomic_begin(&af, html, err);
         if (rc == GAN_OK) {
             report_page_write(af.fp, &d, opts, single_experiment ? exp_dir : NULL, metric_svgs,
-                              layer_svgs);
+                              layer_svgs, step_svgs);
             rc = atomic_commit(&af, err);
         }
     }
@@ -89,6 +94,8 @@ int report_write(const report_opts_t *opts, char *html_out, size_t html_out_size
         free(metric_svgs[c].text);
     for (int c = 0; c < REPORT_N_LAYER_CHARTS; c++)
         free(layer_svgs[c].text);
+    for (int c = 0; c < REPORT_N_STEP_CHARTS; c++)
+        free(step_svgs[c].text);
     report_free(&d);
     return rc;
 }

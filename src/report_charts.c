@@ -17,6 +17,8 @@ const char *const report_metric_charts[REPORT_N_METRIC_CHARTS] = {
     "g_loss.svg", "d_loss.svg", "d_acc.svg", "g_acc.svg", "d_real_fake.svg", "fd.svg"};
 const char *const report_layer_charts[REPORT_N_LAYER_CHARTS] = {"layers_grad_norm.svg",
                                                                 "layers_act_std.svg"};
+const char *const report_step_charts[REPORT_N_STEP_CHARTS] = {
+    "steps_g_loss.svg", "steps_d_loss.svg", "steps_d_real_fake.svg"};
 
 typedef struct {
     const char *title, *y_label;
@@ -25,17 +27,25 @@ typedef struct {
     int connect_gaps;       /* NaN means "not measured" (epochs without an
                                evaluation): join the measured points; otherwise
                                NaN means diverged and stays a gap */
+    int steps;              /* from steps.csv against step; else metrics.csv
+                               against epoch */
 } metric_chart_t;
 
 static const metric_chart_t metric_charts[REPORT_N_METRIC_CHARTS] = {
-    {"Generator loss", "G loss", "g_loss", NULL, 0, 0},
-    {"Discriminator loss", "D loss", "d_loss", NULL, 0, 0},
-    {"Discriminator accuracy", "D accuracy (real and fake)", "d_acc", NULL, 1, 0},
+    {"Generator loss", "G loss", "g_loss", NULL, 0, 0, 0},
+    {"Discriminator loss", "D loss", "d_loss", NULL, 0, 0, 0},
+    {"Discriminator accuracy", "D accuracy (real and fake)", "d_acc", NULL, 1, 0, 0},
     {"G accuracy: share of generated images D takes for real", "G accuracy", "g_acc", NULL, 1,
-     0},
-    {"D(x) on real and D(G(z)) on generated images", "mean D output", "d_real", "d_fake", 1, 0},
+     0, 0},
+    {"D(x) on real and D(G(z)) on generated images", "mean D output", "d_real", "d_fake", 1, 0, 0},
     {"Frechet distance to the test set (lower is better)", "FD", "fd",
-     NULL, 0, 1},
+     NULL, 0, 1, 0},
+};
+
+static const metric_chart_t step_charts[REPORT_N_STEP_CHARTS] = {
+    {"Generator loss at single steps", "G loss", "g_loss", NULL, 0, 0, 1},
+    {"Discriminator loss at single steps", "D loss", "d_loss", NULL, 0, 0, 1},
+    {"D(x) and D(G(z)) at single steps", "mean D output", "d_real", "d_fake", 1, 0, 1},
 };
 
 #define FAKE_DASH "7 4"
@@ -67,17 +77,21 @@ static int memstream_close(FILE *fp, report_svg_t *out, gan_err_t *err)
 
 /* ---- the aggregation step ------------------------------------------------ */
 
-/* Where the values come from: a column of metrics.csv, or a column of the
- * layers.csv rows of one (net, layer). */
+/* Where the values come from: a column of metrics.csv, a column of the
+ * layers.csv rows of one (net, layer), or a column of steps.csv (all of
+ * it, or the rows of its first epoch). */
+typedef enum { SRC_METRICS, SRC_LAYERS, SRC_STEPS } agg_table_t;
 typedef struct {
-    int layers;
+    agg_table_t table;
     const char *col;
     const char *net;
     int layer;
+    int first_epoch_only;
 } agg_source_t;
 
-/* Per epoch that any of the runs has (increasing): mean, min and max over
- * the runs that have it, and their number n. */
+/* Per x (epoch, or step of steps.csv) that any of the runs has
+ * (increasing): mean, min and max over the runs that have it, and their
+ * number n. */
 typedef struct {
     int len;
     double *epoch, *mean, *min, *max;
@@ -102,15 +116,25 @@ static int point_cmp(const void *a, const void *b)
 
 static const metrics_csv_t *source_table(const report_run_t *run, const agg_source_t *src)
 {
-    return src->layers ? run->layers : run->metrics;
+    return src->table == SRC_LAYERS ? run->layers
+           : src->table == SRC_STEPS ? run->steps
+                                     : run->metrics;
+}
+
+static const char *source_x(const agg_source_t *src)
+{
+    return src->table == SRC_STEPS ? "step" : "epoch";
 }
 
 /* 1 if row i of t belongs to src (every metrics row; layers rows of its
- * net and layer). */
+ * net and layer; steps rows, or those of the table's first epoch). */
 static int source_row(const metrics_csv_t *t, int i, const agg_source_t *src)
 {
-    return !src->layers || ((int)metrics_csv_col(t, "layer")[i] == src->layer &&
-                            strcmp(metrics_csv_text(t, "net", i), src->net) == 0);
+    if (src->table == SRC_STEPS && src->first_epoch_only)
+        return metrics_csv_col(t, "epoch")[i] == metrics_csv_col(t, "epoch")[0];
+    return src->table != SRC_LAYERS ||
+           ((int)metrics_csv_col(t, "layer")[i] == src->layer &&
+            strcmp(metrics_csv_text(t, "net", i), src->net) == 0);
 }
 
 /* Aggregates src over the runs members[0..n_members): one entry per epoch
@@ -137,7 +161,7 @@ static int aggregate(agg_t *out, const report_data_t *d, const int *members, int
         const double *v = t ? metrics_csv_col(t, src->col) : NULL;
         for (int i = 0; v && i < metrics_csv_rows(t); i++)
             if (source_row(t, i, src))
-                pts[n_pts++] = (agg_point_t){metrics_csv_col(t, "epoch")[i], v[i]};
+                pts[n_pts++] = (agg_point_t){metrics_csv_col(t, source_x(src))[i], v[i]};
     }
     qsort(pts, (size_t)n_pts, sizeof *pts, point_cmp);
     out->epoch = buf;
@@ -235,13 +259,20 @@ static void panel_end(FILE *fp, const report_data_t *d)
 
 /* ---- metric charts ------------------------------------------------------ */
 
-/* 1 if every member of group g has column col. */
-static int group_has_col(const report_data_t *d, const report_group_t *g, const char *col)
+/* 1 if every member of group g has src's column. */
+static int group_has_col(const report_data_t *d, const report_group_t *g, const agg_source_t *src)
 {
     for (int j = 0; j < g->n; j++)
-        if (!metrics_csv_col(d->runs[g->members[j]].metrics, col))
+        if (!metrics_csv_col(source_table(&d->runs[g->members[j]], src), src->col))
             return 0;
     return 1;
+}
+
+/* The source of a metric chart's column col. */
+static agg_source_t chart_source(const report_data_t *d, const metric_chart_t *mc, const char *col)
+{
+    return (agg_source_t){.table = mc->steps ? SRC_STEPS : SRC_METRICS, .col = col,
+                          .first_epoch_only = d->steps_mode == REPORT_STEPS_FIRST_EPOCH};
 }
 
 /* Draws column col of group g: its band (pass 0) or its lines (pass 1):
@@ -249,13 +280,13 @@ static int group_has_col(const report_data_t *d, const report_group_t *g, const 
  * further alone, thinner, from the last common epoch so the line
  * connects. Returns -1 when memory runs out. */
 static int draw_group_col(FILE *fp, const svg_axes_t *ax, const report_data_t *d, int group,
-                          const char *col, const char *dash, int pass, int connect_gaps)
+                          const agg_source_t *src_in, const char *dash, int pass, int connect_gaps)
 {
     const report_group_t *g = &d->groups[group];
     const char *colour = d->series[g->series].colour;
-    agg_source_t src = {.col = col};
+    agg_source_t src = *src_in;
     agg_t a;
-    if (!group_has_col(d, g, col) || (pass == 0 && g->n < 2))
+    if (!group_has_col(d, g, &src) || (pass == 0 && g->n < 2))
         return 0;
     if (aggregate(&a, d, g->members, g->n, &src))
         return -1;
@@ -281,11 +312,15 @@ static int draw_group_col(FILE *fp, const svg_axes_t *ax, const report_data_t *d
     return 0;
 }
 
-int report_chart_metric(report_svg_t *out, const report_data_t *d, int which, gan_err_t *err)
+/* One metric chart (of metrics.csv or steps.csv). */
+static int chart_metric(report_svg_t *out, const report_data_t *d, const metric_chart_t *mc,
+                        gan_err_t *err)
 {
-    const metric_chart_t *mc = &metric_charts[which];
-    const char *cols[2] = {mc->col, mc->col2};
+    agg_source_t srcs[2] = {chart_source(d, mc, mc->col), chart_source(d, mc, mc->col2)};
     int n_cols = mc->col2 ? 2 : 1;
+    char title[160];
+    snprintf(title, sizeof title, "%s%s", mc->title,
+             mc->steps && d->steps_mode == REPORT_STEPS_FIRST_EPOCH ? ", first epoch" : "");
 
     out->text = NULL;
     out->size = 0;
@@ -294,16 +329,18 @@ int report_chart_metric(report_svg_t *out, const report_data_t *d, int which, ga
     double x_min = INFINITY, x_max = -INFINITY, y_min = INFINITY, y_max = -INFINITY;
     int have_col = 0;
     for (int r = 0; r < d->n_runs; r++) {
-        const metrics_csv_t *m = d->runs[r].metrics;
-        const double *ep = metrics_csv_col(m, "epoch");
+        const metrics_csv_t *m = source_table(&d->runs[r], &srcs[0]);
+        const double *x = metrics_csv_col(m, source_x(&srcs[0]));
         if (!metrics_csv_col(m, mc->col))
             continue;
-        have_col = 1;
         for (int i = 0; i < metrics_csv_rows(m); i++) {
-            x_min = fmin(x_min, ep[i]);
-            x_max = fmax(x_max, ep[i]);
+            if (!source_row(m, i, &srcs[0]))
+                continue;
+            have_col = 1;
+            x_min = fmin(x_min, x[i]);
+            x_max = fmax(x_max, x[i]);
             for (int k = 0; k < n_cols; k++) {
-                double v = metrics_csv_col(m, cols[k])[i];
+                double v = metrics_csv_col(m, srcs[k].col)[i];
                 if (isfinite(v)) {
                     y_min = fmin(y_min, v);
                     y_max = fmax(y_max, v);
@@ -333,7 +370,7 @@ int report_chart_metric(report_svg_t *out, const report_data_t *d, int which, ga
         return gan_err_set(err, GAN_ERR_RUNTIME, "report: out of memory");
     }
     for (int g = 0; g < d->n_groups; g++)
-        if (metrics_csv_col(d->runs[d->groups[g].members[0]].metrics, mc->col))
+        if (metrics_csv_col(source_table(&d->runs[d->groups[g].members[0]], &srcs[0]), mc->col))
             listed[d->groups[g].series] |= 1 + (d->groups[g].n >= 2);
     n_items = 0;
     for (int s = 0; s < d->n_series; s++) {
@@ -371,14 +408,15 @@ int report_chart_metric(report_svg_t *out, const report_data_t *d, int which, ga
     }
     svg_begin(fp, width, height, NULL);
     if (faceted)
-        svg_text(fp, 8.0, 21.0, NULL, 14.5, "#222222", 0, 1, mc->title);
+        svg_text(fp, 8.0, 21.0, NULL, 14.5, "#222222", 0, 1, title);
     int oom = 0;
     for (int p = 0; p < d->n_panels && !oom; p++) {
-        const char *title = panel_begin(fp, d, p);
+        const char *panel_title = panel_begin(fp, d, p);
         svg_frame_t frame = {
             .left = (p % grid_cols) * panel_w, .top = top + (p / grid_cols) * panel_h,
             .width = panel_w, .height = panel_h,
-            .title = title ? title : mc->title, .x_label = "epoch", .y_label = mc->y_label,
+            .title = panel_title ? panel_title : title, .x_label = source_x(&srcs[0]),
+            .y_label = mc->y_label,
             .x_min = x_min, .x_max = x_max, .y_min = y_min, .y_max = y_max,
             .x_integer = 1, .log_y = 0, .font_size = 11.0,
         };
@@ -387,8 +425,8 @@ int report_chart_metric(report_svg_t *out, const report_data_t *d, int which, ga
         for (int pass = 0; pass < 2 && !oom; pass++)
             for (int g = 0; g < d->n_groups && !oom; g++)
                 for (int k = 0; k < n_cols && !oom && d->groups[g].panel == p; k++)
-                    oom = draw_group_col(fp, &ax, d, g, cols[k], k == 1 ? FAKE_DASH : NULL, pass,
-                                         mc->connect_gaps);
+                    oom = draw_group_col(fp, &ax, d, g, &srcs[k], k == 1 ? FAKE_DASH : NULL,
+                                         pass, mc->connect_gaps);
         if (no_values)
             svg_note(fp, &ax, "no finite values in any run (diverged?)");
         panel_end(fp, d);
@@ -405,6 +443,16 @@ int report_chart_metric(report_svg_t *out, const report_data_t *d, int which, ga
         rc = gan_err_set(err, GAN_ERR_RUNTIME, "report: out of memory");
     }
     return rc;
+}
+
+int report_chart_metric(report_svg_t *out, const report_data_t *d, int which, gan_err_t *err)
+{
+    return chart_metric(out, d, &metric_charts[which], err);
+}
+
+int report_chart_steps(report_svg_t *out, const report_data_t *d, int which, gan_err_t *err)
+{
+    return chart_metric(out, d, &step_charts[which], err);
 }
 
 /* ---- layer small multiples ------------------------------------------------ */
@@ -515,7 +563,7 @@ static int layer_lines(FILE *fp, const svg_axes_t *ax, const report_data_t *d,
                        double *y_max)
 {
     int drawn = 0;
-    agg_source_t src = {1, lc->col, panel->net, panel->layer};
+    agg_source_t src = {SRC_LAYERS, lc->col, panel->net, panel->layer, 0};
     for (int g = 0; g < d->n_groups; g++) {
         const report_group_t *grp = &d->groups[g];
         agg_t a;

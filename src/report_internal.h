@@ -47,6 +47,7 @@ typedef struct {
     double epochs_cfg;      /* configured epochs; NAN when unknown */
     metrics_csv_t *metrics; /* never NULL once read */
     metrics_csv_t *layers;  /* NULL without layers.csv */
+    metrics_csv_t *steps;   /* NULL without steps.csv, or with no rows */
     int has_samples_dir;
     report_sample_t *samples; /* sorted by epoch, n_samples of them */
     int n_samples;
@@ -93,6 +94,8 @@ typedef struct {
     int facet_axis;          /* index into report_axes; -1: one panel, no facets */
     int varies[REPORT_N_AXES]; /* the runs do not all share this axis value */
     int any_layers;         /* some run has layers.csv */
+    int any_steps;          /* some run has rows in steps.csv */
+    report_steps_t steps_mode; /* which of them the step charts show */
     int any_eval;           /* some run's metrics.csv has the fd column */
 } report_data_t;
 
@@ -124,11 +127,13 @@ typedef struct {
  * nothing to draw. */
 int report_chart_metric(report_svg_t *out, const report_data_t *d, int which, gan_err_t *err);
 int report_chart_layers(report_svg_t *out, const report_data_t *d, int which, gan_err_t *err);
+/* Step chart `which` (index into report_step_charts), from steps.csv. */
+int report_chart_steps(report_svg_t *out, const report_data_t *d, int which, gan_err_t *err);
 
 /* Writes the page: the charts (NULL text: left out), tables and sample
  * grids. exp_dir: the experiment folder when it is the only input. */
 void report_page_write(FILE *fp, const report_data_t *d, const report_opts_t *opts,
                        const char *exp_dir, const report_svg_t *metric_svgs,
-                       const report_svg_t *layer_svgs);
+                       const report_svg_t *layer_svgs, const report_svg_t *step_svgs);
 
 #endif

@@ -353,7 +353,7 @@ static void write_samples(FILE *fp, const report_data_t *d)
 
 void report_page_write(FILE *fp, const report_data_t *d, const report_opts_t *opts,
                        const char *exp_dir, const report_svg_t *metric_svgs,
-                       const report_svg_t *layer_svgs)
+                       const report_svg_t *layer_svgs, const report_svg_t *step_svgs)
 {
     char title[512];
     if (exp_dir) {
@@ -402,6 +402,23 @@ void report_page_write(FILE *fp, const report_data_t *d, const report_opts_t *op
         if (metric_svgs[c].text)
             fputs(metric_svgs[c].text, fp);
     fputs("</div>\n", fp);
+
+    if (d->any_steps) {
+        int with = 0;
+        for (int r = 0; r < d->n_runs; r++)
+            with += d->runs[r].steps != NULL;
+        fprintf(fp, "<h2>Single steps</h2>\n<p class=\"sub\">From steps.csv of %d of %d runs "
+                    "(one row every --log-every steps), %s; mean and min-max band over seeds as "
+                    "above. Single steps are noisy: a spike here may be one batch.</p>\n"
+                    "<div class=\"charts\">\n",
+                with, d->n_runs,
+                d->steps_mode == REPORT_STEPS_FIRST_EPOCH ? "the first epoch of each run"
+                                                          : "every logged step");
+        for (int c = 0; c < REPORT_N_STEP_CHARTS; c++)
+            if (step_svgs[c].text)
+                fputs(step_svgs[c].text, fp);
+        fputs("</div>\n", fp);
+    }
 
     fputs("<h2>Final-epoch metrics</h2>\n", fp);
     write_run_table(fp, d);

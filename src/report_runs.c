@@ -17,6 +17,7 @@
 #include "gan/fsutil.h"
 #include "gan/json.h"
 #include "gan/metrics_csv.h"
+#include "gan/run_dir.h"
 #include "gan/svg.h"
 #include "gan/train.h"
 #include "gan/experiment.h"
@@ -316,7 +317,7 @@ const char *report_base_name(const char *path)
     return slash && slash[1] ? slash + 1 : path;
 }
 
-static int read_run(report_run_t *run, const char *dir, gan_err_t *err)
+static int read_run(report_run_t *run, const char *dir, int want_steps, gan_err_t *err)
 {
     memset(run, 0, sizeof *run);
     run->epochs_cfg = NAN;
@@ -343,6 +344,16 @@ static int read_run(report_run_t *run, const char *dir, gan_err_t *err)
         /* Header only: no statistics yet, same as no file. */
         metrics_csv_free(run->layers);
         run->layers = NULL;
+    }
+    if (rc == GAN_OK && want_steps) {
+        if (fs_join(path, sizeof path, dir, run_file_name(RUN_STEPS), err))
+            return GAN_ERR_INPUT;
+        if (fs_exists(path))
+            rc = metrics_csv_read_steps(&run->steps, path, err);
+        if (rc == GAN_OK && run->steps && metrics_csv_rows(run->steps) == 0) {
+            metrics_csv_free(run->steps);
+            run->steps = NULL;
+        }
     }
     return rc;
 }
@@ -587,6 +598,7 @@ void report_free(report_data_t *d)
     for (int r = 0; r < d->n_runs; r++) {
         metrics_csv_free(d->runs[r].metrics);
         metrics_csv_free(d->runs[r].layers);
+        metrics_csv_free(d->runs[r].steps);
         free(d->runs[r].samples);
     }
     for (int g = 0; g < d->n_groups; g++)
@@ -640,6 +652,7 @@ int report_load(report_data_t *d, const report_opts_t *opts, int *single_experim
 {
     memset(d, 0, sizeof *d);
     d->color_axis = report_axis_index(opts->color_axis ? opts->color_axis : "init");
+    d->steps_mode = opts->steps;
     d->facet_axis = opts->facet_axis ? report_axis_index(opts->facet_axis) : -1;
     dir_list_t dirs = {0};
     int rc = GAN_OK, is_exp = 0;
@@ -667,9 +680,11 @@ int report_load(report_data_t *d, const report_opts_t *opts, int *single_experim
     }
     for (int i = 0; i < dirs.n && rc == GAN_OK; i++) {
         d->n_runs++;
-        rc = read_run(&d->runs[i], dirs.dirs[i], err);
+        rc = read_run(&d->runs[i], dirs.dirs[i], opts->steps != REPORT_STEPS_NONE, err);
         if (d->runs[i].layers)
             d->any_layers = 1;
+        if (d->runs[i].steps)
+            d->any_steps = 1;
         if (d->runs[i].metrics && metrics_csv_col(d->runs[i].metrics, "fd"))
             d->any_eval = 1;
     }

@@ -1424,3 +1424,85 @@ Test(report, faceted_page_renders_in_headless_chromium)
     cr_expect(has_colour(px, n, 0xd5, 0x5e, 0x00, 24), "no random vermillion line");
     stbi_image_free(px);
 }
+
+/* ---- step-level charts (issue 15) ------------------------------------------------ */
+
+/* Parses the first "<tag points=..." of svg into xs/ys; returns the count. */
+static int svg_points(const char *svg, const char *tag, double *xs, double *ys, int max)
+{
+    char marker[64];
+    snprintf(marker, sizeof marker, "<%s points=\"", tag);
+    const char *p = strstr(svg, marker);
+    if (!p)
+        return 0;
+    p += strlen(marker);
+    int n = 0;
+    while (*p != '"' && n < max) {
+        char *end;
+        xs[n] = strtod(p, &end);
+        ys[n] = strtod(end + 1, &end);
+        n++;
+        p = end + (*end == ' ');
+    }
+    return n;
+}
+
+/* Two seeds of one init, four logged steps per epoch, two epochs. G loss
+ * of seed 1 is 1,5,1,5 and of seed 2 is 3,1,3,1 in the first epoch, so
+ * the mean is 2,3,2,3 and the band 1..3, 1..5: on a linear axis the mean's
+ * points 1 and 3 (2 and 4) share a height, and 3 - 2 is as far as 2 - 1,
+ * the band's floor. The second epoch only shows with --steps=all. */
+Test(report, step_charts_average_seeds_over_the_first_epoch_or_the_whole_run)
+{
+    static const double g[2][8] = {{1, 5, 1, 5, 9, 9, 9, 9}, {3, 1, 3, 1, 9, 9, 9, 9}};
+    test_path_t exp = tmp_path("steps");
+    for (int s = 0; s < 2; s++) {
+        char dir[600], path[1200];
+        snprintf(dir, sizeof dir, "%s/he_xavier-s%d", exp.s, s + 1);
+        mkdirs(dir);
+        write_full_config(dir, "he_xavier", "0.0002", s + 1);
+        write_metrics(dir, 2, s + 1);
+        snprintf(path, sizeof path, "%s/steps.csv", dir);
+        FILE *fp = fopen(path, "wb");
+        cr_assert_not_null(fp);
+        fputs(STEPS_CSV_COLUMNS "\n", fp);
+        for (int i = 0; i < 8; i++)
+            fprintf(fp, "%d,%d,%g,1.3,0.6,0.4\n", i + 1, i / 4 + 1, g[s][i]);
+        cr_assert_eq(fclose(fp), 0);
+    }
+    const char *in[1] = {exp.s};
+    char out[1024];
+    gan_err_t err;
+    for (int all = 0; all < 2; all++) {
+        report_opts_t o = {.inputs = in, .n_inputs = 1,
+                           .steps = all ? REPORT_STEPS_ALL : REPORT_STEPS_FIRST_EPOCH};
+        cr_assert_eq(report_write(&o, out, sizeof out, &err), GAN_OK, "%s", err.msg);
+        test_path_t chart = tmp_path("steps/steps_g_loss.svg");
+        char *svg = read_text(chart.s);
+        double x[20], y[20], bx[40], by[40];
+        int n = svg_points(svg, "polyline", x, y, 20);
+        int nb = svg_points(svg, "polygon", bx, by, 40);
+        cr_assert_eq(n, all ? 8 : 4, "mean line points (all=%d):\n%s", all, svg);
+        cr_assert_eq(nb, 2 * n, "band points");
+        cr_expect(strstr(svg, ">step</text>") != NULL, "x axis is the step");
+        cr_expect_eq(strstr(svg, ", first epoch") != NULL, !all, "title says which steps");
+        for (int i = 1; i < n; i++)
+            cr_expect_gt(x[i], x[i - 1], "steps increase left to right");
+        cr_expect_float_eq(y[0], y[2], 0.01, "mean of 1 and 3 = mean of 1 and 3");
+        cr_expect_float_eq(y[1], y[3], 0.01, "mean of 5 and 1 = mean of 5 and 1");
+        double floor_px = by[nb - 1]; /* the band: max forward, then min back to step 1 */
+        cr_expect_float_eq(y[0] - y[1], floor_px - y[0], 0.02, "mean 2 and 3 against floor 1: %g %g %g", y[0], y[1], floor_px);
+        cr_expect_lt(y[1], y[0], "3 is drawn above 2");
+        free(svg);
+        char *page = read_text(out);
+        cr_expect(strstr(page, "<h2>Single steps</h2>") != NULL, "the page has the step charts");
+        free(page);
+    }
+    /* --steps=none: no step charts. */
+    test_path_t none_html = tmp_path("none/r.html");
+    report_opts_t o = {.inputs = in, .n_inputs = 1, .html_path = none_html.s,
+                       .steps = REPORT_STEPS_NONE};
+    cr_assert_eq(report_write(&o, out, sizeof out, &err), GAN_OK, "%s", err.msg);
+    test_path_t none_chart = tmp_path("none/steps_g_loss.svg");
+    cr_expect(!fs_exists(none_chart.s), "--steps=none wrote a step chart");
+}

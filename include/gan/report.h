@@ -22,6 +22,10 @@
  *   D(G(z)) dashed) and fd.svg (with --eval-every) against epoch. A group's mean
  *   line covers the epochs all its runs have; a run longer than the others
  *   continues as a thin line as far as it goes.
+ *   steps_g_loss.svg, steps_d_loss.svg and steps_d_real_fake.svg against
+ *   the step, from steps.csv (every --log-every steps), when any run has
+ *   one: the first epoch (default) or the whole run, mean line and
+ *   min-max band over seeds as above.
  *   layers_grad_norm.svg (log y) and layers_act_std.svg when any run has
  *   layers.csv: one small panel per (net, layer) and facet value, a line
  *   per group (the mean over the runs that have that epoch).
@@ -47,8 +51,17 @@
  * --eval-every, g_acc.svg only when some run's metrics.csv has g_acc). */
 #define REPORT_N_METRIC_CHARTS 6
 #define REPORT_N_LAYER_CHARTS 2
+#define REPORT_N_STEP_CHARTS 3
 extern const char *const report_metric_charts[REPORT_N_METRIC_CHARTS]; /* "g_loss.svg", ... */
 extern const char *const report_layer_charts[REPORT_N_LAYER_CHARTS];   /* "layers_grad_norm.svg", ... */
+extern const char *const report_step_charts[REPORT_N_STEP_CHARTS];     /* "steps_g_loss.svg", ... */
+
+/* Which rows of steps.csv the step-level charts show. */
+typedef enum {
+    REPORT_STEPS_FIRST_EPOCH = 0, /* the steps of each run's first epoch (the default) */
+    REPORT_STEPS_ALL,             /* every logged step */
+    REPORT_STEPS_NONE             /* no step-level charts */
+} report_steps_t;
 
 typedef struct {
     const char *const *inputs; /* run or experiment folders, n_inputs >= 1 */
@@ -58,6 +71,7 @@ typedef struct {
     const char *svg_dir;       /* NULL: the folder of the page */
     const char *color_axis;    /* one colour per value of this axis; NULL: "init" */
     const char *facet_axis;    /* one panel per value of this axis; NULL: one panel */
+    report_steps_t steps;      /* step-level charts of steps.csv */
 } report_opts_t;
 
 /* Reads every run, writes the SVG charts into the SVG folder and the page

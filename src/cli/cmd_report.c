@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "gan/report.h"
@@ -22,7 +23,7 @@ static void print_help(FILE *out)
             "group of seeds) and each run's sample grids at its first, middle and\n"
             "last epoch. The charts are also written as SVG files (g_loss.svg,\n"
             "d_loss.svg, d_acc.svg, g_acc.svg, d_real_fake.svg, fd.svg, layers_grad_norm.svg,\n"
-            "layers_act_std.svg).\n"
+            "layers_act_std.svg, steps_g_loss.svg, steps_d_loss.svg, steps_d_real_fake.svg).\n"
             "\n"
             "An AXIS is a training option each run's config.json records: init,\n"
             "g-init, d-init, init-std, lr, beta1, beta2, batch, z-dim, leak,\n"
@@ -34,6 +35,8 @@ static void print_help(FILE *out)
             "      --svg-dir=DIR   where the SVG files go (default: the page's folder)\n"
             "      --color=AXIS    one colour per value of AXIS (default: init)\n"
             "      --facet=AXIS    one panel per value of AXIS (default: none, one panel)\n"
+            "      --steps=WHICH   step-level charts from steps.csv: first-epoch (default),\n"
+            "                      all (every logged step) or none\n"
             "  -h, --help          this help\n"
             "\n"
             "examples: gan report runs/demo    # writes runs/demo/report.html\n"
@@ -42,12 +45,13 @@ static void print_help(FILE *out)
 
 int cmd_report(int argc, char **argv)
 {
-    enum { OPT_SVG_DIR = 256, OPT_COLOR, OPT_FACET };
+    enum { OPT_SVG_DIR = 256, OPT_COLOR, OPT_FACET, OPT_STEPS };
     static const struct option options[] = {
         {"output", required_argument, NULL, 'o'},
         {"svg-dir", required_argument, NULL, OPT_SVG_DIR},
         {"color", required_argument, NULL, OPT_COLOR},
         {"facet", required_argument, NULL, OPT_FACET},
+        {"steps", required_argument, NULL, OPT_STEPS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -67,6 +71,16 @@ int cmd_report(int argc, char **argv)
             break;
         case OPT_FACET:
             opts.facet_axis = optarg;
+            break;
+        case OPT_STEPS:
+            if (!strcmp(optarg, "first-epoch"))
+                opts.steps = REPORT_STEPS_FIRST_EPOCH;
+            else if (!strcmp(optarg, "all"))
+                opts.steps = REPORT_STEPS_ALL;
+            else if (!strcmp(optarg, "none"))
+                opts.steps = REPORT_STEPS_NONE;
+            else
+                return cli_fail(2, "report: --steps=%s: use first-epoch, all or none", optarg);
             break;
         case 'h':
             print_help(stdout);
