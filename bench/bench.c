@@ -9,6 +9,8 @@
  *   batch     images/s and GEMM share for batch 32..256 at each thread count.
  *   torch     rounds alternating our step and bench/torch_twin.py (same
  *             model, init, Adam, batch, threads): ratio min / median / max.
+ *   events    the TensorBoard event writer's time per epoch (events_cost.c)
+ *             against the epoch's training time, at 1 thread.
  *   rss       peak RSS of `gan train` for one full-MNIST epoch.
  *
  * Plain-text tables on stdout, then one line "RESULT {json}". Data: real
@@ -18,6 +20,7 @@
 #include <getopt.h>
 
 #include "claims.h"
+#include "events_cost.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,6 +229,35 @@ static int section_step(const bench_opts_t *o, const mnist_t *data, double *ips_
     printf("BLAS ms: inside cblas calls during the real steps; floor: the same calls alone;\n"
            "GEMM share = floor / step (1.0 = nothing but the products); Adam and batch are\n"
            "timed alone; other = step - BLAS - Adam - batch (bias, activations, loss, norms).\n");
+    return 0;
+}
+
+/* The event writer's share of an epoch: its records replayed alone
+ * (bench_events_epoch) against steps_per_epoch steps timed at 1 thread. */
+static int section_events(const bench_opts_t *o, const mnist_t *data, double *share_out)
+{
+    enum { LOG_EVERY = 10, ROUNDS = 7 };
+    int steps_per_epoch = (int)(data->n / 64);
+    openblas_set_num_threads(1);
+    harness_t h;
+    if (harness_create(&h, data, 64))
+        return -1;
+    for (int i = 0; i < WARMUP_STEPS; i++)
+        harness_step(&h);
+    double t0 = clock_seconds();
+    for (int i = 0; i < o->steps; i++)
+        harness_step(&h);
+    double step_ms = (clock_seconds() - t0) / o->steps * 1e3;
+    double events_ms = 0;
+    int rc = bench_events_epoch(&h.gan, steps_per_epoch, LOG_EVERY, ROUNDS, &events_ms);
+    harness_destroy(&h);
+    if (rc)
+        return -1;
+    double epoch_ms = step_ms * steps_per_epoch;
+    *share_out = events_ms / epoch_ms;
+    printf("\n== events: one epoch's TensorBoard records (--log-every=%d), median of %d ==\n"
+           "%.1f ms per epoch of %d steps = %.2f%% of the epoch's %.0f ms of training (1 thread)\n",
+           LOG_EVERY, ROUNDS, events_ms, steps_per_epoch, 100.0 * *share_out, epoch_ms);
     return 0;
 }
 
@@ -574,6 +606,10 @@ int main(int argc, char **argv)
         else if (section_torch(&o, &data, torch))
             return 1;
     }
+    double events_share = -1;
+    if (section_events(&o, &data, &events_share))
+        return 1;
+    fflush(stdout);
     if (o.rss)
         rss = section_rss(&o);
 
@@ -594,6 +630,7 @@ int main(int argc, char **argv)
         printf(",\"torch_peak_rss_mb\":%.1f", torch[0].torch_rss);
     if (rss >= 0)
         printf(",\"train_peak_rss_mb\":%.1f", rss);
+    printf(",\"events_share_of_epoch\":%.4f", events_share);
     printf("}\n");
     mnist_free(&data);
     return 0;
