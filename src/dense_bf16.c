@@ -4,6 +4,7 @@
 #include "gan/dense_bf16.h"
 
 #include <dnnl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,16 +66,27 @@ static int unsupported(gan_err_t *err)
     const char *alternatives =
         "use --precision=bf16-emulated (the same bf16 numerics through OpenBLAS on any CPU, "
         "slower than fp32) or --precision=fp32";
+    /* oneDNN's own variables cap the instruction set it uses: say so, or
+     * the message would blame a CPU that has AVX-512. */
+    const char *cap = getenv("ONEDNN_MAX_CPU_ISA");
+    const char *cap_name = "ONEDNN_MAX_CPU_ISA";
+    if (!cap) {
+        cap = getenv("DNNL_MAX_CPU_ISA");
+        cap_name = "DNNL_MAX_CPU_ISA";
+    }
+    char capped[128] = "";
+    if (cap)
+        snprintf(capped, sizeof capped, ", capped by %s=%.40s", cap_name, cap);
     if (!has_avx512)
         return gan_err_set(err, GAN_ERR_INPUT,
-                           "--precision=bf16: this CPU has no AVX-512 (oneDNN %d.%d.%d found %s), "
-                           "and oneDNN's bf16 matrix products need AVX-512 (avx512_core; full "
-                           "speed with AVX512_BF16); %s",
-                           v->major, v->minor, v->patch, isa_name(isa), alternatives);
+                           "--precision=bf16: this CPU has no AVX-512 (oneDNN %d.%d.%d found "
+                           "%s%s), and oneDNN's bf16 matrix products need AVX-512 (avx512_core; "
+                           "full speed with AVX512_BF16); %s",
+                           v->major, v->minor, v->patch, isa_name(isa), capped, alternatives);
     return gan_err_set(err, GAN_ERR_INPUT,
                        "--precision=bf16: oneDNN %d.%d.%d makes no bf16 matrix product on this "
-                       "CPU (it found %s); %s",
-                       v->major, v->minor, v->patch, isa_name(isa), alternatives);
+                       "CPU (it found %s%s); %s",
+                       v->major, v->minor, v->patch, isa_name(isa), capped, alternatives);
 }
 
 static int failed(gan_err_t *err, const char *what, dnnl_status_t status)
