@@ -22,10 +22,21 @@ VERSION  := 0.1.0
 PKGS      := openblas zlib stb
 TEST_PKGS := criterion
 
+# oneDNN (libdnnl-dev: --precision=bf16) ships no pkg-config file in Debian
+# 12; use one if a later package has it, else its header and -ldnnl.
+DNNL_PC   := $(shell pkg-config --exists dnnl 2>/dev/null && echo yes)
+ifeq ($(DNNL_PC),yes)
+DNNL_CFLAGS := $(shell pkg-config --cflags dnnl)
+DNNL_LIBS   := $(shell pkg-config --libs dnnl)
+else
+DNNL_LIBS   := -ldnnl
+endif
+HAVE_DNNL = $(shell echo '\#include <dnnl.h>' | $(CC) $(DNNL_CFLAGS) -E -x c - >/dev/null 2>&1 && echo ok)
+
 # Missing libraries are installed (as root) or named with the exact apt-get
 # line (otherwise) before anything is compiled; `make clean` needs nothing.
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
-ifneq ($(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && echo ok),ok)
+ifneq ($(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && echo ok)$(HAVE_DNNL),okok)
 $(info gan: build dependencies missing; running scripts/install-deps.sh)
 ifneq ($(shell scripts/install-deps.sh >&2; echo $$?),0)
 $(error build dependencies missing: see the message above)
@@ -47,8 +58,8 @@ endif
 # Nothing reads errno after a math call, so -fno-math-errno is safe too; it
 # lets sqrtf inline and Adam's loop vectorize (3x faster Adam, make bench).
 CFLAGS_ALL := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) -fno-trapping-math -fno-math-errno -Iinclude \
-              -DGAN_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
-LDLIBS_ALL := $(shell pkg-config --libs openblas zlib) -lm $(LDLIBS)
+              -DGAN_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS)) $(DNNL_CFLAGS) $(CFLAGS)
+LDLIBS_ALL := $(shell pkg-config --libs openblas zlib) $(DNNL_LIBS) -lm $(LDLIBS)
 TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS)) -DGAN_BIN='"$(BUILD)/gan"' \
                -DGAN_MAN='"$(BUILD)/gan.1"' -DGAN_MAKE_VARS='"SANITIZE=$(SANITIZE)"'
 TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS)) -lstb

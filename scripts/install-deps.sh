@@ -4,11 +4,11 @@
 #   scripts/install-deps.sh [--with-browser] [--with-npm] [--with-cluster]
 #
 # As root: apt-get update, then apt-get install -y --no-install-recommends of
-# build-essential pkg-config libopenblas-dev zlib1g-dev libstb-dev
+# build-essential pkg-config libopenblas-dev libdnnl-dev zlib1g-dev libstb-dev
 # libcriterion-dev libxml2-utils valgrind protobuf-compiler python3 python3-numpy
-# clang libclang-rt-14-dev (+ the options below; python3 reads --plan's JSON
-# Lines in a test, NumPy the .npy samples of gan sample, clang builds the
-# fuzzers of make fuzz).
+# clang libclang-rt-14-dev (+ the options below; oneDNN runs --precision=bf16,
+# python3 reads --plan's JSON Lines in a test, NumPy the .npy samples of gan
+# sample, clang builds the fuzzers of make fuzz).
 # Otherwise: prints the apt-get line to run with sudo and exits 1.
 #   --with-browser  also install chromium (used by the report tests)
 #   --with-npm      also install npm (the fallback source of download_mnist.sh);
@@ -21,7 +21,7 @@ set -euo pipefail
 # make fuzz: clang, and its runtime libraries (libFuzzer, ASan, UBSan for
 # clang), which Debian 12's clang only recommends, so --no-install-recommends
 # would leave -fsanitize=fuzzer without them. libfuzzer-14-dev is not needed.
-PKGS=(build-essential pkg-config libopenblas-dev zlib1g-dev libstb-dev
+PKGS=(build-essential pkg-config libopenblas-dev libdnnl-dev zlib1g-dev libstb-dev
       libcriterion-dev libxml2-utils valgrind protobuf-compiler python3 python3-numpy
       clang libclang-rt-14-dev)
 

@@ -136,3 +136,25 @@ void act_backward(float *dx, const float *dy, const float *y, size_t n,
         break;
     }
 }
+
+/* y: rows x cols, y16: rows x cols operands, b: cols */
+void act_forward_bias_bf16(float *y, void *y16, const float *b, int rows, int cols, act_t act,
+                           float leak, precision_t precision)
+{
+    for (int r = 0; r < rows; r++) {
+        float *row = y + (size_t)r * cols;
+        act_forward_bias(row, b, 1, cols, act, leak);
+        bf16_store(y16, (size_t)r * cols, row, (size_t)cols, precision);
+    }
+}
+
+/* dy: n, y: n, dx: n, dx16: n operands */
+void act_backward_bf16(float *dx, void *dx16, const float *dy, const float *y, size_t n,
+                       act_t act, float leak, precision_t precision)
+{
+    for (size_t i = 0; i < n; i += BF16_CHUNK) {
+        size_t m = n - i < BF16_CHUNK ? n - i : BF16_CHUNK;
+        act_backward(dx + i, dy + i, y + i, m, act, leak);
+        bf16_store(dx16, i, dx + i, m, precision);
+    }
+}

@@ -17,12 +17,13 @@ static const struct {
     {"lr", "lr"},       {"beta1", "b1_"},       {"beta2", "b2_"},     {"batch", "bs"},
     {"z-dim", "z"},     {"leak", "leak"},       {"g-hidden", "g"},    {"d-hidden", "d"},
     {"init-std", "std"}, {"limit", "n"},        {"g-init", "ginit_"}, {"d-init", "dinit_"},
+    {"precision", ""},
 };
 enum { n_vary_options = sizeof vary_options / sizeof vary_options[0] };
 
 const char *const experiment_axis_names[EXP_N_AXIS_NAMES] = {
     "init", "g-init", "d-init", "init-std", "lr",       "beta1",    "beta2",
-    "batch", "z-dim", "leak",   "g-hidden", "d-hidden", "limit",    "seed"};
+    "batch", "z-dim", "leak",   "g-hidden", "d-hidden", "limit",    "precision", "seed"};
 
 void experiment_axis_label(char *out, size_t size, const train_cfg_t *cfg, const char *axis)
 {
@@ -33,7 +34,7 @@ void experiment_axis_label(char *out, size_t size, const train_cfg_t *cfg, const
 const char *experiment_vary_options(void)
 {
     return "lr, beta1, beta2, batch, z-dim, leak, g-hidden, d-hidden, init-std, limit, g-init, "
-           "d-init";
+           "d-init, precision";
 }
 
 static const char *name_prefix(const char *option)

@@ -91,6 +91,24 @@ void gan_destroy(gan_t *gan)
     gan->stacked = gan->dlogits = gan->dfake = gan->layer_grads = NULL;
 }
 
+int gan_set_precision(gan_t *gan, precision_t precision, gan_err_t *err)
+{
+    /* D runs on 2B rows in the D step and on B rows in the G step. */
+    const int g_step_rows = gan->d.max_batch / 2;
+    int rc = mlp_set_precision(&gan->g, precision, NULL, 0, err);
+    if (!rc)
+        rc = mlp_set_precision(&gan->d, precision, &g_step_rows, 1, err);
+    if (rc)
+        mlp_set_precision(&gan->g, PRECISION_FP32, NULL, 0, NULL);
+    return rc;
+}
+
+void gan_params_changed(gan_t *gan)
+{
+    mlp_params_changed(&gan->g);
+    mlp_params_changed(&gan->d);
+}
+
 void gan_release_grads(gan_t *gan)
 {
     mlp_release_grads(&gan->g);
@@ -102,6 +120,7 @@ void gan_init(gan_t *gan, init_scheme_t g_init, init_scheme_t d_init,
 {
     init_mlp(&gan->g, g_init, init_std, g_rng);
     init_mlp(&gan->d, d_init, init_std, d_rng);
+    gan_params_changed(gan);
 }
 
 /* Mean of sigmoid(logit) and the fraction on the wanted side of 0.5. */
@@ -124,6 +143,25 @@ typedef struct {
     double *norms;
 } layer_update_t;
 
+/* Adam on layer `layer`'s slice of params. In a bf16 mode the updated
+ * weights are rounded into their bf16 copy chunk by chunk, while the
+ * chunk is in cache: no second sweep over the weights. */
+static void adam_update_layer(adam_t *opt, mlp_t *net, int layer, const float *grads)
+{
+    const mlp_layer_t *l = &net->layers[layer];
+    const size_t n_weights = (size_t)l->n_out * l->n_in;
+    if (net->precision == PRECISION_FP32) {
+        adam_update_range(opt, net->params, grads, l->w_off, n_weights + (size_t)l->n_out);
+        return;
+    }
+    for (size_t i = 0; i < n_weights; i += BF16_CHUNK) {
+        size_t m = n_weights - i < BF16_CHUNK ? n_weights - i : BF16_CHUNK;
+        adam_update_range(opt, net->params, grads + i, l->w_off + i, m);
+        mlp_weights_changed(net, l->w_off + i, m);
+    }
+    adam_update_range(opt, net->params, grads + n_weights, l->b_off, (size_t)l->n_out);
+}
+
 /* Layer `layer` of net has its whole gradient: log its weight-gradient
  * norm (layers.csv), keep a copy if the net still has a gradient buffer,
  * and take the layer's Adam step. */
@@ -136,7 +174,7 @@ static void update_layer(void *ctx, mlp_t *net, int layer, const float *grads)
     u->norms[layer] = sqrt((double)cblas_sdot(n_weights, grads, 1, grads, 1));
     if (net->grads)
         memcpy(net->grads + l->w_off, grads, n * sizeof *grads);
-    adam_update_range(u->opt, net->params, grads, l->w_off, n);
+    adam_update_layer(u->opt, net, layer, grads);
 }
 
 void gan_step(gan_t *gan, const float *real, const float *z, int batch,
@@ -172,5 +210,5 @@ void gan_step(gan_t *gan, const float *real, const float *z, int batch,
 
 const float *gan_generate(gan_t *gan, const float *z, int n)
 {
-    return mlp_forward(&gan->g, z, n);
+    return mlp_forward_fp32(&gan->g, z, n);
 }

@@ -35,6 +35,7 @@ void train_cfg_default(train_cfg_t *cfg)
         snprintf(cfg->classifier, sizeof cfg->classifier, "%s", CLASSIFIER_DEFAULT_PATH);
     cfg->log_every = TRAIN_LOG_EVERY_DEFAULT;
     cfg->events = 1;
+    cfg->precision = PRECISION_FP32;
 }
 
 int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err)
@@ -88,6 +89,9 @@ int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err)
                            cfg->log_every);
     if (cfg->events != 0 && cfg->events != 1)
         return gan_err_set(err, GAN_ERR_INPUT, "--events=%d: must be 0 or 1", cfg->events);
+    if ((unsigned)cfg->precision >= PRECISION_COUNT)
+        return gan_err_set(err, GAN_ERR_INPUT, "precision %d: must be one of %s",
+                           (int)cfg->precision, precision_valid_names());
     return GAN_OK;
 }
 
@@ -139,6 +143,7 @@ void train_cfg_write_fields(FILE *fp, const train_cfg_t *cfg)
     fprintf(fp, "  \"eval_n\": %ld,\n", cfg->eval_n);
     fprintf(fp, "  \"log_every\": %d,\n", cfg->log_every);
     fprintf(fp, "  \"events\": %d,\n", cfg->events);
+    fprintf(fp, "  \"precision\": \"%s\",\n", precision_name(cfg->precision));
     /* Only a run that evaluates uses a classifier; the default one is found
      * from the current folder (data_path.h), which must not make the same
      * run's checkpoint differ from one folder to another. */
@@ -219,6 +224,18 @@ int train_cfg_read_json(train_cfg_t *cfg, const char *json, const char *origin,
         cfg->log_every = (int)log_every;
     if (json_get_number(json, "events", &events) == 0)
         cfg->events = (int)events;
+    /* Runs from before --precision have no such key: they trained in fp32.
+     * A key that is there must name a precision (a damaged one is never
+     * taken for fp32). */
+    char precision[64];
+    if (json_get_string(json, "precision", precision, sizeof precision) == 0) {
+        if (precision_from_name(&cfg->precision, precision, NULL) != GAN_OK)
+            return gan_err_set(err, GAN_ERR_INPUT, "%s: setting 'precision' is '%s' (valid: %s)",
+                               origin, precision, precision_valid_names());
+    } else if (strstr(json, "\"precision\":")) {
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: setting 'precision' is not one of %s", origin,
+                           precision_valid_names());
+    }
     if (cfg->eval_every > 0 &&
         json_get_string(json, "classifier", cfg->classifier, sizeof cfg->classifier) != 0)
         return gan_err_set(err, GAN_ERR_INPUT, "%s: setting 'classifier' missing", origin);
@@ -233,7 +250,9 @@ int train_cfg_read_json(train_cfg_t *cfg, const char *json, const char *origin,
 
 /* --- the training options, by name ------------------------------------- */
 
-typedef enum { OPT_KIND_INT, OPT_KIND_FLOAT, OPT_KIND_INIT, OPT_KIND_SIZES, OPT_KIND_PATH } opt_kind_t;
+typedef enum {
+    OPT_KIND_INT, OPT_KIND_FLOAT, OPT_KIND_INIT, OPT_KIND_SIZES, OPT_KIND_PATH, OPT_KIND_PRECISION
+} opt_kind_t;
 
 /* How a new run of an experiment is given the setting (train_cfg_setting_arg). */
 typedef enum {
@@ -277,6 +296,7 @@ static const opt_spec_t opt_specs[] = {
     {"classifier", OPT_KIND_PATH, 0, 0, PASS_IF_EVAL},
     {"log-every", OPT_KIND_INT, 0, 1000000, PASS_ALWAYS},
     {"events", OPT_KIND_INT, 0, 1, PASS_AS_NO_FLAG},
+    {"precision", OPT_KIND_PRECISION, 0, 0, PASS_ALWAYS},
 };
 enum { n_opt_specs = sizeof opt_specs / sizeof opt_specs[0] };
 
@@ -403,6 +423,12 @@ int train_cfg_set(train_cfg_t *cfg, const char *name, const char *value, gan_err
                            strcmp(name, "g-hidden") == 0 ? &cfg->arch.n_g_hidden
                                                          : &cfg->arch.n_d_hidden,
                            o, value, err);
+    case OPT_KIND_PRECISION: {
+        gan_err_t why;
+        if (precision_from_name(&cfg->precision, value, &why) != GAN_OK)
+            return gan_err_set(err, GAN_ERR_INPUT, "--%s: %s", name, why.msg);
+        return GAN_OK;
+    }
     case OPT_KIND_PATH: {
         char *dst = strcmp(name, "data") == 0 ? cfg->data_dir : cfg->classifier;
         size_t cap = strcmp(name, "data") == 0 ? sizeof cfg->data_dir : sizeof cfg->classifier;
@@ -474,6 +500,7 @@ int train_cfg_get(char *out, size_t size, const train_cfg_t *cfg, const char *na
     else if (!strcmp(name, "classifier")) snprintf(out, size, "%s", cfg->classifier);
     else if (!strcmp(name, "log-every")) snprintf(out, size, "%d", cfg->log_every);
     else if (!strcmp(name, "events")) snprintf(out, size, "%d", cfg->events);
+    else if (!strcmp(name, "precision")) snprintf(out, size, "%s", precision_name(cfg->precision));
     else return -1;
     return 0;
 }

@@ -244,7 +244,7 @@ int run_write_layer_rows(run_t *run, int epoch, double steps, gan_err_t *err)
     gan_generate(&run->gan, run->fixed_noise, n_probe);
     int rc = format_layer_rows(mem, run, epoch, "G", &run->gan.g, run->grad_norm_sums[0], steps,
                                run->probe_prob, err);
-    mlp_forward(&run->gan.d, run->probe_real, n_probe);
+    mlp_forward_fp32(&run->gan.d, run->probe_real, n_probe);
     if (!rc)
         rc = format_layer_rows(mem, run, epoch, "D", &run->gan.d, run->grad_norm_sums[1], steps,
                                run->probe_prob, err);

@@ -91,6 +91,8 @@ static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
     if (cfg->threads > 0)
         openblas_set_num_threads(cfg->threads);
     rc = gan_create(&run->gan, &cfg->arch, cfg->adam, cfg->adam, cfg->batch, err);
+    if (!rc)
+        rc = gan_set_precision(&run->gan, cfg->precision, err);
     if (rc)
         return rc;
     gan_release_grads(&run->gan);

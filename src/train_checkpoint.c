@@ -149,6 +149,8 @@ int run_restore_state(gan_t *gan, run_t *run, const ckpt_file_t *ckpt, const cha
     int rc = restore(gan->g.params, ckpt, SEC_G_PARAMS, gb, path, "G params", err);
     if (!rc)
         rc = restore(gan->d.params, ckpt, SEC_D_PARAMS, db, path, "D params", err);
+    if (!rc)
+        gan_params_changed(gan);
     if (rc || !run)
         return rc;
     int64_t adam_steps[2];

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "gan/bf16.h"
 #include "gan/error.h"
 
 typedef enum {
@@ -40,5 +41,15 @@ void act_forward_bias(float *y, const float *b, int rows, int cols, act_t act,
 /* dx = dy * f'(x), written from y = f(x); dx may equal dy. */
 void act_backward(float *dx, const float *dy, const float *y, size_t n,
                   act_t act, float leak);
+
+/* The bf16 modes (bf16.h): the same as act_forward_bias and act_backward,
+ * and in the same pass (each row, or chunk, rounded while in cache) the
+ * results' bf16 copy into the operand array y16 / dx16 (rows x cols / n
+ * elements from element 0), for the matrix product that reads them next.
+ * The fp32 results are bit for bit those of the functions above. */
+void act_forward_bias_bf16(float *y, void *y16, const float *b, int rows, int cols, act_t act,
+                           float leak, precision_t precision);
+void act_backward_bf16(float *dx, void *dx16, const float *dy, const float *y, size_t n,
+                       act_t act, float leak, precision_t precision);
 
 #endif

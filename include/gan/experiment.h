@@ -46,7 +46,7 @@ typedef struct {
 /* Every axis a plan (or a report) knows, by training option name: the
  * init, each option --vary takes, the seed. experiment_axis_names[0] is
  * "init". */
-#define EXP_N_AXIS_NAMES 14
+#define EXP_N_AXIS_NAMES 15
 extern const char *const experiment_axis_names[EXP_N_AXIS_NAMES];
 
 /* The value of axis in cfg as shown and used in run names ("0.0004",
@@ -54,7 +54,8 @@ extern const char *const experiment_axis_names[EXP_N_AXIS_NAMES];
 void experiment_axis_label(char *out, size_t size, const train_cfg_t *cfg, const char *axis);
 
 /* The options an axis may vary (lr, beta1, beta2, batch, z-dim, leak,
- * g-hidden, d-hidden, init-std, limit, g-init, d-init), comma separated. */
+ * g-hidden, d-hidden, init-std, limit, g-init, d-init, precision), comma
+ * separated. */
 const char *experiment_vary_options(void);
 
 /* Starts a plan over base in folder dir with no axes yet. */

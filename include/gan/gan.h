@@ -17,7 +17,12 @@
  * Each layer's Adam update runs as soon as backward has that layer's
  * gradient (mlp_backward_layers), while the gradient is still in cache; a
  * trainer can then drop the whole-net gradient buffers
- * (gan_release_grads). */
+ * (gan_release_grads).
+ *
+ * Precision (bf16.h, gan_set_precision): in a bf16 mode the step's matrix
+ * products take bf16 operands (mlp.h says which); each layer's Adam update
+ * writes the bf16 copy of the weights it has just updated, chunk by chunk
+ * while they are in cache. Looking at G (gan_generate) always runs fp32. */
 #ifndef GAN_GAN_H
 #define GAN_GAN_H
 
@@ -65,6 +70,17 @@ int gan_create(gan_t *gan, const gan_arch_t *arch, adam_cfg_t g_adam,
                adam_cfg_t d_adam, int max_batch, gan_err_t *err);
 void gan_destroy(gan_t *gan);
 
+/* Makes the step's products run in precision (mlp_set_precision): G is
+ * prepared for max_batch rows, D for its 2 max_batch (the D step) and
+ * max_batch (the G step). GAN_ERR_INPUT when this CPU cannot run
+ * PRECISION_BF16 (the message says why and what to use instead). */
+int gan_set_precision(gan_t *gan, precision_t precision, gan_err_t *err);
+
+/* Both nets' parameters were written from outside the step (init, a
+ * checkpoint): refreshes their bf16 copies (mlp_params_changed).
+ * gan_init calls it. */
+void gan_params_changed(gan_t *gan);
+
 /* Frees both nets' whole-net gradient buffers, which gan_step fills only
  * for inspection (tests): training needs one layer's gradient at a time.
  * Saves 4 bytes per parameter of each net (12 MB for the default model). */
@@ -81,7 +97,9 @@ void gan_step(gan_t *gan, const float *real, const float *z, int batch,
               gan_stats_t *stats);
 
 /* G(z) for n <= max_batch rows; returns batch x image_size in G's buffer,
- * valid until G runs again. */
+ * valid until G runs again. Runs fp32 products in every precision
+ * (mlp_forward_fp32): samples and evaluations show the fp32 master
+ * weights, as any reader of the checkpoint does. */
 const float *gan_generate(gan_t *gan, const float *z, int n);
 
 #endif

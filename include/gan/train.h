@@ -66,6 +66,10 @@ typedef struct {
      * also when an experiment worker on another machine takes it over. */
     int log_every;
     int events;
+    /* The step's matrix products (bf16.h): a run setting, kept by --resume
+     * (a run trains in one precision from start to end). Runs from before
+     * it read as fp32. */
+    precision_t precision;
 } train_cfg_t;
 
 /* The defaults of `gan train` (issue 4): he_xavier, Adam 2e-4 / 0.5 /

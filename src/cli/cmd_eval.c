@@ -29,6 +29,7 @@ static void usage(FILE *out)
             "(FD) between the classifier features of N samples and of the 10k MNIST test\n"
             "images (lower is better), the histogram of predicted classes, its entropy,\n"
             "the classes holding at least 5%% of the samples and the mean confidence.\n"
+            "G runs fp32 products whatever --precision the run trained in.\n"
             "  --run=DIR         run folder\n"
             "  --reference       measure the first N real training images instead of a run\n"
             "                    (the FD a perfect generator would get)\n"

@@ -19,6 +19,7 @@ static void usage(FILE *out)
             "Writes every weight and bias of G and D from DIR/checkpoint.bin as .npy\n"
             "(float32, little-endian; weights out x in as in torch.nn.Linear) and a\n"
             "manifest.json naming each file's net, layer, tensor, shape and activation.\n"
+            "The weights are the fp32 master weights in every --precision.\n"
             "  --run=DIR   run folder (required)\n"
             "  --out=DIR   output folder, created if missing (required)\n");
 }

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "gan/clock.h"
+#include "gan/dense_bf16.h"
 #include "gan/fsutil.h"
 #include "gan/run_dir.h"
 #include "train_options.h"
@@ -107,8 +108,8 @@ static void usage(FILE *out)
             "run folder:\n"
             "  --name=NAME          folder runs/NAME (default <init>-s<seed>-<timestamp>)\n"
             "  --out=DIR            folder DIR instead of runs/NAME\n"
-            "  --resume=DIR         continue the run in DIR with its own settings;\n"
-            "                       --epochs=N raises its total epoch count\n"
+            "  --resume=DIR         continue the run in DIR with its own settings (its\n"
+            "                       precision too); --epochs=N raises its total epoch count\n"
             "  --from-prev          with --resume: continue from checkpoint.prev.bin (the\n"
             "                       damaged checkpoint.bin is kept as checkpoint.damaged.bin)\n"
             "  --force              replace an existing run in the folder\n"
@@ -135,6 +136,7 @@ int cmd_train(int argc, char **argv)
     train_cfg_default(&cfg);
     const char *name = NULL, *out = NULL, *resume = NULL;
     int force = 0, quiet = 0, epochs_given = 0, threads_given = 0, from_prev = 0;
+    int precision_given = 0;
     const char *changed = NULL; /* a run-shaping option given with --resume */
     int c;
     optind = 1;
@@ -146,6 +148,8 @@ int cmd_train(int argc, char **argv)
                 epochs_given = 1;
             else if (c == OPT_THREADS)
                 threads_given = 1;
+            else if (c == OPT_PRECISION)
+                precision_given = 1;
             else if (!changed)
                 changed = options[c - OPT_INIT].name;
             continue;
@@ -170,8 +174,9 @@ int cmd_train(int argc, char **argv)
     char run_dir[PATH_MAX];
     if (resume) {
         if (changed)
-            return cli_fail(2, "--%s: a resumed run keeps its own settings (only --epochs and "
-                               "--threads may be given with --resume)", changed);
+            return cli_fail(2, "--%s: a resumed run keeps its own settings (only --epochs, "
+                               "--threads and the run's own --precision may be given with "
+                               "--resume)", changed);
         if (name || out || force)
             return cli_fail(2, "--resume: cannot be combined with --name, --out or --force");
         train_cfg_t saved;
@@ -187,6 +192,14 @@ int cmd_train(int argc, char **argv)
         }
         if (threads_given)
             saved.threads = cfg.threads;
+        /* Repeating the run's precision is fine; another one would mix two
+         * numerics in one run. */
+        if (precision_given && cfg.precision != saved.precision)
+            return cli_fail(2, "--precision=%s: %s was trained with --precision=%s (its "
+                               "checkpoint records it) and a resumed run keeps it; drop "
+                               "--precision or start a new run",
+                            precision_name(cfg.precision), resume,
+                            precision_name(saved.precision));
         cfg = saved;
         if (done >= cfg.epochs) {
             fprintf(stderr, "gan: %s: all %d epochs are done; raise --epochs to train further\n",
@@ -213,6 +226,8 @@ int cmd_train(int argc, char **argv)
                      (unsigned long long)cfg.seed, stamp);
     }
     int rc = train_cfg_check(&cfg, &err);
+    if (!rc && cfg.precision == PRECISION_BF16)
+        rc = dense_bf16_native_check(&err); /* before reading the data: a CPU without bf16 */
     if (rc)
         return cli_fail_err(rc, &err);
 

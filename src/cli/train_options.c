@@ -32,6 +32,7 @@ const struct option train_long_options[] = {
     {"classifier", required_argument, 0, OPT_CLASSIFIER},
     {"log-every", required_argument, 0, OPT_LOG_EVERY},
     {"no-events", no_argument, 0, OPT_NO_EVENTS},
+    {"precision", required_argument, 0, OPT_PRECISION},
     {0, 0, 0, 0},
 };
 
@@ -80,6 +81,14 @@ void train_options_help(FILE *out)
             "  --leak=X             leaky-ReLU slope (default 0.2)\n"
             "  --g-hidden=LIST      G hidden sizes (default 256,512,1024)\n"
             "  --d-hidden=LIST      D hidden sizes (default 1024,512,256)\n"
+            "  --precision=MODE     the matrix products of training (default fp32):\n"
+            "                       fp32: OpenBLAS sgemm, the reference;\n"
+            "                       bf16: oneDNN with bf16 operands and fp32 accumulation\n"
+            "                       (needs a CPU with AVX-512, fast with AVX512_BF16);\n"
+            "                       bf16-emulated: the same bf16 numerics through OpenBLAS\n"
+            "                       on any CPU, slower than fp32 (for studying bf16).\n"
+            "                       Weights, Adam, losses and metrics stay fp32; samples\n"
+            "                       and evaluations run fp32. Kept by --resume\n"
             "data and output:\n"
             "  --data=DIR           MNIST folder (default: the first of $GAN_DATA/mnist,\n"
             "                       data/mnist, ~/.local/share/gan/mnist that exists)\n"
