@@ -331,7 +331,7 @@ int experiment_run_status(run_status_t *st, const experiment_t *e, const exp_run
 static const char *const train_settings[] = {
     "g-init", "d-init", "init-std", "seed", "data", "limit", "sample-every", "grid",
     "z-dim", "leak", "g-hidden", "d-hidden", "lr", "beta1", "beta2", "batch",
-    "eval-every", "eval-n", "classifier",
+    "eval-every", "eval-n", "classifier", "keep-every",
 };
 enum { n_train_settings = sizeof train_settings / sizeof train_settings[0] };
 
@@ -375,7 +375,8 @@ char **experiment_train_args(const experiment_t *e, const exp_run_t *run,
             const char *opt = train_settings[i];
             if ((!strcmp(opt, "limit") && cfg->limit == 0) ||
                 (!strcmp(opt, "eval-n") && cfg->eval_every == 0) ||
-                (!strcmp(opt, "classifier") && cfg->eval_every == 0))
+                (!strcmp(opt, "classifier") && cfg->eval_every == 0) ||
+                (!strcmp(opt, "keep-every") && cfg->keep_every == 0))
                 continue;
             train_cfg_get(value, sizeof value, cfg, opt, 1);
             bad |= push(argv, &n, "--%s=%s", opt, value);

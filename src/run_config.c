@@ -35,6 +35,7 @@ void train_cfg_default(train_cfg_t *cfg)
         snprintf(cfg->classifier, sizeof cfg->classifier, "%s", CLASSIFIER_DEFAULT_PATH);
     cfg->log_every = TRAIN_LOG_EVERY_DEFAULT;
     cfg->events = 1;
+    cfg->keep_every = 0;
 }
 
 int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err)
@@ -88,6 +89,9 @@ int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err)
                            cfg->log_every);
     if (cfg->events != 0 && cfg->events != 1)
         return gan_err_set(err, GAN_ERR_INPUT, "--events=%d: must be 0 or 1", cfg->events);
+    if (cfg->keep_every < 0 || cfg->keep_every > 100000)
+        return gan_err_set(err, GAN_ERR_INPUT, "--keep-every=%d: must be 0..100000 (0: none)",
+                           cfg->keep_every);
     return GAN_OK;
 }
 
@@ -139,6 +143,7 @@ void train_cfg_write_fields(FILE *fp, const train_cfg_t *cfg)
     fprintf(fp, "  \"eval_n\": %ld,\n", cfg->eval_n);
     fprintf(fp, "  \"log_every\": %d,\n", cfg->log_every);
     fprintf(fp, "  \"events\": %d,\n", cfg->events);
+    fprintf(fp, "  \"keep_every\": %d,\n", cfg->keep_every);
     /* Only a run that evaluates uses a classifier; the default one is found
      * from the current folder (data_path.h), which must not make the same
      * run's checkpoint differ from one folder to another. */
@@ -219,6 +224,10 @@ int train_cfg_read_json(train_cfg_t *cfg, const char *json, const char *origin,
         cfg->log_every = (int)log_every;
     if (json_get_number(json, "events", &events) == 0)
         cfg->events = (int)events;
+    /* Runs from before issue 16 kept no epochs. */
+    double keep_every;
+    if (json_get_number(json, "keep_every", &keep_every) == 0)
+        cfg->keep_every = (int)keep_every;
     if (cfg->eval_every > 0 &&
         json_get_string(json, "classifier", cfg->classifier, sizeof cfg->classifier) != 0)
         return gan_err_set(err, GAN_ERR_INPUT, "%s: setting 'classifier' missing", origin);
@@ -267,6 +276,7 @@ static const opt_spec_t opt_specs[] = {
     {"classifier", OPT_KIND_PATH, 0, 0},
     {"log-every", OPT_KIND_INT, 0, 1000000},
     {"events", OPT_KIND_INT, 0, 1},
+    {"keep-every", OPT_KIND_INT, 0, 100000},
 };
 enum { n_opt_specs = sizeof opt_specs / sizeof opt_specs[0] };
 
@@ -403,6 +413,7 @@ int train_cfg_set(train_cfg_t *cfg, const char *name, const char *value, gan_err
     else if (!strcmp(name, "eval-n")) cfg->eval_n = n;
     else if (!strcmp(name, "log-every")) cfg->log_every = (int)n;
     else if (!strcmp(name, "events")) cfg->events = (int)n;
+    else if (!strcmp(name, "keep-every")) cfg->keep_every = (int)n;
     return GAN_OK;
 }
 
@@ -442,6 +453,7 @@ int train_cfg_get(char *out, size_t size, const train_cfg_t *cfg, const char *na
     else if (!strcmp(name, "classifier")) snprintf(out, size, "%s", cfg->classifier);
     else if (!strcmp(name, "log-every")) snprintf(out, size, "%d", cfg->log_every);
     else if (!strcmp(name, "events")) snprintf(out, size, "%d", cfg->events);
+    else if (!strcmp(name, "keep-every")) snprintf(out, size, "%d", cfg->keep_every);
     else return -1;
     return 0;
 }
