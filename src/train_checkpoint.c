@@ -278,18 +278,26 @@ static int not_kept(const char *run_dir, int epoch, gan_err_t *err)
                        "is used", run_dir, epoch, latest);
 }
 
+int train_check_epoch(const char *run_dir, int epoch, gan_err_t *err)
+{
+    if (!fs_is_dir(run_dir))
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: no such run folder", run_dir);
+    char path[PATH_MAX];
+    int rc = run_kept_path(path, run_dir, epoch, err);
+    if (!rc && !fs_exists(path))
+        rc = not_kept(run_dir, epoch, err);
+    return rc;
+}
+
 /* Reads the kept file of epoch and checks that its header says so. */
 static int read_kept(ckpt_file_t *ckpt, char path[PATH_MAX], const char *run_dir, int epoch,
                      gan_err_t *err)
 {
-    if (!fs_is_dir(run_dir))
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: no such run folder", run_dir);
-    int rc = run_kept_path(path, run_dir, epoch, err);
-    if (rc)
-        return rc;
-    if (!fs_exists(path))
-        return not_kept(run_dir, epoch, err);
-    rc = ckpt_read(ckpt, path, err);
+    int rc = train_check_epoch(run_dir, epoch, err);
+    if (!rc)
+        rc = run_kept_path(path, run_dir, epoch, err);
+    if (!rc)
+        rc = ckpt_read(ckpt, path, err);
     if (rc)
         return rc;
     char format[64];

@@ -164,6 +164,10 @@ typedef struct {
  * loaded. On error gan holds nothing (gan_destroy is safe). */
 int train_load_weights(gan_t *gan, train_cfg_t *cfg, train_weights_t *from, const char *run_dir,
                        int epoch, int max_batch, gan_err_t *err);
+/* GAN_OK when run_dir keeps epoch; otherwise the error train_load_weights
+ * gives for it (cheap: no file is read), for commands that check before
+ * loading anything else. */
+int train_check_epoch(const char *run_dir, int epoch, gan_err_t *err);
 
 /* Writes the settings as the lines of a flat JSON object ("key": value),
  * separated by ",\n", with no newline after the last: the caller opens the

@@ -172,9 +172,11 @@ int cmd_eval(int argc, char **argv)
 
     double t0 = clock_seconds();
     gan_err_t err;
-    /* The kept epochs first: a run without any fails before the classifier
-     * and the test images are loaded. */
+    /* The kept epochs first: an epoch not kept, or a run without any, fails
+     * before the classifier and the test images are loaded. */
     int *kept = NULL, n_kept = 0;
+    if (want_epoch >= 0 && train_check_epoch(run_dir, (int)want_epoch, &err))
+        return cli_fail_err(2, &err);
     if (all_epochs) {
         if (!fs_is_dir(run_dir))
             return cli_fail(2, "%s: no such run folder", run_dir);
@@ -237,8 +239,8 @@ int cmd_eval(int argc, char **argv)
     double t_eval = clock_seconds() - t1;
     if (!rc) {
         if (run_dir)
-            printf("run          %s  (epoch %d%s, %s)\nsamples      %ld generated, noise seed "
-                   "%llu\n",
+            printf("run          %s  (epoch %d%s)\nweights      %s\nsamples      %ld generated, "
+                   "noise seed %llu\n",
                    run_dir, from.epoch, from.step ? " and part of the next" : "", from.path, n,
                    (unsigned long long)(seed >= 0 ? (uint64_t)seed : cfg.seed));
         else
