@@ -232,6 +232,12 @@ Test(epochs, kept_epochs_hold_the_weights_of_a_run_stopped_there)
     char *manifest = must_read(join(a_exp, "manifest.json"), NULL);
     cr_expect_not_null(strstr(manifest, "\"epoch\": 2,"), "%s", manifest);
     cr_expect_not_null(strstr(manifest, "checkpoints/epoch_0002.bin\""), "%s", manifest);
+
+    /* A run replaced with --force keeps nothing of the old one's epochs. */
+    GAN_OK("train", "--out", run, "--force", "--epochs=1", TINY);
+    cr_expect_str_eq(listing(join(run, "checkpoints")), "");
+    const char *const gone[] = {"epoch 2 was not kept; kept epochs: none", NULL};
+    expect_error(GAN("sample", "--run", run, "--epoch=2"), "after --force", gone);
 }
 
 Test(epochs, an_epoch_not_kept_is_an_error_naming_the_kept_ones)
