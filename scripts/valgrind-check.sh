@@ -17,9 +17,10 @@ vg() {
     --error-exitcode=1 "$GAN" "$@" >/dev/null
 }
 small=(--limit=128 --g-hidden=16,32 --d-hidden=32,16 --quiet)
-vg train --out="$work/run" --epochs=1 "${small[@]}"
+vg train --out="$work/run" --epochs=1 --keep-every=1 "${small[@]}"
 vg train --resume="$work/run" --epochs=2 --quiet
 vg sample --run="$work/run" --n=9 -o "$work/grid.png"
+vg sample --run="$work/run" --epoch=1 --n=9 -o "$work/grid1.png"
 vg export --run="$work/run" --out="$work/export"
 vg report "$work/run" -o "$work/report.html"
 vg probe --act=tanh --init=xavier_normal --layers=3 --width=50 --batch=100 -o "$work/probe.svg"
@@ -46,6 +47,7 @@ for set in train t10k; do
 done
 vg classifier train --data="$tiny" --epochs=1 --out="$work/clf.bin" --quiet
 vg eval --run="$work/run" --data="$tiny" --classifier="$work/clf.bin" --n=100
+vg eval --run="$work/run" --all-epochs --data="$tiny" --classifier="$work/clf.bin" --n=100
 vg train --out="$work/run-eval" --data="$tiny" --epochs=1 --eval-every=1 --eval-n=64 \
   --classifier="$work/clf.bin" "${small[@]}"
 echo "valgrind: no invalid accesses, no leaks"

@@ -87,8 +87,9 @@ int data_path_find(char *out, size_t size, data_path_kind_t kind, gan_err_t *err
                            "(./download_mnist.sh in the repository), set GAN_DATA to a folder "
                            "holding mnist/, or pass --data=DIR", searched);
     return gan_err_set(err, GAN_ERR_INPUT,
-                       "no classifier found; searched %s. Make one with 'gan classifier train' "
-                       "(it writes where gan looks), or pass --classifier=FILE", searched);
+                       "no classifier found; searched %s. Make one with ./gan classifier train "
+                       "(installed: gan classifier train; it writes where gan looks), or pass "
+                       "--classifier=FILE", searched);
 }
 
 int data_path_write_target(char *out, size_t size, data_path_kind_t kind, gan_err_t *err)

@@ -26,6 +26,19 @@ static int write_charts(const char *dir, const char *const *names, const report_
     return rc;
 }
 
+/* Each run's progress strip, next to the charts. */
+static int write_strips(const char *dir, const report_data_t *d, gan_err_t *err)
+{
+    char path[2048];
+    int rc = GAN_OK;
+    for (int r = 0; r < d->n_runs && rc == GAN_OK; r++) {
+        const report_run_t *run = &d->runs[r];
+        if (run->strip_png && !(rc = fs_join(path, sizeof path, dir, run->strip_file, err)))
+            rc = atomic_write_bytes(path, run->strip_png, run->strip_size, err);
+    }
+    return rc;
+}
+
 int report_write(const report_opts_t *opts, char *html_out, size_t html_out_size, gan_err_t *err)
 {
     if (!opts || opts->n_inputs < 1 || !opts->inputs)
@@ -65,6 +78,8 @@ int report_write(const report_opts_t *opts, char *html_out, size_t html_out_size
         rc = report_chart_layers(&layer_svgs[c], &d, c, err);
     for (int c = 0; c < REPORT_N_STEP_CHARTS && rc == GAN_OK && d.any_steps; c++)
         rc = report_chart_steps(&step_svgs[c], &d, c, err);
+    if (rc == GAN_OK)
+        rc = report_make_strips(&d, err);
 
     char html_dir[PATH_MAX];
     fs_dirname(html_dir, sizeof html_dir, html);
@@ -78,6 +93,8 @@ int report_write(const report_opts_t *opts, char *html_out, size_t html_out_size
         rc = write_charts(svg_dir, report_layer_charts, layer_svgs, REPORT_N_LAYER_CHARTS, err);
     if (rc == GAN_OK && d.any_steps)
         rc = write_charts(svg_dir, report_step_charts, step_svgs, REPORT_N_STEP_CHARTS, err);
+    if (rc == GAN_OK)
+        rc = write_strips(svg_dir, &d, err);
 
     if (rc == GAN_OK) {
         atomic_file_t af;

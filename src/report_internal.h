@@ -51,7 +51,17 @@ typedef struct {
     int has_samples_dir;
     report_sample_t *samples; /* sorted by epoch, n_samples of them */
     int n_samples;
+    int image_side;         /* a grid cell's side in px: sqrt of config.json's
+                               image_size, else 28 */
     int group;              /* index into report_data_t.groups */
+    /* The progress strip (progress_strip.h) of the saved grids, made by
+     * report_make_strips: its PNG bytes and file name in the chart
+     * folder, or (strip_png NULL) a note saying why there is none. */
+    unsigned char *strip_png;
+    size_t strip_size;
+    int strip_rows, strip_cols, strip_width, strip_height;
+    char strip_file[300];
+    char strip_note[1024];
 } report_run_t;
 
 /* A group is what one line (and band) of a chart shows: the runs of one
@@ -105,6 +115,11 @@ typedef struct {
 int report_load(report_data_t *d, const report_opts_t *opts, int *single_experiment,
                 gan_err_t *err);
 void report_free(report_data_t *d);
+
+/* The progress strip of every run with saved grids, in memory (written by
+ * report_write). A grid that cannot be read leaves that run a note, not an
+ * error; GAN_ERR_RUNTIME only when memory runs out. */
+int report_make_strips(report_data_t *d, gan_err_t *err);
 
 /* "he_xavier" for the init axis, else "lr=0.0004" ("lr=?" when unknown). */
 void report_axis_value_text(char *out, size_t size, int axis, const char *value);

@@ -325,6 +325,30 @@ static void write_sample_figure(FILE *fp, const report_run_t *run, const report_
     free(data);
 }
 
+/* The run's progress strip (report_make_strips): one row per saved grid,
+ * or the note why there is none. */
+static void write_strip_figure(FILE *fp, const report_run_t *run)
+{
+    if (!run->strip_png) {
+        fputs("<p class=\"note\">no progress strip: ", fp);
+        svg_escape(fp, run->strip_note);
+        fputs("</p>\n", fp);
+        return;
+    }
+    int first = run->samples[0].epoch, last = run->samples[run->n_samples - 1].epoch;
+    fputs("<figure><img src=\"data:image/png;base64,", fp);
+    base64_fp(fp, run->strip_png, run->strip_size);
+    fputs("\" alt=\"progress of ", fp);
+    svg_escape(fp, run->label);
+    fprintf(fp, ", epochs %d to %d\" width=\"%d\" height=\"%d\">", first, last,
+            run->strip_width, run->strip_height);
+    fprintf(fp, "<figcaption>progress (");
+    svg_escape(fp, run->strip_file);
+    fprintf(fp, "): %d rows, epoch %d at the top to %d, one per saved grid; each column one "
+                "fixed noise vector</figcaption></figure>\n",
+            run->strip_rows, first, last);
+}
+
 static void write_samples(FILE *fp, const report_data_t *d)
 {
     for (int r = 0; r < d->n_runs; r++) {
@@ -347,6 +371,7 @@ static void write_samples(FILE *fp, const report_data_t *d)
         for (int k = 0; k < 3; k++)
             if (k == 0 || pick[k] != pick[k - 1])
                 write_sample_figure(fp, run, &run->samples[pick[k]]);
+        write_strip_figure(fp, run);
         fputs("</div>\n", fp);
     }
 }
@@ -440,7 +465,8 @@ void report_page_write(FILE *fp, const report_data_t *d, const report_opts_t *op
     }
 
     fputs("<h2>Samples</h2>\n<p class=\"sub\">The generator's output on its fixed noise at the "
-          "first, middle and last epoch with a saved grid.</p>\n",
+          "first, middle and last epoch with a saved grid, and the progress strip: the first "
+          "cells of every saved grid, one row per epoch.</p>\n",
           fp);
     write_samples(fp, d);
     fputs("</body>\n</html>\n", fp);

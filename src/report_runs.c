@@ -21,6 +21,7 @@
 #include "gan/svg.h"
 #include "gan/train.h"
 #include "gan/experiment.h"
+#include "gan/progress_strip.h"
 #include "report_internal.h"
 
 /* ---- axes ----------------------------------------------------------------- */
@@ -298,6 +299,11 @@ static void read_config(report_run_t *run)
     }
     if (json && json_get_number(json, "epochs", &v) == 0 && isfinite(v) && v >= 0)
         run->epochs_cfg = v;
+    if (json && json_get_number(json, "image_size", &v) == 0 && v >= 1 && v <= (1 << 20)) {
+        int side = (int)lround(sqrt(v));
+        if (side * side == (int)v)
+            run->image_side = side;
+    }
     free(json);
 
     /* The init value: the scheme, "G x / D y" when the nets differ, or the
@@ -321,6 +327,7 @@ static int read_run(report_run_t *run, const char *dir, int want_steps, gan_err_
 {
     memset(run, 0, sizeof *run);
     run->epochs_cfg = NAN;
+    run->image_side = 28;
     str_copy(run->dir, sizeof run->dir, dir);
     str_copy(run->label, sizeof run->label, report_base_name(dir));
     char path[2048];
@@ -600,6 +607,7 @@ void report_free(report_data_t *d)
         metrics_csv_free(d->runs[r].layers);
         metrics_csv_free(d->runs[r].steps);
         free(d->runs[r].samples);
+        free(d->runs[r].strip_png);
     }
     for (int g = 0; g < d->n_groups; g++)
         free(d->groups[g].members);
@@ -695,5 +703,65 @@ int report_load(report_data_t *d, const report_opts_t *opts, int *single_experim
     }
     if (rc)
         report_free(d);
+    return rc;
+}
+
+/* "progress-<label>.png" with every character a file name should not
+ * hold (the "/" of a disambiguated label) as "_". */
+static void strip_file_name(char *out, size_t size, const char *label)
+{
+    int n = snprintf(out, size, "progress-%s.png", label);
+    size_t end = n > 0 && (size_t)n < size ? (size_t)n - 4 : strlen(out);
+    for (size_t i = strlen("progress-"); i < end; i++) {
+        char c = out[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == '_'))
+            out[i] = '_';
+    }
+}
+
+static int make_strip(report_run_t *run, gan_err_t *err)
+{
+    char **paths = calloc((size_t)run->n_samples, sizeof *paths);
+    int rc = paths ? GAN_OK : gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
+    for (int i = 0; i < run->n_samples && !rc; i++) {
+        char name[128];
+        snprintf(name, sizeof name, "samples/%s", run->samples[i].file);
+        size_t size = strlen(run->dir) + strlen(name) + 2;
+        if (!(paths[i] = malloc(size)))
+            rc = gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
+        else
+            snprintf(paths[i], size, "%s/%s", run->dir, name);
+    }
+    progress_strip_t strip;
+    gan_err_t why;
+    int built = rc ? rc
+                   : progress_strip_build(&strip, (const char *const *)paths, run->n_samples,
+                                          run->image_side, 2, PROGRESS_STRIP_COLS, &why);
+    if (!rc && built == GAN_ERR_RUNTIME)
+        rc = built, *err = why;
+    else if (!rc && built)
+        str_copy(run->strip_note, sizeof run->strip_note, why.msg);
+    if (!rc && !built) {
+        run->strip_rows = strip.rows;
+        run->strip_cols = strip.cols;
+        run->strip_width = strip.width;
+        run->strip_height = strip.height;
+        rc = progress_strip_png(&run->strip_png, &run->strip_size, &strip, err);
+        strip_file_name(run->strip_file, sizeof run->strip_file, run->label);
+        progress_strip_free(&strip);
+    }
+    for (int i = 0; paths && i < run->n_samples; i++)
+        free(paths[i]);
+    free(paths);
+    return rc;
+}
+
+int report_make_strips(report_data_t *d, gan_err_t *err)
+{
+    int rc = GAN_OK;
+    for (int r = 0; r < d->n_runs && !rc; r++)
+        if (d->runs[r].n_samples > 0)
+            rc = make_strip(&d->runs[r], err);
     return rc;
 }

@@ -36,6 +36,7 @@ void train_cfg_default(train_cfg_t *cfg)
     cfg->log_every = TRAIN_LOG_EVERY_DEFAULT;
     cfg->events = 1;
     cfg->precision = PRECISION_FP32;
+    cfg->keep_every = 0;
 }
 
 int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err)
@@ -92,6 +93,9 @@ int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err)
     if ((unsigned)cfg->precision >= PRECISION_COUNT)
         return gan_err_set(err, GAN_ERR_INPUT, "precision %d: must be one of %s",
                            (int)cfg->precision, precision_valid_names());
+    if (cfg->keep_every < 0 || cfg->keep_every > 100000)
+        return gan_err_set(err, GAN_ERR_INPUT, "--keep-every=%d: must be 0..100000 (0: none)",
+                           cfg->keep_every);
     return GAN_OK;
 }
 
@@ -144,6 +148,7 @@ void train_cfg_write_fields(FILE *fp, const train_cfg_t *cfg)
     fprintf(fp, "  \"log_every\": %d,\n", cfg->log_every);
     fprintf(fp, "  \"events\": %d,\n", cfg->events);
     fprintf(fp, "  \"precision\": \"%s\",\n", precision_name(cfg->precision));
+    fprintf(fp, "  \"keep_every\": %d,\n", cfg->keep_every);
     /* Only a run that evaluates uses a classifier; the default one is found
      * from the current folder (data_path.h), which must not make the same
      * run's checkpoint differ from one folder to another. */
@@ -236,6 +241,10 @@ int train_cfg_read_json(train_cfg_t *cfg, const char *json, const char *origin,
         return gan_err_set(err, GAN_ERR_INPUT, "%s: setting 'precision' is not one of %s", origin,
                            precision_valid_names());
     }
+    /* Runs from before issue 16 kept no epochs. */
+    double keep_every;
+    if (json_get_number(json, "keep_every", &keep_every) == 0)
+        cfg->keep_every = (int)keep_every;
     if (cfg->eval_every > 0 &&
         json_get_string(json, "classifier", cfg->classifier, sizeof cfg->classifier) != 0)
         return gan_err_set(err, GAN_ERR_INPUT, "%s: setting 'classifier' missing", origin);
@@ -297,6 +306,7 @@ static const opt_spec_t opt_specs[] = {
     {"log-every", OPT_KIND_INT, 0, 1000000, PASS_ALWAYS},
     {"events", OPT_KIND_INT, 0, 1, PASS_AS_NO_FLAG},
     {"precision", OPT_KIND_PRECISION, 0, 0, PASS_ALWAYS},
+    {"keep-every", OPT_KIND_INT, 0, 100000, PASS_IF_SET},
 };
 enum { n_opt_specs = sizeof opt_specs / sizeof opt_specs[0] };
 
@@ -461,6 +471,7 @@ int train_cfg_set(train_cfg_t *cfg, const char *name, const char *value, gan_err
     else if (!strcmp(name, "eval-n")) cfg->eval_n = n;
     else if (!strcmp(name, "log-every")) cfg->log_every = (int)n;
     else if (!strcmp(name, "events")) cfg->events = (int)n;
+    else if (!strcmp(name, "keep-every")) cfg->keep_every = (int)n;
     return GAN_OK;
 }
 
@@ -501,6 +512,7 @@ int train_cfg_get(char *out, size_t size, const train_cfg_t *cfg, const char *na
     else if (!strcmp(name, "log-every")) snprintf(out, size, "%d", cfg->log_every);
     else if (!strcmp(name, "events")) snprintf(out, size, "%d", cfg->events);
     else if (!strcmp(name, "precision")) snprintf(out, size, "%s", precision_name(cfg->precision));
+    else if (!strcmp(name, "keep-every")) snprintf(out, size, "%d", cfg->keep_every);
     else return -1;
     return 0;
 }

@@ -2,6 +2,7 @@
  * why the lock is a claim file plus a flock. */
 #include "gan/run_dir.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,7 +29,13 @@ static const char *const file_names[RUN_N_FILES] = {
     [RUN_LOCK] = "lock",
     [RUN_CLAIMS] = "claims.log",
     [RUN_STEPS] = "steps.csv",
+    [RUN_KEPT] = "checkpoints",
 };
+
+/* The file name of a kept epoch inside checkpoints/ (like the grids': the
+ * epoch with at least four digits). */
+#define KEPT_PREFIX "epoch_"
+#define KEPT_SUFFIX ".bin"
 
 const char *run_file_name(run_file_t f)
 {
@@ -52,6 +59,101 @@ int run_sample_path(char out[PATH_MAX], const char *dir, int epoch, gan_err_t *e
         return gan_err_set(err, GAN_ERR_INPUT, "%s/%s/epoch_%04d.png: path longer than %d bytes",
                            dir, file_names[RUN_SAMPLES], epoch, PATH_MAX - 1);
     return GAN_OK;
+}
+
+int run_kept_path(char out[PATH_MAX], const char *dir, int epoch, gan_err_t *err)
+{
+    int n = snprintf(out, PATH_MAX, "%s/%s/" KEPT_PREFIX "%04d" KEPT_SUFFIX, dir,
+                     file_names[RUN_KEPT], epoch);
+    if (n < 0 || n >= PATH_MAX)
+        return gan_err_set(err, GAN_ERR_INPUT,
+                           "%s/%s/" KEPT_PREFIX "%04d" KEPT_SUFFIX ": path longer than %d bytes",
+                           dir, file_names[RUN_KEPT], epoch, PATH_MAX - 1);
+    return GAN_OK;
+}
+
+/* The epoch of a kept file's name, or -1 for any other name (a temporary
+ * ".epoch_0005.bin.tmp.PID" included). */
+static int kept_epoch_of(const char *name)
+{
+    size_t pre = strlen(KEPT_PREFIX), suf = strlen(KEPT_SUFFIX), len = strlen(name);
+    if (len < pre + 4 + suf || strncmp(name, KEPT_PREFIX, pre) != 0 ||
+        strcmp(name + len - suf, KEPT_SUFFIX) != 0 || len - pre - suf > 9)
+        return -1;
+    int epoch = 0;
+    for (size_t i = pre; i < len - suf; i++) {
+        if (name[i] < '0' || name[i] > '9')
+            return -1;
+        epoch = epoch * 10 + (name[i] - '0');
+    }
+    /* Exactly the name run_kept_path gives: no "epoch_00005.bin". */
+    char want[64];
+    snprintf(want, sizeof want, KEPT_PREFIX "%04d" KEPT_SUFFIX, epoch);
+    return strcmp(want, name) == 0 ? epoch : -1;
+}
+
+static int int_cmp(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+int run_kept_epochs(int **epochs, int *n, const char *dir, gan_err_t *err)
+{
+    *epochs = NULL;
+    *n = 0;
+    char path[PATH_MAX];
+    int rc = run_path(path, dir, RUN_KEPT, err);
+    if (rc)
+        return rc;
+    DIR *d = opendir(path);
+    if (!d)
+        return errno == ENOENT || errno == ENOTDIR
+                   ? GAN_OK
+                   : gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot read (%s)", path,
+                                 strerror(errno));
+    int cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        int epoch = kept_epoch_of(de->d_name);
+        if (epoch < 0)
+            continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            int *grown = realloc(*epochs, (size_t)cap * sizeof *grown);
+            if (!grown) {
+                closedir(d);
+                free(*epochs);
+                *epochs = NULL;
+                *n = 0;
+                return gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
+            }
+            *epochs = grown;
+        }
+        (*epochs)[(*n)++] = epoch;
+    }
+    closedir(d);
+    if (*n > 1)
+        qsort(*epochs, (size_t)*n, sizeof **epochs, int_cmp);
+    return GAN_OK;
+}
+
+void run_kept_list_text(char *out, size_t size, const int *epochs, int n)
+{
+    if (size == 0)
+        return;
+    snprintf(out, size, "%s", n ? "" : "none");
+    size_t len = strlen(out);
+    for (int i = 0; i < n; i++) {
+        char item[32];
+        int k = snprintf(item, sizeof item, "%s%d", i ? ", " : "", epochs[i]);
+        if (len + (size_t)k + 4 >= size) { /* room for "..." and the NUL */
+            snprintf(out + len, size - len, "...");
+            return;
+        }
+        memcpy(out + len, item, (size_t)k + 1);
+        len += (size_t)k;
+    }
 }
 
 const char *run_state_name(run_state_t s)

@@ -297,6 +297,15 @@ void run_remove_files(const char *dir)
         fs_remove_files(path, is_sample_grid);
         fs_remove_stale_temps(path);
     }
+    /* A replaced run's kept epochs are not the new run's. */
+    int *kept = NULL, n_kept = 0;
+    if (run_kept_epochs(&kept, &n_kept, dir, NULL) == GAN_OK)
+        for (int i = 0; i < n_kept; i++)
+            if (run_kept_path(path, dir, kept[i], NULL) == GAN_OK)
+                unlink(path);
+    free(kept);
+    if (run_path(path, dir, RUN_KEPT, NULL) == GAN_OK)
+        fs_remove_stale_temps(path);
 }
 
 int run_make_folder(run_t *run, const char *dir, int force, gan_err_t *err)

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gan/data_path.h"
 #include "gan/fsutil.h"
 #include "gan/health.h"
 #include "gan/metrics_csv.h"
@@ -32,6 +33,8 @@ static int run_paths(run_t *run, const char *dir, gan_err_t *err)
         rc = run_path(run->path_layers, dir, RUN_LAYERS, err);
     if (!rc)
         rc = run_path(run->path_steps, dir, RUN_STEPS, err);
+    if (!rc)
+        rc = run_path(run->path_kept, dir, RUN_KEPT, err);
     return rc;
 }
 
@@ -43,6 +46,16 @@ static int run_paths(run_t *run, const char *dir, gan_err_t *err)
 static int prepare_eval(run_t *run, gan_err_t *err)
 {
     const train_cfg_t *cfg = &run->cfg;
+    /* The default classifier (no --classifier: where `gan classifier train`
+     * would put it) is missing: name every place searched, not only that. */
+    char target[PATH_MAX], found[PATH_MAX];
+    gan_err_t search;
+    if (!fs_exists(cfg->classifier) &&
+        data_path_write_target(target, sizeof target, DATA_PATH_CLASSIFIER, NULL) == GAN_OK &&
+        strcmp(target, cfg->classifier) == 0 &&
+        data_path_find(found, sizeof found, DATA_PATH_CLASSIFIER, &search) != GAN_OK)
+        return gan_err_set(err, GAN_ERR_INPUT, "--eval-every=%d needs the MNIST classifier: %s",
+                           cfg->eval_every, search.msg);
     int rc = classifier_load(&run->clf, cfg->classifier, cfg->batch, NULL, err);
     if (!rc)
         rc = mnist_load_dir(&run->test, cfg->data_dir, 0, err);
@@ -252,6 +265,14 @@ static int finish_epoch(run_t *run, gan_err_t *err)
         if (rc)
             return rc;
     }
+    /* A kept epoch's weights are on disk before the checkpoint vouches for
+     * the epoch: a kill in between trains the epoch again and writes the
+     * same file again, so a resumed run keeps what a straight one does. */
+    if (run_keeps_epoch(run, run->epoch)) {
+        rc = run_write_kept(run, err);
+        if (rc)
+            return rc;
+    }
     /* The epoch's events are on disk before the checkpoint vouches for them. */
     rc = run_log_flush(run, err);
     if (!rc)
@@ -443,6 +464,8 @@ static int resume_run(run_t *run, gan_err_t *err)
                       err);
     if (!rc)
         rc = fs_mkdirs(run->path_samples, err);
+    if (!rc)
+        rc = run_trim_kept(run, err);
     if (!rc)
         rc = run_log_open(run, 1, err);
     return rc;

@@ -58,6 +58,7 @@ typedef struct {
     char path_layers[PATH_MAX], path_metrics[PATH_MAX], path_samples[PATH_MAX];
     char path_ckpt[PATH_MAX], path_prev[PATH_MAX], path_ckpt_new[PATH_MAX];
     char path_steps[PATH_MAX];
+    char path_kept[PATH_MAX];  /* checkpoints/ */
     /* Watching the run (run_log.c): the steps.csv rows of the epoch not yet
      * written (room for an epoch's, allocated in run_prepare) and the
      * TensorBoard writer (NULL with --no-events). */
@@ -74,6 +75,16 @@ typedef struct {
 /* Writes the run's whole state; the previous checkpoint.bin is kept as
  * checkpoint.prev.bin. */
 int run_write_checkpoint(run_t *run, gan_err_t *err);
+/* Writes checkpoints/epoch_NNNN.bin for the epoch just finished: G's and
+ * D's weights only (atomic, like the checkpoint). */
+int run_write_kept(run_t *run, gan_err_t *err);
+/* 1 when the run keeps the weights of this epoch (every keep_every-th and
+ * the last). */
+int run_keeps_epoch(const run_t *run, int epoch);
+/* On resume: removes kept files of epochs the checkpoint does not vouch
+ * for (a kill between a kept file and its checkpoint; the epoch is trained
+ * again and its file written again) and temporaries of killed writes. */
+int run_trim_kept(run_t *run, gan_err_t *err);
 /* Reads run_dir/checkpoint.bin (or checkpoint.prev.bin if a crash fell
  * between the two renames of run_write_checkpoint, or from_prev asks for
  * it); used gets its path. A damaged checkpoint.bin's message ends with the

@@ -587,6 +587,75 @@ Test(classifier_cli, eval_without_a_classifier_file_says_how_to_make_one)
     expect_usage_error(args, prefix, "./gan classifier train");
 }
 
+/* Runs `env <env> GAN_BIN <args>` from tmp_dir/elsewhere (a folder without
+ * data/), HOME and XDG_DATA_HOME inside tmp_dir and GAN_DATA unset unless
+ * env sets it; stdout and stderr as run_gan's. Returns the exit code. */
+static int run_gan_elsewhere(const char *env, const char *args)
+{
+    char cwd[1024], cmd[8192];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    int len = snprintf(cmd, sizeof cmd,
+                       "mkdir -p '%s/elsewhere' && cd '%s/elsewhere' && env -u GAN_DATA "
+                       "HOME='%s/home' XDG_DATA_HOME='%s/xdg' OPENBLAS_NUM_THREADS=1 %s "
+                       "'%s/%s' %s >'%s/out' 2>'%s/err'",
+                       tmp_dir, tmp_dir, tmp_dir, tmp_dir, env, cwd, GAN_BIN, args, tmp_dir,
+                       tmp_dir);
+    cr_assert(len > 0 && (size_t)len < sizeof cmd);
+    int rc = system(cmd);
+    cr_assert(WIFEXITED(rc), "'%s' did not exit normally", cmd);
+    return WEXITSTATUS(rc);
+}
+
+/* Issue 16: with no classifier anywhere, gan train --eval-every and gan
+ * eval name every place searched and the command that makes one, exit 2,
+ * and create nothing. */
+Test(classifier_cli, a_missing_classifier_names_every_place_searched_and_the_fix)
+{
+    if (access(MNIST_TRAIN, R_OK) != 0)
+        cr_skip_test("%s missing: run ./download_mnist.sh", MNIST_TRAIN);
+    char cwd[1024], args[4096], data_opt[1200], env[1200];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    snprintf(data_opt, sizeof data_opt, "--data='%s/data/mnist'", cwd);
+    test_path_t run = tmp_path("run"), noclf = tmp_path("noclf"), gan_data = tmp_path("gd");
+    snprintf(args, sizeof args, "train --out='%s' --limit=256 --epochs=1 --g-hidden=32,64 "
+             "--d-hidden=64,32 --threads=1 --quiet", run.s);
+    cr_assert_eq(run_gan(args), 0, "a run to evaluate: %s", captured("err"));
+    test_path_t xdg_place = tmp_path("xdg/gan/mnist-classifier.bin");
+    char gd_place[600];
+    snprintf(gd_place, sizeof gd_place, "%s/mnist-classifier.bin", gan_data.s);
+    const char *const unset_places[] = {"$GAN_DATA (not set)", "data/mnist-classifier.bin",
+                                        xdg_place.s, NULL};
+    const char *const set_places[] = {gd_place, "data/mnist-classifier.bin", xdg_place.s, NULL};
+    for (int with_gan_data = 0; with_gan_data <= 1; with_gan_data++) {
+        if (with_gan_data)
+            snprintf(env, sizeof env, "GAN_DATA='%s'", gan_data.s);
+        else
+            env[0] = '\0';
+        const char *const *places = with_gan_data ? set_places : unset_places;
+        for (int cmd = 0; cmd < 2; cmd++) {
+            if (cmd == 0)
+                snprintf(args, sizeof args, "train %s --eval-every=1 --out='%s' --limit=256 "
+                         "--epochs=1 --quiet", data_opt, noclf.s);
+            else
+                snprintf(args, sizeof args, "eval --run='%s' %s", run.s, data_opt);
+            int rc = run_gan_elsewhere(env, args);
+            char *err = captured("err");
+            cr_expect_eq(rc, 2, "%s (%s): exit %d; %s", args, env, rc, err);
+            size_t len = strlen(err);
+            cr_expect(len > 0 && strchr(err, '\n') == err + len - 1, "not one line: %s", err);
+            for (int i = 0; places[i]; i++)
+                cr_expect_not_null(strstr(err, places[i]), "%s (%s): '%s' not named: %s",
+                                   cmd ? "eval" : "train", env, places[i], err);
+            cr_expect_not_null(strstr(err, "./gan classifier train"), "no fix: %s", err);
+            cr_expect_not_null(strstr(err, "--classifier=FILE"), "%s", err);
+            if (cmd == 0)
+                cr_expect_not_null(strstr(err, "--eval-every=1"), "train names why: %s", err);
+            free(err);
+            cr_expect_eq(access(noclf.s, F_OK), -1, "train created %s", noclf.s);
+        }
+    }
+}
+
 Test(classifier_cli, eval_refuses_a_file_that_is_not_a_classifier)
 {
     test_path_t path = tmp_path("gan.bin");

@@ -582,9 +582,12 @@ Test(report, experiment_gives_charts_table_and_embedded_grids)
     char *page = read_text(html.s);
     cr_expect_eq(strncmp(page, "<!DOCTYPE html>", 15), 0);
     cr_expect_eq(count_of(page, "<svg"), N_ALL_CHARTS, "one inline <svg per chart");
-    /* random-s1: samples 0,2,4 -> 3 grids; random-s2: 0..6 -> 0,3,6; he_xavier-s1: none. */
-    cr_expect_eq(count_of(page, "src=\"data:image/png;base64,iVBORw0KGgo"), 6,
-                 "first/middle/last grid of the two runs with samples");
+    /* random-s1: samples 0,2,4 -> 3 grids; random-s2: 0..6 -> 0,3,6; he_xavier-s1: none;
+     * and a progress strip for each run with samples. */
+    cr_expect_eq(count_of(page, "src=\"data:image/png;base64,iVBORw0KGgo"), 8,
+                 "first/middle/last grid and the strip of the two runs with samples");
+    cr_expect_eq(count_of(page, "alt=\"samples of"), 6);
+    cr_expect_eq(count_of(page, "alt=\"progress of"), 2);
     cr_expect_not_null(strstr(page, "epoch 3</figcaption>"), "middle of 0..6");
     cr_expect_not_null(strstr(page, "epoch 0 (untrained)"));
     cr_expect_not_null(strstr(page, "no samples"), "he_xavier-s1 has no samples/");
@@ -802,7 +805,56 @@ Test(report, a_broken_sample_file_is_a_note_not_a_failure)
     cr_assert_eq(write_report(in, 1, NULL, NULL, out, &err), GAN_OK, "%s", err.msg);
     char *page = read_text(out);
     cr_expect_not_null(strstr(page, "samples/epoch_0004.png: not a PNG file"));
-    cr_expect_eq(count_of(page, "data:image/png;base64,"), 5);
+    /* 5 grids and random-s2's strip; random-s1's strip is a note naming the file. */
+    cr_expect_eq(count_of(page, "data:image/png;base64,"), 6);
+    cr_expect_not_null(strstr(page, "no progress strip: "));
+    cr_expect_not_null(strstr(page, "samples/epoch_0004.png: not a PNG image"));
+    cr_expect_not(fs_exists(tmp_path("runs/exp1/progress-random-s1.png").s));
+    cr_expect(fs_exists(tmp_path("runs/exp1/progress-random-s2.png").s));
+    free(page);
+}
+
+/* The strip of random-s1 (grids of epochs 0, 2, 4), read back with
+ * stb_image, against the pixel formula write_grid_png draws each grid
+ * with: one row per grid, its first 8 cells, 2 px of 0 around and between. */
+Test(report, progress_strip_is_one_row_per_saved_grid_read_back_with_stb_image)
+{
+    test_path_t exp = make_experiment();
+    const char *in[1] = {exp.s};
+    char out[1024];
+    gan_err_t err;
+    cr_assert_eq(write_report(in, 1, NULL, NULL, out, &err), GAN_OK, "%s", err.msg);
+    static const int epochs[] = {0, 2, 4};
+    enum { ROWS = 3, COLS = 8, W = COLS * 30 + 2, H = ROWS * 30 + 2 };
+    test_path_t path = tmp_path("runs/exp1/progress-random-s1.png");
+    int w = 0, h = 0, comp = 0;
+    unsigned char *px = stbi_load(path.s, &w, &h, &comp, 0);
+    cr_assert_not_null(px, "%s: %s", path.s, stbi_failure_reason());
+    cr_expect_eq(comp, 1, "8-bit gray");
+    cr_assert(w == W && h == H, "%d x %d px, want %d x %d (3 rows x 8 cells of 28 + 2 px)", w, h,
+              W, H);
+    int bad = 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int in_cell = x % 30 >= 2 && y % 30 >= 2;
+            /* Cell (r, c) of the strip is cell (0, c) of grid r: the same x, and
+             * the grid's y is the strip's y minus r rows of cells. */
+            int r = y / 30, gy = y - r * 30;
+            int want = in_cell ? (x * 7 + gy * (3 + epochs[r])) % 256 : 0;
+            bad += px[y * W + x] != want;
+        }
+    cr_expect_eq(bad, 0, "%d pixels differ from the grids' first rows", bad);
+    stbi_image_free(px);
+    px = stbi_load(tmp_path("runs/exp1/progress-random-s2.png").s, &w, &h, &comp, 0);
+    cr_assert_not_null(px);
+    cr_expect(w == W && h == 7 * 30 + 2, "random-s2: 7 grids -> 7 rows; %d x %d", w, h);
+    stbi_image_free(px);
+    cr_expect_not(fs_exists(tmp_path("runs/exp1/progress-he_xavier-s1.png").s),
+                  "no samples, no strip");
+    char *page = read_text(out);
+    cr_expect_not_null(strstr(page, "progress (progress-random-s1.png): 3 rows, epoch 0 at the "
+                                    "top to 4"));
+    cr_expect_not_null(strstr(page, "width=\"242\" height=\"92\""));
     free(page);
 }
 

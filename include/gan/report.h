@@ -31,14 +31,18 @@
  *   per group (the mean over the runs that have that epoch).
  * The page adds a table of final-epoch metrics per run, mean +- std per
  * group of seeds with one column per varying axis, and each run's sample
- * grids at the first, middle and last epoch, embedded as PNG data URIs.
+ * grids at the first, middle and last epoch, embedded as PNG data URIs,
+ * and its progress strip (progress_strip.h: one row per saved grid, the
+ * first 8 cells of each), also written next to the charts as
+ * progress-<run label>.png.
  * No scripts, no external files, no network.
  *
  * Library code: prints nothing, returns GAN_OK or a gan_err_t message
  * "<file>:<line>: <what>" (GAN_ERR_INPUT for bad input folders and files,
  * GAN_ERR_RUNTIME when writing fails). Every output file is written
  * atomically. Deliberately not here: training, reading checkpoints,
- * decoding PNGs (they are embedded as they are, after a signature check). */
+ * decoding PNGs (grids are embedded as they are, after a signature check;
+ * the strips' decoding is progress_strip.c's). */
 #ifndef GAN_REPORT_H
 #define GAN_REPORT_H
 

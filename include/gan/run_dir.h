@@ -42,6 +42,8 @@ typedef enum {
     RUN_CLAIMS,      /* claims.log: every claim and release of the run, appended
                         by the lock's holder only */
     RUN_STEPS,       /* steps.csv: step-level losses every --log-every steps */
+    RUN_KEPT,        /* checkpoints/ (folder of epoch_NNNN.bin: the weights of
+                        the epochs --keep-every keeps) */
     RUN_N_FILES
 } run_file_t;
 
@@ -58,6 +60,20 @@ int run_is_events_file(const char *name);
 
 /* samples/epoch_NNNN.png of a run. */
 int run_sample_path(char out[PATH_MAX], const char *dir, int epoch, gan_err_t *err);
+
+/* checkpoints/epoch_NNNN.bin of a run: the kept weights of an epoch. */
+int run_kept_path(char out[PATH_MAX], const char *dir, int epoch, gan_err_t *err);
+
+/* The epochs whose weights dir/checkpoints/ holds, ascending, from the file
+ * names (epoch_NNNN.bin exactly; temporary files of a write in progress
+ * are not kept epochs). *epochs is malloc'ed (the caller frees; NULL when
+ * *n is 0). A run without the folder has none: GAN_OK, *n = 0.
+ * GAN_ERR_RUNTIME when the folder cannot be read or memory runs out. */
+int run_kept_epochs(int **epochs, int *n, const char *dir, gan_err_t *err);
+
+/* Writes "2, 4, 5" (the list run_kept_epochs gives) into out, or "none";
+ * a list too long for size ends in "...". For messages. */
+void run_kept_list_text(char *out, size_t size, const int *epochs, int n);
 
 typedef enum {
     RUN_STATE_NONE,     /* no run here (no folder, or an empty one) */

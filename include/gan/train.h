@@ -70,6 +70,10 @@ typedef struct {
      * (a run trains in one precision from start to end). Runs from before
      * it read as fp32. */
     precision_t precision;
+    /* Kept epochs (issue 16): the weights of G and D after every
+     * keep_every-th epoch and after the last one go to checkpoints/ (0:
+     * none). A run setting, kept by --resume. */
+    int keep_every;
 } train_cfg_t;
 
 /* The defaults of `gan train` (issue 4): he_xavier, Adam 2e-4 / 0.5 /
@@ -147,6 +151,27 @@ int train_load_config(train_cfg_t *cfg, int *epoch, const char *run_dir, int fro
 /* Builds the run's GAN (max_batch rows) and loads its latest weights. */
 int train_load_gan(gan_t *gan, train_cfg_t *cfg, const char *run_dir, int max_batch,
                    gan_err_t *err);
+
+/* What train_load_weights loaded. */
+typedef struct {
+    int epoch;             /* finished epochs of the weights */
+    long step;             /* steps into the next epoch (a checkpoint written
+                              at Ctrl-C); 0 for a kept epoch */
+    char path[PATH_MAX];   /* the file read */
+} train_weights_t;
+
+/* train_load_gan for any epoch: epoch < 0 loads the latest checkpoint,
+ * epoch >= 0 the kept weights of that epoch (checkpoints/epoch_NNNN.bin,
+ * gan train --keep-every). An epoch that was not kept is GAN_ERR_INPUT
+ * naming the kept ones ("<dir>: epoch 3 was not kept; kept epochs: 2, 4,
+ * 5"), never another epoch in its place. from (may be NULL) gets what was
+ * loaded. On error gan holds nothing (gan_destroy is safe). */
+int train_load_weights(gan_t *gan, train_cfg_t *cfg, train_weights_t *from, const char *run_dir,
+                       int epoch, int max_batch, gan_err_t *err);
+/* GAN_OK when run_dir keeps epoch; otherwise the error train_load_weights
+ * gives for it (cheap: no file is read), for commands that check before
+ * loading anything else. */
+int train_check_epoch(const char *run_dir, int epoch, gan_err_t *err);
 
 /* Writes the settings as the lines of a flat JSON object ("key": value),
  * separated by ",\n", with no newline after the last: the caller opens the

@@ -28,6 +28,9 @@ int cli_fail_err(int code, const gan_err_t *err);
 int cli_parse_int(const char *option, const char *text, long lo, long hi, long *out);
 int cli_parse_float(const char *option, const char *text, double lo, double hi, double *out);
 
+/* The largest --epoch of sample, eval and export: train's --epochs limit. */
+#define CLI_EPOCH_MAX 100000
+
 /* --seed and --threads, whichever command takes them: one range each, from
  * the table of training options (train.h). */
 int cli_parse_shared(const char *option, const char *text, long *out);

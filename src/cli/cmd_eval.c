@@ -1,11 +1,13 @@
-/* gan eval: sample quality of a run's latest generator (eval.h): the
- * Frechet distance of N samples to the 10k MNIST test images in the
- * classifier's feature space, and their class coverage. Results on stdout;
- * errors one line on stderr. */
+/* gan eval: sample quality of a run's latest generator, or of a kept
+ * epoch's (eval.h): the Frechet distance of N samples to the 10k MNIST test
+ * images in the classifier's feature space, and their class coverage.
+ * --all-epochs measures every kept epoch, one CSV line each. Results on
+ * stdout; errors one line on stderr. */
 #include <cblas.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "cli.h"
@@ -13,16 +15,25 @@
 #include "gan/data_path.h"
 #include "gan/clock.h"
 #include "gan/eval.h"
+#include "gan/fsutil.h"
 #include "gan/idx.h"
+#include "gan/metrics_csv.h"
+#include "gan/run_dir.h"
 #include "gan/train.h"
 
 /* Rows per classifier and generator forward. */
 #define EVAL_BATCH 256
 
+/* --all-epochs: metrics.csv's names for the same values (eval_seconds
+ * left out: a line is about the epoch, not the machine). */
+#define ALL_EPOCHS_COLUMNS                                                              \
+    "fd,class_entropy,classes_covered,class_confidence,class_0,class_1,class_2,class_3,"    \
+    "class_4,class_5,class_6,class_7,class_8,class_9"
+
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: gan eval --run=DIR [options]\n"
+            "usage: gan eval --run=DIR [--epoch=K | --all-epochs] [options]\n"
             "       gan eval --reference [options]\n"
             "\n"
             "Sample quality of the generator in DIR/checkpoint.bin: the Frechet distance\n"
@@ -31,6 +42,11 @@ static void usage(FILE *out)
             "the classes holding at least 5%% of the samples and the mean confidence.\n"
             "G runs fp32 products whatever --precision the run trained in.\n"
             "  --run=DIR         run folder\n"
+            "  --epoch=K         the generator of kept epoch K (DIR/checkpoints/, gan train\n"
+            "                    --keep-every); an epoch not kept is an error naming the\n"
+            "                    kept ones (default: the latest checkpoint)\n"
+            "  --all-epochs      every kept epoch, one CSV line each on stdout after a\n"
+            "                    header: epoch,%s\n"
             "  --reference       measure the first N real training images instead of a run\n"
             "                    (the FD a perfect generator would get)\n"
             "  --classifier=FILE classifier from 'gan classifier train' (default: the first\n"
@@ -41,7 +57,7 @@ static void usage(FILE *out)
             "  --n=N             number of samples, 2..100000 (default 10000)\n"
             "  --seed=S          noise seed (default: the run's seed)\n"
             "  --threads=T       OpenBLAS threads (default: all cores)\n",
-            CLASSIFIER_DEFAULT_PATH);
+            ALL_EPOCHS_COLUMNS, CLASSIFIER_DEFAULT_PATH);
 }
 
 static void print_result(const eval_result_t *r, size_t n_real, int dim)
@@ -60,18 +76,60 @@ static void print_result(const eval_result_t *r, size_t n_real, int dim)
     printf("confidence   %.4f  (mean largest class probability)\n", cv->mean_confidence);
 }
 
+/* One --all-epochs line, with metrics.csv's number formats. */
+static void print_epoch_line(int epoch, const eval_result_t *r)
+{
+    const coverage_t *cv = &r->coverage;
+    printf("%d,%.4f,%.4f,%d,%.4f", epoch, r->fd, cv->entropy_bits, cv->classes_covered,
+           cv->mean_confidence);
+    for (int k = 0; k < CLASSIFIER_N_CLASSES; k++)
+        printf(",%.4f", cv->n ? (double)cv->counts[k] / (double)cv->n : 0.0);
+    printf("\n");
+}
+
+/* FD and coverage of every kept epoch of run_dir, each from the same noise
+ * (the seed's evaluation stream, re-seeded per epoch, as gan train
+ * --eval-every does): one line per epoch on stdout. */
+static int eval_all_epochs(eval_ctx_t *ctx, classifier_t *clf, const mnist_t *test_set,
+                           const char *run_dir, const int *epochs, int n_epochs, long n,
+                           long seed, gan_err_t *err)
+{
+    int rc = GAN_OK;
+    for (int i = 0; i < n_epochs && !rc; i++) {
+        gan_t gan;
+        train_cfg_t cfg;
+        rc = train_load_weights(&gan, &cfg, NULL, run_dir, epochs[i], EVAL_BATCH, err);
+        if (!rc && i == 0)
+            rc = eval_create(ctx, clf, test_set, (size_t)n, cfg.arch.z_dim, err);
+        if (!rc && i == 0)
+            printf("epoch,%s\n", ALL_EPOCHS_COLUMNS);
+        eval_result_t result;
+        rng_t rng;
+        rng_seed(&rng, seed >= 0 ? (uint64_t)seed : cfg.seed, EVAL_STREAM_NOISE);
+        if (!rc)
+            rc = eval_generator(&result, ctx, &gan, (size_t)n, &rng, err);
+        if (!rc) {
+            print_epoch_line(epochs[i], &result);
+            fflush(stdout);
+        }
+        gan_destroy(&gan);
+    }
+    return rc;
+}
+
 int cmd_eval(int argc, char **argv)
 {
     static const struct option options[] = {
         {"run", required_argument, 0, 'r'},  {"reference", no_argument, 0, 'R'},
         {"classifier", required_argument, 0, 'c'}, {"data", required_argument, 0, 'd'},
         {"n", required_argument, 0, 'n'},    {"seed", required_argument, 0, 's'},
-        {"threads", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
+        {"threads", required_argument, 0, 't'}, {"epoch", required_argument, 0, 'e'},
+        {"all-epochs", no_argument, 0, 'A'}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     const char *run_dir = NULL, *clf_path = NULL, *data = NULL;
-    long n = 10000, seed = -1, threads = 0;
-    int reference = 0, c;
+    long n = 10000, seed = -1, threads = 0, want_epoch = -1;
+    int reference = 0, all_epochs = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (c) {
@@ -91,6 +149,11 @@ int cmd_eval(int argc, char **argv)
             if (cli_parse_shared("threads", optarg, &threads))
                 return 2;
             break;
+        case 'e':
+            if (cli_parse_int("epoch", optarg, 1, CLI_EPOCH_MAX, &want_epoch))
+                return 2;
+            break;
+        case 'A': all_epochs = 1; break;
         case 'h': usage(stdout); return 0;
         default: return cli_usage_error("eval");
         }
@@ -101,11 +164,29 @@ int cmd_eval(int argc, char **argv)
         return cli_fail(2, "eval: --run=DIR is required (a folder under runs/), or --reference");
     if (run_dir && reference)
         return cli_fail(2, "eval: --run and --reference exclude each other");
+    if (reference && (want_epoch >= 0 || all_epochs))
+        return cli_fail(2, "--%s: only with --run=DIR", all_epochs ? "all-epochs" : "epoch");
+    if (want_epoch >= 0 && all_epochs)
+        return cli_fail(2, "eval: --epoch and --all-epochs exclude each other");
     if (threads > 0)
         openblas_set_num_threads((int)threads);
 
     double t0 = clock_seconds();
     gan_err_t err;
+    /* The kept epochs first: an epoch not kept, or a run without any, fails
+     * before the classifier and the test images are loaded. */
+    int *kept = NULL, n_kept = 0;
+    if (want_epoch >= 0 && train_check_epoch(run_dir, (int)want_epoch, &err))
+        return cli_fail_err(2, &err);
+    if (all_epochs) {
+        if (!fs_is_dir(run_dir))
+            return cli_fail(2, "%s: no such run folder", run_dir);
+        if (run_kept_epochs(&kept, &n_kept, run_dir, &err))
+            return cli_fail_err(1, &err);
+        if (n_kept == 0)
+            return cli_fail(2, "%s: --all-epochs: the run kept no epochs (train with "
+                               "--keep-every=K to keep them)", run_dir);
+    }
     char clf_found[PATH_MAX], data_found[PATH_MAX];
     if (!clf_path) {
         if (data_path_find(clf_found, sizeof clf_found, DATA_PATH_CLASSIFIER, &err))
@@ -119,25 +200,32 @@ int cmd_eval(int argc, char **argv)
     }
     classifier_t clf;
     int rc = classifier_load(&clf, clf_path, EVAL_BATCH, NULL, &err);
-    if (rc)
+    if (rc) {
+        free(kept);
         return cli_fail_err(rc, &err);
+    }
     mnist_t test_set = {0}, train_set = {0};
     gan_t gan = {0};
     eval_ctx_t ctx = {0};
     train_cfg_t cfg;
-    int epoch = 0;
+    train_weights_t from;
     rc = mnist_load_dir(&test_set, data, 0, &err);
+    if (!rc && all_epochs) {
+        rc = eval_all_epochs(&ctx, &clf, &test_set, run_dir, kept, n_kept, n, seed, &err);
+        free(kept);
+        eval_destroy(&ctx);
+        mnist_free(&test_set);
+        classifier_destroy(&clf);
+        return rc ? cli_fail_err(rc, &err) : 0;
+    }
     if (!rc && reference) {
         rc = mnist_load_dir(&train_set, data, 1, &err);
         if (!rc && (size_t)n > train_set.n)
             rc = gan_err_set(&err, GAN_ERR_INPUT, "--n=%ld: the training set has %zu images", n,
                              train_set.n);
     }
-    if (!rc && run_dir) {
-        rc = train_load_config(&cfg, &epoch, run_dir, 0, &err);
-        if (!rc)
-            rc = train_load_gan(&gan, &cfg, run_dir, EVAL_BATCH, &err);
-    }
+    if (!rc && run_dir)
+        rc = train_load_weights(&gan, &cfg, &from, run_dir, (int)want_epoch, EVAL_BATCH, &err);
     if (!rc)
         rc = eval_create(&ctx, &clf, &test_set, (size_t)n, run_dir ? cfg.arch.z_dim : 0, &err);
     double t_real = clock_seconds() - t0, t1 = clock_seconds();
@@ -152,8 +240,9 @@ int cmd_eval(int argc, char **argv)
     double t_eval = clock_seconds() - t1;
     if (!rc) {
         if (run_dir)
-            printf("run          %s  (epoch %d)\nsamples      %ld generated, noise seed %llu\n",
-                   run_dir, epoch, n,
+            printf("run          %s  (epoch %d%s)\nweights      %s\nsamples      %ld generated, "
+                   "noise seed %llu\n",
+                   run_dir, from.epoch, from.step ? " and part of the next" : "", from.path, n,
                    (unsigned long long)(seed >= 0 ? (uint64_t)seed : cfg.seed));
         else
             printf("reference    the first %ld training images of %s\n", n, data);

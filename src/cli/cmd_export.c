@@ -1,5 +1,6 @@
-/* gan export: a run's weights as NumPy .npy files plus manifest.json, so
- * numpy / PyTorch users can load the model (W is out x in like nn.Linear). */
+/* gan export: a run's weights (the latest, or a kept epoch's) as NumPy .npy
+ * files plus manifest.json, so numpy / PyTorch users can load the model (W
+ * is out x in like nn.Linear). */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,14 +15,17 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: gan export --run=DIR --out=DIR\n"
+            "usage: gan export --run=DIR --out=DIR [--epoch=K]\n"
             "\n"
             "Writes every weight and bias of G and D from DIR/checkpoint.bin as .npy\n"
             "(float32, little-endian; weights out x in as in torch.nn.Linear) and a\n"
             "manifest.json naming each file's net, layer, tensor, shape and activation.\n"
             "The weights are the fp32 master weights in every --precision.\n"
             "  --run=DIR   run folder (required)\n"
-            "  --out=DIR   output folder, created if missing (required)\n");
+            "  --out=DIR   output folder, created if missing (required)\n"
+            "  --epoch=K   the weights of kept epoch K (DIR/checkpoints/, gan train\n"
+            "              --keep-every); an epoch not kept is an error naming the kept\n"
+            "              ones (default: the latest checkpoint)\n");
 }
 
 /* Writes one net's tensors and their manifest entries. */
@@ -62,15 +66,20 @@ int cmd_export(int argc, char **argv)
 {
     static const struct option options[] = {
         {"run", required_argument, 0, 'r'}, {"out", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"epoch", required_argument, 0, 'e'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     const char *run_dir = NULL, *out_dir = NULL;
+    long epoch = -1;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (c) {
         case 'r': run_dir = optarg; break;
         case 'o': out_dir = optarg; break;
+        case 'e':
+            if (cli_parse_int("epoch", optarg, 1, CLI_EPOCH_MAX, &epoch))
+                return 2;
+            break;
         case 'h': usage(stdout); return 0;
         default: return cli_usage_error("export");
         }
@@ -83,7 +92,8 @@ int cmd_export(int argc, char **argv)
     gan_t gan;
     train_cfg_t cfg;
     gan_err_t err;
-    int rc = train_load_gan(&gan, &cfg, run_dir, 1, &err);
+    train_weights_t from;
+    int rc = train_load_weights(&gan, &cfg, &from, run_dir, (int)epoch, 1, &err);
     if (rc)
         return cli_fail_err(rc, &err);
     atomic_file_t af = {0};
@@ -93,6 +103,9 @@ int cmd_export(int argc, char **argv)
     if (!rc) {
         fputs("{\n  \"format\": \"gan export\",\n  \"run\": ", af.fp);
         json_write_string(af.fp, run_dir);
+        fputs(",\n  \"weights\": ", af.fp);
+        json_write_string(af.fp, from.path);
+        fprintf(af.fp, ",\n  \"epoch\": %d,\n  \"step\": %ld", from.epoch, from.step);
         fputs(",\n  \"dtype\": \"float32\",\n  \"layout\": \"weight is out x in; y = x W^T + b "
               "(torch.nn.Linear)\",\n  \"config\": {\n",
               af.fp);

@@ -1,4 +1,5 @@
-/* gan sample: samples from a run's latest generator, as one PNG grid, a
+/* gan sample: samples from a run's latest generator (or a kept epoch's,
+ * --epoch), as one PNG grid, a
  * .npy array or a folder of PNGs (sample_out.h), or rows that walk between
  * two noise vectors (--interpolate, latent.h).
  *
@@ -31,9 +32,12 @@ static void usage(FILE *out)
             "usage: gan sample --run=DIR [--n=64] [--format=png|npy|dir] [--seed=S] [-o PATH]\n"
             "       gan sample --run=DIR --interpolate=ROWS [--steps=8] [--slerp] [-o PATH]\n"
             "\n"
-            "Samples from the generator in DIR/checkpoint.bin, with fp32 products\n"
-            "whatever --precision the run trained in.\n"
+            "Samples from the generator in DIR/checkpoint.bin (or a kept epoch's), with\n"
+            "fp32 products whatever --precision the run trained in.\n"
             "  --run=DIR          run folder (required)\n"
+            "  --epoch=K          the generator of kept epoch K (DIR/checkpoints/, gan train\n"
+            "                     --keep-every); an epoch not kept is an error naming the kept\n"
+            "                     ones (default: the latest checkpoint)\n"
             "  --n=N              number of samples (default 64): 1..%d for png,\n"
             "                     1..%d for npy and dir\n"
             "  --format=F         png: one grid of ceil(sqrt(n)) columns (default);\n"
@@ -51,7 +55,8 @@ static void usage(FILE *out)
             "                     noise norm; default linear)\n"
             "  --threads=T        OpenBLAS threads (default: all cores)\n"
             "  -o PATH            output (default DIR/sample.png, DIR/samples.npy or\n"
-            "                     DIR/sample-images/; DIR/interpolation.* with --interpolate);\n"
+            "                     DIR/sample-images/; DIR/interpolation.* with --interpolate;\n"
+            "                     with --epoch=K the name ends in -epoch_NNNN: sample-epoch_0005.png);\n"
             "                     a dir output must be new or empty\n",
             SAMPLE_GRID_MAX, SAMPLE_BULK_MAX, INTERP_STEPS_MAX);
 }
@@ -127,7 +132,22 @@ static int generate_interpolation(sample_out_t *o, gan_t *gan, rng_t *rng, int z
     return rc;
 }
 
-enum { OPT_FORMAT = 1, OPT_DTYPE, OPT_INTERPOLATE, OPT_STEPS, OPT_SLERP, OPT_THREADS };
+enum { OPT_FORMAT = 1, OPT_DTYPE, OPT_INTERPOLATE, OPT_STEPS, OPT_SLERP, OPT_THREADS, OPT_EPOCH };
+
+/* The default output of a run's samples: base ("sample.png") in the run
+ * folder, with "-epoch_NNNN" before the extension for a kept epoch, so the
+ * samples of different epochs never overwrite one another. */
+static int default_output(char *out, size_t size, const char *run_dir, const char *base,
+                          long epoch, gan_err_t *err)
+{
+    if (epoch < 0)
+        return fs_join(out, size, run_dir, base, err);
+    const char *dot = strrchr(base, '.');
+    int stem = dot ? (int)(dot - base) : (int)strlen(base);
+    char name[128];
+    snprintf(name, sizeof name, "%.*s-epoch_%04ld%s", stem, base, epoch, dot ? dot : "");
+    return fs_join(out, size, run_dir, name, err);
+}
 
 int cmd_sample(int argc, char **argv)
 {
@@ -138,10 +158,11 @@ int cmd_sample(int argc, char **argv)
         {"interpolate", required_argument, 0, OPT_INTERPOLATE},
         {"steps", required_argument, 0, OPT_STEPS}, {"slerp", no_argument, 0, OPT_SLERP},
         {"threads", required_argument, 0, OPT_THREADS},
+        {"epoch", required_argument, 0, OPT_EPOCH},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     const char *run_dir = NULL, *out = NULL;
-    long n = 64, seed = -1, rows = 0, steps = 8, threads = 0;
+    long n = 64, seed = -1, rows = 0, steps = 8, threads = 0, epoch = -1;
     int n_given = 0, dtype_given = 0, steps_given = 0, c;
     sample_format_t format = SAMPLE_FORMAT_PNG;
     npy_dtype_t dtype = NPY_UINT8;
@@ -184,6 +205,10 @@ int cmd_sample(int argc, char **argv)
             if (cli_parse_shared("threads", optarg, &threads))
                 return 2;
             break;
+        case OPT_EPOCH:
+            if (cli_parse_int("epoch", optarg, 1, CLI_EPOCH_MAX, &epoch))
+                return 2;
+            break;
         case 'h': usage(stdout); return 0;
         default: return cli_usage_error("sample");
         }
@@ -211,7 +236,7 @@ int cmd_sample(int argc, char **argv)
     gan_t gan;
     train_cfg_t cfg;
     gan_err_t err;
-    int rc = train_load_gan(&gan, &cfg, run_dir, SAMPLE_BATCH, &err);
+    int rc = train_load_weights(&gan, &cfg, NULL, run_dir, (int)epoch, SAMPLE_BATCH, &err);
     if (rc)
         return cli_fail_err(rc, &err);
     int hw = (int)lround(sqrt((double)cfg.arch.image_size));
@@ -225,8 +250,8 @@ int cmd_sample(int argc, char **argv)
                                                "interpolation-images"};
     char default_out[PATH_MAX];
     if (!out) {
-        rc = fs_join(default_out, sizeof default_out, run_dir,
-                     (rows ? interp_names : plain_names)[format], &err);
+        rc = default_output(default_out, sizeof default_out, run_dir,
+                            (rows ? interp_names : plain_names)[format], epoch, &err);
         if (rc) {
             gan_destroy(&gan);
             return cli_fail_err(rc, &err);

@@ -33,6 +33,7 @@ const struct option train_long_options[] = {
     {"log-every", required_argument, 0, OPT_LOG_EVERY},
     {"no-events", no_argument, 0, OPT_NO_EVENTS},
     {"precision", required_argument, 0, OPT_PRECISION},
+    {"keep-every", required_argument, 0, OPT_KEEP_EVERY},
     {0, 0, 0, 0},
 };
 
@@ -96,6 +97,9 @@ void train_options_help(FILE *out)
             "  --threads=N          OpenBLAS threads (default: all cores)\n"
             "  --sample-every=N     write a sample grid every N epochs (default 1)\n"
             "  --grid=N             grid side: N x N samples (default 8)\n"
+            "  --keep-every=K       keep G and D of every K-th and the last epoch in\n"
+            "                       checkpoints/epoch_NNNN.bin, for --epoch of sample, eval\n"
+            "                       and export (default 0: none; ~12 MB each, default nets)\n"
             "sample quality (needs a classifier: ./gan classifier train):\n"
             "  --eval-every=K       FD and class coverage every K epochs and after the last\n"
             "                       (default 0: never); adds columns to metrics.csv\n"
