@@ -267,7 +267,9 @@ typedef enum {
 typedef enum {
     PASS_ALWAYS,    /* --name=value */
     PASS_NEVER,     /* the caller's (threads, epochs) or implied (init: g-init and d-init) */
-    PASS_IF_SET,    /* only when not 0 (limit: 0 means all images) */
+    PASS_IF_CHANGED,/* only when not the default (limit 0: all images; keep-every 0;
+                       precision fp32), so the plans of runs from before the
+                       option stay as they were */
     PASS_IF_EVAL,   /* only with eval-every > 0 (eval-n, classifier) */
     PASS_AS_NO_FLAG /* 0 is --no-<name>; 1 is the default, said by nothing */
 } opt_pass_t;
@@ -287,7 +289,7 @@ static const opt_spec_t opt_specs[] = {
     {"init-std", OPT_KIND_FLOAT, 1e-12, 100.0, PASS_ALWAYS},
     {"seed", OPT_KIND_INT, 0, 2147483647.0, PASS_ALWAYS},
     {"data", OPT_KIND_PATH, 0, 0, PASS_ALWAYS},
-    {"limit", OPT_KIND_INT, 1, 100000000.0, PASS_IF_SET},
+    {"limit", OPT_KIND_INT, 1, 100000000.0, PASS_IF_CHANGED},
     {"threads", OPT_KIND_INT, 1, 256, PASS_NEVER},
     {"sample-every", OPT_KIND_INT, 1, 100000, PASS_ALWAYS},
     {"grid", OPT_KIND_INT, 1, 32, PASS_ALWAYS},
@@ -305,8 +307,8 @@ static const opt_spec_t opt_specs[] = {
     {"classifier", OPT_KIND_PATH, 0, 0, PASS_IF_EVAL},
     {"log-every", OPT_KIND_INT, 0, 1000000, PASS_ALWAYS},
     {"events", OPT_KIND_INT, 0, 1, PASS_AS_NO_FLAG},
-    {"precision", OPT_KIND_PRECISION, 0, 0, PASS_ALWAYS},
-    {"keep-every", OPT_KIND_INT, 0, 100000, PASS_IF_SET},
+    {"precision", OPT_KIND_PRECISION, 0, 0, PASS_IF_CHANGED},
+    {"keep-every", OPT_KIND_INT, 0, 100000, PASS_IF_CHANGED},
 };
 enum { n_opt_specs = sizeof opt_specs / sizeof opt_specs[0] };
 
@@ -320,13 +322,16 @@ static const opt_spec_t *find_spec(const char *name)
 
 int train_cfg_setting_arg(char *out, size_t size, const train_cfg_t *cfg, int *cursor)
 {
-    char value[PATH_MAX + 64];
+    char value[PATH_MAX + 64], fallback[PATH_MAX + 64];
+    train_cfg_t defaults;
+    train_cfg_default(&defaults);
     while (*cursor < n_opt_specs) {
         const opt_spec_t *o = &opt_specs[(*cursor)++];
         if (o->pass == PASS_NEVER || (o->pass == PASS_IF_EVAL && cfg->eval_every == 0))
             continue;
         train_cfg_get(value, sizeof value, cfg, o->name, 1);
-        if (o->pass == PASS_IF_SET && strcmp(value, "0") == 0)
+        train_cfg_get(fallback, sizeof fallback, &defaults, o->name, 1);
+        if (o->pass == PASS_IF_CHANGED && strcmp(value, fallback) == 0)
             continue;
         if (o->pass == PASS_AS_NO_FLAG) {
             if (strcmp(value, "0") != 0)

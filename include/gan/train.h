@@ -197,8 +197,9 @@ int train_cfg_get(char *out, size_t size, const train_cfg_t *cfg, const char *na
 /* The arguments that give `gan train` exactly cfg's settings, one per
  * call: writes the next "--name=value" (or "--no-events") into out and
  * returns 1; 0 after the last. *cursor starts at 0. Leaves out init (g-init
- * and d-init say it), threads and epochs (the caller's), limit 0, and
- * eval-n and classifier of a run that does not evaluate. Every option of
+ * and d-init say it), threads and epochs (the caller's), limit,
+ * keep-every and precision at their defaults, and eval-n and classifier
+ * of a run that does not evaluate. Every option of
  * the table is here, so a new setting reaches the runs of an experiment
  * without a second list. */
 int train_cfg_setting_arg(char *out, size_t size, const train_cfg_t *cfg, int *cursor);
