@@ -230,6 +230,32 @@ void mlp_zero_grad(mlp_t *net)
         memset(net->grads, 0, net->n_params * sizeof *net->grads);
 }
 
+/* Where layer l's gradients go in a backward pass (both precisions):
+ * its input gradient to the scratch buffer dy is not in (the caller's dx
+ * for layer 0), because sgemm must not read and write the same array; its
+ * weight and bias gradients to scratch for on_layer, else to net->grads
+ * as grads says, else nowhere. */
+typedef struct {
+    float *dinput, *dw, *db;
+    grad_mode_t mode;
+} grad_targets_t;
+
+static grad_targets_t grad_targets(mlp_t *net, int l, const float *dy, float *dx,
+                                   mlp_grads_t grads, float *scratch,
+                                   mlp_layer_grads_fn on_layer)
+{
+    const mlp_layer_t *layer = &net->layers[l];
+    grad_targets_t t = {0};
+    t.dinput = l == 0 ? dx : dy == net->dz ? net->dx : net->dz;
+    if (on_layer)
+        t.dw = scratch;
+    else if (grads != MLP_GRADS_NONE)
+        t.dw = net->grads + layer->w_off;
+    t.db = t.dw ? t.dw + (layer->b_off - layer->w_off) : NULL;
+    t.mode = on_layer || grads == MLP_GRADS_SET ? GRADS_SET : GRADS_ADD;
+    return t;
+}
+
 /* backward (below) after a bf16 forward: the same walk over the layers and
  * the same buffers, with the products of dense_bf16.h on the bf16 copies
  * (mlp.h). A loop of its own, so the fp32 one stays the reference as it
@@ -254,18 +280,9 @@ static void backward_bf16(mlp_t *net, float *dx, const float *dout, mlp_grads_t 
             bf16_store(net->dz16, 0, dy, n, p);
         }
         const void *x16 = l > 0 ? net->acts16[l - 1] : net->input16;
-        float *dlayer_in = NULL;
-        if (l > 0)
-            dlayer_in = dy == net->dz ? net->dx : net->dz;
-        else
-            dlayer_in = dx;
-        float *dw = NULL;
-        if (on_layer)
-            dw = scratch;
-        else if (grads != MLP_GRADS_NONE)
-            dw = net->grads + layer->w_off;
-        float *db = dw ? dw + (layer->b_off - layer->w_off) : NULL;
-        grad_mode_t mode = on_layer || grads == MLP_GRADS_SET ? GRADS_SET : GRADS_ADD;
+        grad_targets_t t = grad_targets(net, l, dy, dx, grads, scratch, on_layer);
+        float *dlayer_in = t.dinput, *dw = t.dw, *db = t.db;
+        grad_mode_t mode = t.mode;
         dense_bf16_backward(net->products[l], dlayer_in, dw, net->dz16, x16,
                             bf16_operand_at_const(net->weights16, layer->w_off, p), batch, mode);
         /* dL/db = dZ^T 1 in fp32: a sum, not a product of two operands. */
@@ -304,20 +321,10 @@ static void backward(mlp_t *net, float *dx, const float *dout, mlp_grads_t grads
             dy = dy_scratch = dpre;
         }
         const float *x = l > 0 ? net->acts[l - 1] : net->input;
-        float *dlayer_in = NULL;
-        if (l > 0)
-            dlayer_in = dy == net->dz ? net->dx : net->dz;
-        else
-            dlayer_in = dx;
-        float *dw = NULL;
-        if (on_layer)
-            dw = scratch;
-        else if (grads != MLP_GRADS_NONE)
-            dw = net->grads + layer->w_off;
-        float *db = dw ? dw + (layer->b_off - layer->w_off) : NULL;
-        dense_backward(dlayer_in, dw, db, dy, x, net->params + layer->w_off,
-                       net->ones, batch, layer->n_in, layer->n_out,
-                       on_layer || grads == MLP_GRADS_SET ? GRADS_SET : GRADS_ADD);
+        grad_targets_t t = grad_targets(net, l, dy, dx, grads, scratch, on_layer);
+        float *dlayer_in = t.dinput;
+        dense_backward(dlayer_in, t.dw, t.db, dy, x, net->params + layer->w_off, net->ones,
+                       batch, layer->n_in, layer->n_out, t.mode);
         if (on_layer)
             on_layer(ctx, net, l, scratch);
         dy = dy_scratch = dlayer_in;
