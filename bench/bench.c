@@ -89,7 +89,6 @@ static int harness_create(harness_t *h, const mnist_t *data, int batch)
     rng_seed(&g_rng, 1, 1);
     rng_seed(&d_rng, 1, 2);
     gan_init(&h->gan, INIT_HE_XAVIER, INIT_HE_XAVIER, 0.01f, &g_rng, &d_rng);
-    gan_release_grads(&h->gan); /* as train.c does */
     rng_seed(&h->noise, 1, 3);
     h->data = data;
     h->batch = batch;

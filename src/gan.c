@@ -57,6 +57,8 @@ int gan_create(gan_t *gan, const gan_arch_t *arch, adam_cfg_t g_adam,
     if (!rc)
         rc = adam_create(&gan->d_opt, gan->d.n_params, d_adam, err);
     if (!rc) {
+        mlp_release_grads(&gan->g);
+        mlp_release_grads(&gan->d);
         size_t g_most = mlp_max_layer_params(&gan->g), d_most = mlp_max_layer_params(&gan->d);
         gan->layer_grads = malloc((g_most > d_most ? g_most : d_most) * sizeof(float));
         if (!gan->layer_grads)
@@ -109,12 +111,6 @@ void gan_params_changed(gan_t *gan)
     mlp_params_changed(&gan->d);
 }
 
-void gan_release_grads(gan_t *gan)
-{
-    mlp_release_grads(&gan->g);
-    mlp_release_grads(&gan->d);
-}
-
 void gan_init(gan_t *gan, init_scheme_t g_init, init_scheme_t d_init,
               float init_std, rng_t *g_rng, rng_t *d_rng)
 {
@@ -139,6 +135,7 @@ static void logit_stats(const float *logits, int n, int want_real, double *mean_
 }
 
 typedef struct {
+    gan_t *gan;
     adam_t *opt;
     double *norms;
 } layer_update_t;
@@ -163,17 +160,17 @@ static void adam_update_layer(adam_t *opt, mlp_t *net, int layer, const float *g
 }
 
 /* Layer `layer` of net has its whole gradient: log its weight-gradient
- * norm (layers.csv), keep a copy if the net still has a gradient buffer,
- * and take the layer's Adam step. */
-static void update_layer(void *ctx, mlp_t *net, int layer, const float *grads)
+ * norm (layers.csv), show it to whoever watches, and take the layer's Adam
+ * step. */
+static void update_layer(void *ctx, mlp_t *net, int layer, const float *grads,
+                         const float *dinput)
 {
     layer_update_t *u = ctx;
     const mlp_layer_t *l = &net->layers[layer];
     const int n_weights = l->n_out * l->n_in;
-    const size_t n = (size_t)n_weights + (size_t)l->n_out;
     u->norms[layer] = sqrt((double)cblas_sdot(n_weights, grads, 1, grads, 1));
-    if (net->grads)
-        memcpy(net->grads + l->w_off, grads, n * sizeof *grads);
+    if (u->gan->on_layer_grads)
+        u->gan->on_layer_grads(u->gan->on_layer_grads_ctx, net, layer, grads, dinput);
     adam_update_layer(u->opt, net, layer, grads);
 }
 
@@ -196,7 +193,7 @@ void gan_step(gan_t *gan, const float *real, const float *z, int batch,
     double loss_fake = bce_logits(gan->dlogits + batch, logits + batch, 0.0f, batch, scale);
     adam_begin_step(&gan->d_opt);
     mlp_backward_layers(d, NULL, gan->dlogits, gan->layer_grads, update_layer,
-                        &(layer_update_t){&gan->d_opt, stats->d_grad_norm});
+                        &(layer_update_t){gan, &gan->d_opt, stats->d_grad_norm});
     stats->d_loss = loss_real + loss_fake;
 
     /* G step through the updated D: only D's input gradient is needed. */
@@ -205,7 +202,7 @@ void gan_step(gan_t *gan, const float *real, const float *z, int batch,
     mlp_backward(d, gan->dfake, gan->dlogits, MLP_GRADS_NONE);
     adam_begin_step(&gan->g_opt);
     mlp_backward_layers(g, NULL, gan->dfake, gan->layer_grads, update_layer,
-                        &(layer_update_t){&gan->g_opt, stats->g_grad_norm});
+                        &(layer_update_t){gan, &gan->g_opt, stats->g_grad_norm});
 }
 
 const float *gan_generate(gan_t *gan, const float *z, int n)

@@ -290,7 +290,7 @@ static void backward_bf16(mlp_t *net, float *dx, const float *dout, mlp_grads_t 
             dense_backward(NULL, NULL, db, dy, NULL, NULL, net->ones, batch, layer->n_in,
                            layer->n_out, mode);
         if (on_layer)
-            on_layer(ctx, net, l, scratch);
+            on_layer(ctx, net, l, scratch, dlayer_in);
         dy = dy_scratch = dlayer_in;
     }
 }
@@ -326,7 +326,7 @@ static void backward(mlp_t *net, float *dx, const float *dout, mlp_grads_t grads
         dense_backward(dlayer_in, t.dw, t.db, dy, x, net->params + layer->w_off, net->ones,
                        batch, layer->n_in, layer->n_out, t.mode);
         if (on_layer)
-            on_layer(ctx, net, l, scratch);
+            on_layer(ctx, net, l, scratch, dlayer_in);
         dy = dy_scratch = dlayer_in;
     }
 }

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "gan/act_stats.h"
-#include "gan/dense.h"
 #include "gan/fsutil.h"
 #include "gan/idx.h"
 #include "gan/mlp.h"
@@ -125,36 +124,39 @@ static void layer_hist(probe_layer_t *st, const float *y, size_t n, act_t act,
     }
 }
 
-/* One backward pass with dL/dy_L = 1/batch, layer by layer through the
- * library's dense and activation backward, so that the gradient with
- * respect to EVERY layer's output is seen (mlp_backward keeps only the
- * input's). a, b: two scratch buffers of batch x max(n_in, width). */
-static void probe_backward(probe_result_t *res, mlp_t *net, const float *x, float *a, float *b)
+typedef struct {
+    probe_result_t *res;
+    int batch;
+} probe_grads_t;
+
+/* mlp_backward_layers hands over each layer's gradients top down: the
+ * weight gradient's norm is this layer's, the gradient passed down is the
+ * output gradient of the layer below (for layer 0: the input's). */
+static void record_layer_grads(void *ctx, mlp_t *net, int l, const float *grads,
+                               const float *dinput)
 {
-    int batch = net->batch;
-    float *dy = a, *dprev = b;
-    size_t n_top = (size_t)batch * mlp_output_size(net);
+    probe_grads_t *p = ctx;
+    const mlp_layer_t *layer = &net->layers[l];
+    p->res->layers[l].grad_w_norm = norm2(grads, (size_t)layer->n_out * layer->n_in);
+    double passed_down = norm2(dinput, (size_t)p->batch * layer->n_in);
+    if (l > 0)
+        p->res->layers[l - 1].grad_out_norm = passed_down;
+    else
+        p->res->grad_in_norm = passed_down;
+}
+
+/* One backward pass with dL/dy_L = 1/batch, so that the gradient with
+ * respect to EVERY layer's output is seen. dout: batch x width scratch,
+ * dx: batch x input size, scratch: mlp_max_layer_params floats. */
+static void probe_backward(probe_result_t *res, mlp_t *net, float *dout, float *dx,
+                           float *scratch)
+{
+    size_t n_top = (size_t)net->batch * mlp_output_size(net);
     for (size_t i = 0; i < n_top; i++)
-        dy[i] = 1.0f / (float)batch;
-    mlp_zero_grad(net);
-    for (int l = net->n_layers - 1; l >= 0; l--) {
-        const mlp_layer_t *layer = &net->layers[l];
-        probe_layer_t *st = &res->layers[l];
-        size_t n = (size_t)batch * layer->n_out;
-        st->grad_out_norm = norm2(dy, n);
-        /* dy -> dL/d(pre-activation), in place */
-        act_backward(dy, dy, net->acts[l], n, layer->act, net->leak);
-        const float *in = l > 0 ? net->acts[l - 1] : x;
-        float *dw = net->grads + layer->w_off;
-        dense_backward(dprev, dw, net->grads + layer->b_off, dy, in,
-                       net->params + layer->w_off, net->ones, batch, layer->n_in,
-                       layer->n_out, GRADS_ADD);
-        st->grad_w_norm = norm2(dw, (size_t)layer->n_out * layer->n_in);
-        float *t = dy;
-        dy = dprev;
-        dprev = t;
-    }
-    res->grad_in_norm = norm2(dy, (size_t)batch * mlp_input_size(net));
+        dout[i] = 1.0f / (float)net->batch;
+    res->layers[net->n_layers - 1].grad_out_norm = norm2(dout, n_top);
+    mlp_backward_layers(net, dx, dout, scratch, record_layer_grads,
+                        &(probe_grads_t){res, net->batch});
 }
 
 int probe_run(probe_result_t *res, const probe_cfg_t *cfg, gan_err_t *err)
@@ -190,10 +192,14 @@ int probe_run(probe_result_t *res, const probe_cfg_t *cfg, gan_err_t *err)
     rc = mlp_create(&net, L, sizes, acts, cfg->leak, batch, err);
     if (rc != GAN_OK)
         goto done;
+    mlp_release_grads(&net); /* the backward hands over one layer's at a time */
     x = malloc((size_t)batch * n_in * sizeof *x);
     res->layers = calloc((size_t)L, sizeof *res->layers);
+    /* backward: the top gradient, the input gradient, one layer's gradients */
+    const size_t top_floats = (size_t)batch * width, in_floats = (size_t)batch * n_in;
     if (cfg->backward)
-        scratch = malloc(2 * (size_t)batch * widest * sizeof *scratch);
+        scratch = malloc((top_floats + in_floats + mlp_max_layer_params(&net)) *
+                         sizeof *scratch);
     if (!x || !res->layers || (cfg->backward && !scratch)) {
         rc = gan_err_set(err, GAN_ERR_RUNTIME, "probe: out of memory for a batch of %d x %d",
                          batch, widest);
@@ -248,7 +254,8 @@ int probe_run(probe_result_t *res, const probe_cfg_t *cfg, gan_err_t *err)
         layer_hist(&res->layers[l], net.acts[l], n, cfg->act, lo, hi);
 
     if (cfg->backward)
-        probe_backward(res, &net, x, scratch, scratch + (size_t)batch * widest);
+        probe_backward(res, &net, scratch, scratch + top_floats,
+                       scratch + top_floats + in_floats);
 
 done:
     mnist_free(&ds);

@@ -108,7 +108,6 @@ static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
         rc = gan_set_precision(&run->gan, cfg->precision, err);
     if (rc)
         return rc;
-    gan_release_grads(&run->gan);
     run->n_samples = cfg->grid * cfg->grid;
     run->real = malloc((size_t)cfg->batch * pixels * sizeof *run->real);
     run->z = malloc((size_t)cfg->batch * cfg->arch.z_dim * sizeof *run->z);

@@ -249,7 +249,10 @@ Test(probe_math, small_random_weights_starve_every_weight_gradient)
 TestSuite(probe, .init = make_tmp_dir, .fini = remove_tmp_dir, .timeout = 60);
 
 /* Rebuilds the probe's net from the documented streams and checks the
- * statistics and gradient norms against mlp_forward / mlp_backward. */
+ * statistics against mlp_forward's activations and the gradient norms of
+ * every layer (weights, output, input) against a backward pass written out
+ * here in double: dL/dy_3 = 1/16, dz = dy * f'(y) (leaky: 1 or 0.2 by the
+ * sign of y), dW = dz^T x, dx = dz W. */
 Test(probe, statistics_and_gradients_match_the_mlp)
 {
     probe_cfg_t cfg;
@@ -269,17 +272,41 @@ Test(probe, statistics_and_gradients_match_the_mlp)
     act_t acts[3] = {ACT_LEAKY_RELU, ACT_LEAKY_RELU, ACT_LEAKY_RELU};
     mlp_t net;
     cr_assert_eq(mlp_create(&net, 3, sizes, acts, cfg.leak, cfg.batch, &err), GAN_OK);
-    float x[16 * 40], dout[16 * 40], dx[16 * 40];
+    float x[16 * 40];
     rng_t rng;
     rng_seed(&rng, cfg.seed, PROBE_STREAM_INPUT);
     rng_fill_normal(&rng, x, 16 * 40, 0.0f, 1.0f);
     rng_seed(&rng, cfg.seed, PROBE_STREAM_INIT);
     init_mlp(&net, cfg.init, cfg.init_std, &rng);
     mlp_forward(&net, x, cfg.batch);
+
+    /* dy[l]: dL/d(output of layer l); dy[-1] is the input's: dy_store[0]. */
+    static double dy_store[4][16 * 40], dz[16 * 40], dw_norm[3];
+    double (*dy)[16 * 40] = dy_store + 1;
     for (int i = 0; i < 16 * 40; i++)
-        dout[i] = 1.0f / 16.0f;
-    mlp_zero_grad(&net);
-    mlp_backward(&net, dx, dout, MLP_GRADS_ADD);
+        dy[2][i] = 1.0 / 16.0;
+    for (int l = 2; l >= 0; l--) {
+        const float *y = net.acts[l], *w = net.params + net.layers[l].w_off;
+        const float *in = l > 0 ? net.acts[l - 1] : x;
+        for (int i = 0; i < 16 * 40; i++)
+            dz[i] = dy[l][i] * (y[i] > 0.0f ? 1.0 : (double)cfg.leak);
+        double ss = 0.0;
+        for (int o = 0; o < 40; o++)
+            for (int k = 0; k < 40; k++) {
+                double g = 0.0;
+                for (int b = 0; b < 16; b++)
+                    g += dz[b * 40 + o] * in[b * 40 + k];
+                ss += g * g;
+            }
+        dw_norm[l] = sqrt(ss);
+        for (int b = 0; b < 16; b++)
+            for (int k = 0; k < 40; k++) {
+                double g = 0.0;
+                for (int o = 0; o < 40; o++)
+                    g += dz[b * 40 + o] * w[o * 40 + k];
+                dy[l - 1][b * 40 + k] = g;
+            }
+    }
 
     double got[4 * 3], want[4 * 3];
     for (int l = 0; l < 3; l++) {
@@ -292,27 +319,32 @@ Test(probe, statistics_and_gradients_match_the_mlp)
         double mean = s / 640.0;
         for (int i = 0; i < 16 * 40; i++)
             ss += (y[i] - mean) * (y[i] - mean);
-        const float *dw = net.grads + net.layers[l].w_off;
-        double g = 0.0;
-        for (int i = 0; i < 40 * 40; i++)
-            g += (double)dw[i] * dw[i];
         want[4 * l + 0] = mean;
         want[4 * l + 1] = sqrt(ss / 640.0);
         want[4 * l + 2] = neg / 640.0;
-        want[4 * l + 3] = sqrt(g);
+        want[4 * l + 3] = dw_norm[l];
         got[4 * l + 0] = r.layers[l].stats.mean;
         got[4 * l + 1] = r.layers[l].stats.std;
         got[4 * l + 2] = r.layers[l].stats.frac_negative;
         got[4 * l + 3] = r.layers[l].grad_w_norm;
     }
-    /* the same floats reduced in the same order: agreement to rounding */
-    expect_close_d(got, want, 12, 1e-12, 1e-9, "mean, std, negative, |dW| per layer");
-    double gx = 0.0;
-    for (int i = 0; i < 16 * 40; i++)
-        gx += (double)dx[i] * dx[i];
-    /* the probe chains dense/act backward itself: float rounding only */
-    cr_expect(fabs(r.grad_in_norm - sqrt(gx)) <= 1e-6 * sqrt(gx), "|dx| %g vs mlp %g",
-              r.grad_in_norm, sqrt(gx));
+    /* the statistics: the same floats reduced in double, rounding only;
+     * |dW|: float backward against double, a few float ulps */
+    for (int l = 0; l < 3; l++) {
+        expect_close_d(got + 4 * l, want + 4 * l, 3, 1e-12, 1e-9, "mean, std, negative");
+        cr_expect(fabs(got[4 * l + 3] - want[4 * l + 3]) <= 1e-5 * want[4 * l + 3],
+                  "layer %d |dW| %g, double %g", l, got[4 * l + 3], want[4 * l + 3]);
+        double gy = 0.0, gx = 0.0;
+        for (int i = 0; i < 16 * 40; i++) {
+            gy += dy[l][i] * dy[l][i];
+            gx += dy[l - 1][i] * dy[l - 1][i];
+        }
+        cr_expect(fabs(r.layers[l].grad_out_norm - sqrt(gy)) <= 1e-5 * sqrt(gy),
+                  "layer %d |dL/dy| %g, double %g", l, r.layers[l].grad_out_norm, sqrt(gy));
+        if (l == 0)
+            cr_expect(fabs(r.grad_in_norm - sqrt(gx)) <= 1e-5 * sqrt(gx),
+                      "|dL/dx| %g, double %g", r.grad_in_norm, sqrt(gx));
+    }
     for (int l = 0; l < 3; l++)
         cr_expect_eq(r.layers[l].hist_total, 640, "leaky relu keeps every value in the histogram");
     mlp_destroy(&net);

@@ -15,9 +15,10 @@
  * instead of two.
  *
  * Each layer's Adam update runs as soon as backward has that layer's
- * gradient (mlp_backward_layers), while the gradient is still in cache; a
- * trainer can then drop the whole-net gradient buffers
- * (gan_release_grads).
+ * gradient (mlp_backward_layers), while the gradient is still in cache, so
+ * the nets have no whole-net gradient buffers (gan_create releases them:
+ * 4 bytes per parameter, 12 MB for the default model). Whoever wants to
+ * see a step's gradients (tests) sets on_layer_grads.
  *
  * Precision (bf16.h, gan_set_precision): in a bf16 mode the step's matrix
  * products take bf16 operands (mlp.h says which); each layer's Adam update
@@ -52,6 +53,11 @@ typedef struct {
     float *dlogits;  /* 2 max_batch */
     float *dfake;    /* max_batch x image_size: dL_G/dfake */
     float *layer_grads; /* one layer's gradient at a time (either net) */
+    /* NULL, or called by gan_step with each layer's gradient before the
+     * layer's update (mlp_layer_grads_fn: D's layers in the D step, G's in
+     * the G step; dinput is NULL for layer 0). */
+    mlp_layer_grads_fn on_layer_grads;
+    void *on_layer_grads_ctx;
 } gan_t;
 
 /* What one step measured, from the D step (before D's update). */
@@ -80,11 +86,6 @@ int gan_set_precision(gan_t *gan, precision_t precision, gan_err_t *err);
  * checkpoint): refreshes their bf16 copies (mlp_params_changed).
  * gan_init calls it. */
 void gan_params_changed(gan_t *gan);
-
-/* Frees both nets' whole-net gradient buffers, which gan_step fills only
- * for inspection (tests): training needs one layer's gradient at a time.
- * Saves 4 bytes per parameter of each net (12 MB for the default model). */
-void gan_release_grads(gan_t *gan);
 
 /* Initializes G from g_rng and D from d_rng (separate streams, so changing
  * one net's scheme never changes the other's weights). */

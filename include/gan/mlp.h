@@ -131,9 +131,13 @@ void mlp_backward(mlp_t *net, float *dx, const float *dout, mlp_grads_t grads);
 
 /* Receives layer l's complete parameter gradient during mlp_backward_layers:
  * grads = dw (n_out x n_in) then db (n_out), the layout of the layer's
- * slice of params at layers[l].w_off. Backward no longer needs the layer's
- * weights when this runs, so it may update them. */
-typedef void (*mlp_layer_grads_fn)(void *ctx, mlp_t *net, int layer, const float *grads);
+ * slice of params at layers[l].w_off; and dinput (batch x n_in), the
+ * gradient the layer passes down: layer l - 1's output gradient, or for
+ * layer 0 the input gradient (NULL when the caller asked for none).
+ * Backward no longer needs the layer's weights when this runs, so it may
+ * update them; both arrays are valid only during the call. */
+typedef void (*mlp_layer_grads_fn)(void *ctx, mlp_t *net, int layer, const float *grads,
+                                   const float *dinput);
 
 /* Floats of the largest layer's parameters (weights + biases). */
 size_t mlp_max_layer_params(const mlp_t *net);
