@@ -31,6 +31,9 @@ DNNL_LIBS   := $(shell pkg-config --libs dnnl)
 else
 DNNL_LIBS   := -ldnnl
 endif
+# Debian's oneDNN runs on OpenMP (libgomp, which comes with gcc): threads.c
+# sets its thread count through omp_set_num_threads.
+DNNL_LIBS   += -lgomp
 HAVE_DNNL = $(shell echo '\#include <dnnl.h>' | $(CC) $(DNNL_CFLAGS) -E -x c - >/dev/null 2>&1 && echo ok)
 
 # Missing libraries are installed (as root) or named with the exact apt-get

@@ -1,17 +1,23 @@
 /* gan-bench: how fast a training step is, where its time goes, and how it
  * compares with a PyTorch twin of the same model on the same machine.
  *
- *   step      images/s of the trainer's step (batch, noise, D step, G step,
- *             per-layer gradient norms) over --steps steps after a warm-up;
- *             the time spent inside BLAS during those steps; the same BLAS
- *             calls replayed alone (the floor); GEMM share = floor / step.
- *   products  every BLAS call of one step timed alone at 1 and at N threads.
+ *   step      images/s of the trainer's step (its own batches and noise,
+ *             D step, G step, per-layer gradient norms) over --steps steps
+ *             after a warm-up, per precision (fp32, bf16) and thread count;
+ *             the time spent inside the products during those steps (BLAS
+ *             and, in bf16, oneDNN); the same product calls replayed alone
+ *             (the floor); GEMM share = floor / step.
+ *   products  every BLAS call of an fp32 step timed alone at 1 and at N
+ *             threads and in every operand layout.
+ *   onednn    every product of a step (layer, rows, kind) through OpenBLAS
+ *             f32, oneDNN f32 and oneDNN bf16, each timed alone.
  *   batch     images/s and GEMM share for batch 32..256 at each thread count.
  *   torch     rounds alternating our step and bench/torch_twin.py (same
- *             model, init, Adam, batch, threads): ratio min / median / max.
+ *             model, init, Adam, batch, threads; its bf16 mode autocasts
+ *             the forward passes): ratio min / median / max.
  *   events    the TensorBoard event writer's time per epoch (events_cost.c)
  *             against the epoch's training time, at 1 thread.
- *   rss       peak RSS of `gan train` for one full-MNIST epoch.
+ *   rss       peak RSS of `gan train` for one full-MNIST epoch, per precision.
  *
  * Plain-text tables on stdout, then one line "RESULT {json}". Data: real
  * MNIST when present, else random bytes of the same shape. This program is
@@ -31,20 +37,31 @@
 #include <unistd.h>
 
 #include "blas_trace.h"
+#include "dnnl_trace.h"
 #include "gan/clock.h"
+#include "gan/dense_bf16.h"
 #include "gan/gan.h"
 #include "gan/idx.h"
 #include "gan/rng.h"
+#include "gan/threads.h"
+#include "gan/train.h"
 
 #define MAX_LIST 8
 #define WARMUP_STEPS 20
+
+/* Sections, for --only and --no-SECTION. */
+enum { SEC_STEP, SEC_PRODUCTS, SEC_ONEDNN, SEC_BATCH, SEC_TORCH, SEC_EVENTS, SEC_RSS, N_SECTIONS };
+static const char *const section_names[N_SECTIONS] = {"step",  "products", "onednn", "batch",
+                                                      "torch", "events",   "rss"};
 
 typedef struct {
     int rounds, steps;
     int n_threads, threads[MAX_LIST];
     int n_batches, batches[MAX_LIST];
+    int n_precisions;
+    precision_t precisions[PRECISION_COUNT];
     const char *data_dir, *python, *gan_bin;
-    int torch, rss, products;
+    int run[N_SECTIONS];    /* which sections run */
     int claims;             /* --claims=N: only the claim benchmark */
     const char *claims_dir;
 } bench_opts_t;
@@ -57,14 +74,18 @@ static int cmp_double(const void *a, const void *b)
 
 /* ---- the trainer's step, as train.c runs it ---- */
 
+/* A GAN stepped on the trainer's own batches (train_make_batch), data
+ * order (train_shuffle_epoch, a new one each epoch) and streams, from
+ * `gan train`'s defaults (seed 1, he_xavier). */
 typedef struct {
     gan_t gan;
+    train_cfg_t cfg;
     const mnist_t *data;
-    int batch;
     uint32_t *order;
     float *real, *z;
     rng_t noise;
-    size_t cursor;
+    int epoch;
+    long step, steps_per_epoch;
 } harness_t;
 
 static void harness_destroy(harness_t *h)
@@ -75,64 +96,61 @@ static void harness_destroy(harness_t *h)
     free(h->z);
 }
 
-static int harness_create(harness_t *h, const mnist_t *data, int batch)
+static int harness_create(harness_t *h, const mnist_t *data, int batch, precision_t precision)
 {
     memset(h, 0, sizeof *h);
-    gan_arch_t arch = gan_arch_default();
-    adam_cfg_t adam = {2e-4f, 0.5f, 0.999f, 1e-8f};
+    train_cfg_default(&h->cfg);
+    h->cfg.batch = batch;
+    h->cfg.precision = precision;
     gan_err_t err;
-    if (gan_create(&h->gan, &arch, adam, adam, batch, &err)) {
+    if (gan_create(&h->gan, &h->cfg.arch, h->cfg.adam, h->cfg.adam, batch, &err) ||
+        gan_set_precision(&h->gan, precision, &err)) {
         fprintf(stderr, "gan-bench: %s\n", err.msg);
+        harness_destroy(h);
         return -1;
     }
-    rng_t g_rng, d_rng;
-    rng_seed(&g_rng, 1, 1);
-    rng_seed(&d_rng, 1, 2);
-    gan_init(&h->gan, INIT_HE_XAVIER, INIT_HE_XAVIER, 0.01f, &g_rng, &d_rng);
-    rng_seed(&h->noise, 1, 3);
+    train_init_weights(&h->gan, &h->cfg, &h->noise);
     h->data = data;
-    h->batch = batch;
+    h->steps_per_epoch = (long)(data->n / (size_t)batch);
     h->order = malloc(data->n * sizeof *h->order);
-    h->real = malloc((size_t)batch * arch.image_size * sizeof *h->real);
-    h->z = malloc((size_t)batch * arch.z_dim * sizeof *h->z);
+    h->real = malloc((size_t)batch * h->cfg.arch.image_size * sizeof *h->real);
+    h->z = malloc((size_t)batch * h->cfg.arch.z_dim * sizeof *h->z);
     if (!h->order || !h->real || !h->z) {
         fprintf(stderr, "gan-bench: out of memory\n");
         harness_destroy(h);
         return -1;
     }
-    for (size_t i = 0; i < data->n; i++)
-        h->order[i] = (uint32_t)i;
-    rng_t shuffle;
-    rng_seed(&shuffle, 1, 4);
-    rng_shuffle_u32(&shuffle, h->order, data->n);
+    h->step = h->steps_per_epoch; /* the first batch starts epoch 1 */
     return 0;
 }
 
 /* The next real batch and noise, as train.c makes them. */
 static void harness_next_batch(harness_t *h)
 {
-    if (h->cursor + (size_t)h->batch > h->data->n)
-        h->cursor = 0;
-    mnist_batch(h->real, h->data, h->order + h->cursor, h->batch);
-    h->cursor += (size_t)h->batch;
-    rng_fill_normal(&h->noise, h->z, (size_t)h->batch * h->gan.arch.z_dim, 0.0f, 1.0f);
+    if (h->step == h->steps_per_epoch) {
+        train_shuffle_epoch(h->order, h->data->n, h->cfg.seed, ++h->epoch);
+        h->step = 0;
+    }
+    train_make_batch(h->real, h->z, h->data, h->order, h->step++, h->cfg.batch,
+                     h->cfg.arch.z_dim, &h->noise);
 }
 
 static void harness_step(harness_t *h)
 {
     harness_next_batch(h);
     gan_stats_t st;
-    gan_step(&h->gan, h->real, h->z, h->batch, &st);
+    gan_step(&h->gan, h->real, h->z, h->cfg.batch, &st);
 }
 
 typedef struct {
     double step_s;     /* wall seconds per step */
-    double blas_s;     /* of which inside BLAS, in situ */
-    double floor_s;    /* the step's BLAS calls replayed alone */
+    double blas_s;     /* of which inside the products (BLAS, and oneDNN in bf16), in situ */
+    double floor_s;    /* the step's product calls replayed alone */
     double adam_s;     /* both Adam updates, timed alone */
     double batch_s;    /* real batch + noise, timed alone */
-    double flops;      /* BLAS flops of one step */
+    double flops;      /* product flops of one step */
     blas_trace_t rec;
+    dnnl_trace_t dnnl_rec;
 } step_timing_t;
 
 /* Times steps of h, then the floor, interleaved in chunks so machine noise
@@ -143,27 +161,34 @@ static int time_step(step_timing_t *t, harness_t *h, int steps)
     for (int i = 0; i < WARMUP_STEPS; i++)
         harness_step(h);
     blas_trace_begin(&t->rec);
+    dnnl_trace_begin(&t->dnnl_rec);
     harness_step(h);
+    dnnl_trace_end();
     blas_trace_end();
-    t->flops = t->rec.flops;
+    t->flops = t->rec.flops + t->dnnl_rec.flops;
     blas_replay_t *replay = blas_replay_create(&t->rec);
     if (!replay) {
         fprintf(stderr, "gan-bench: out of memory for the replay buffers\n");
         return -1;
     }
     blas_replay_run(replay);
+    dnnl_trace_replay(&t->dnnl_rec);
     const int chunk = 50;
     double step_total = 0, blas_total = 0, floor_total = 0;
     for (int done = 0; done < steps; done += chunk) {
         int n = steps - done < chunk ? steps - done : chunk;
         blas_trace_begin(NULL);
+        dnnl_trace_begin(NULL);
         double t0 = clock_seconds();
         for (int i = 0; i < n; i++)
             harness_step(h);
         double t1 = clock_seconds();
+        blas_total += dnnl_trace_end();
         blas_total += blas_trace_end();
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) {
             blas_replay_run(replay);
+            dnnl_trace_replay(&t->dnnl_rec);
+        }
         floor_total += clock_seconds() - t1;
         step_total += t1 - t0;
     }
@@ -195,11 +220,12 @@ static int time_step(step_timing_t *t, harness_t *h, int steps)
     return 0;
 }
 
-static int measure(step_timing_t *t, const mnist_t *data, int batch, int threads, int steps)
+static int measure(step_timing_t *t, const mnist_t *data, int batch, int threads, int steps,
+                   precision_t precision)
 {
-    openblas_set_num_threads(threads);
+    threads_set(threads, precision);
     harness_t h;
-    if (harness_create(&h, data, batch))
+    if (harness_create(&h, data, batch, precision))
         return -1;
     int rc = time_step(t, &h, steps);
     harness_destroy(&h);
@@ -211,23 +237,28 @@ static int measure(step_timing_t *t, const mnist_t *data, int batch, int threads
 static int section_step(const bench_opts_t *o, const mnist_t *data, double *ips_out)
 {
     printf("\n== step: batch 64, %d steps after %d warm-up steps ==\n", o->steps, WARMUP_STEPS);
-    printf("%-7s %8s %9s %9s %9s %8s %9s %9s %8s %8s %8s\n", "threads", "ms/step", "images/s",
-           "BLAS ms", "floor ms", "GEMM sh", "GFLOP/s", "floor GF", "Adam ms", "batch ms",
-           "other ms");
-    for (int i = 0; i < o->n_threads; i++) {
-        step_timing_t t;
-        if (measure(&t, data, 64, o->threads[i], o->steps))
-            return -1;
-        double other = t.step_s - t.blas_s - t.adam_s - t.batch_s;
-        printf("%-7d %8.2f %9.0f %9.2f %9.2f %8.2f %9.1f %9.1f %8.2f %8.2f %8.2f\n",
-               o->threads[i], t.step_s * 1e3, 64 / t.step_s, t.blas_s * 1e3, t.floor_s * 1e3,
-               t.floor_s / t.step_s, t.flops / t.step_s * 1e-9, t.flops / t.floor_s * 1e-9,
-               t.adam_s * 1e3, t.batch_s * 1e3, other * 1e3);
-        ips_out[i] = 64 / t.step_s;
-    }
-    printf("BLAS ms: inside cblas calls during the real steps; floor: the same calls alone;\n"
-           "GEMM share = floor / step (1.0 = nothing but the products); Adam and batch are\n"
-           "timed alone; other = step - BLAS - Adam - batch (bias, activations, loss, norms).\n");
+    printf("%-13s %8s %9s %9s %9s %8s %9s %9s %8s %8s %8s\n", "precision thr", "ms/step",
+           "images/s", "prod ms", "floor ms", "GEMM sh", "GFLOP/s", "floor GF", "Adam ms",
+           "batch ms", "other ms");
+    for (int p = 0; p < o->n_precisions; p++)
+        for (int i = 0; i < o->n_threads; i++) {
+            step_timing_t t;
+            if (measure(&t, data, 64, o->threads[i], o->steps, o->precisions[p]))
+                return -1;
+            double other = t.step_s - t.blas_s - t.adam_s - t.batch_s;
+            printf("%-9s %3d %8.2f %9.0f %9.2f %9.2f %8.2f %9.1f %9.1f %8.2f %8.2f %8.2f\n",
+                   precision_name(o->precisions[p]), o->threads[i], t.step_s * 1e3,
+                   64 / t.step_s, t.blas_s * 1e3, t.floor_s * 1e3, t.floor_s / t.step_s,
+                   t.flops / t.step_s * 1e-9, t.flops / t.floor_s * 1e-9, t.adam_s * 1e3,
+                   t.batch_s * 1e3, other * 1e3);
+            fflush(stdout);
+            ips_out[p * MAX_LIST + i] = 64 / t.step_s;
+        }
+    printf("prod ms: inside the products during the real steps (BLAS; in bf16 also oneDNN's\n"
+           "matmuls); floor: the same calls alone; GEMM share = floor / step (1.0 = nothing\n"
+           "but the products); Adam and batch are timed alone (Adam without the bf16 weight\n"
+           "copy); other = step - products - Adam - batch (bias, activations, loss, norms,\n"
+           "and in bf16 the rounding passes).\n");
     return 0;
 }
 
@@ -237,9 +268,9 @@ static int section_events(const bench_opts_t *o, const mnist_t *data, double *sh
 {
     enum { LOG_EVERY = 10, ROUNDS = 7 };
     int steps_per_epoch = (int)(data->n / 64);
-    openblas_set_num_threads(1);
+    threads_set(1, PRECISION_FP32);
     harness_t h;
-    if (harness_create(&h, data, 64))
+    if (harness_create(&h, data, 64, PRECISION_FP32))
         return -1;
     for (int i = 0; i < WARMUP_STEPS; i++)
         harness_step(&h);
@@ -267,9 +298,9 @@ static int section_products(const bench_opts_t *o, const mnist_t *data)
     int hi = o->threads[o->n_threads - 1];
     if (hi == 1)
         return 0;
-    openblas_set_num_threads(1);
+    threads_set(1, PRECISION_FP32);
     harness_t h;
-    if (harness_create(&h, data, 64))
+    if (harness_create(&h, data, 64, PRECISION_FP32))
         return -1;
     for (int i = 0; i < WARMUP_STEPS / 4; i++)
         harness_step(&h);
@@ -321,37 +352,199 @@ static int section_products(const bench_opts_t *o, const mnist_t *data)
     return 0;
 }
 
+/* ---- oneDNN against OpenBLAS, product by product ---- */
+
+enum { PROD_FORWARD, PROD_INPUT_GRAD, PROD_WEIGHT_GRAD };
+static const char *const prod_names[] = {"Y=XW^T", "dX=dZW", "dW=dZ^TX"};
+
+typedef struct {
+    char net;      /* 'G' or 'D' */
+    int layer, rows, kind;
+} step_product_t;
+
+/* The products of one default step at batch 64, in gan_step's order (G
+ * forward; D forward and backward on the stacked 128 rows, no input
+ * gradient of D's first layer; D forward and its input gradients on 64
+ * rows; G's weight and input gradients, none below G's first layer). */
+static int list_step_products(step_product_t *out, const gan_t *gan, int batch)
+{
+    int n = 0;
+    const int gl = gan->g.n_layers, dl = gan->d.n_layers;
+    for (int l = 0; l < gl; l++)
+        out[n++] = (step_product_t){'G', l, batch, PROD_FORWARD};
+    for (int l = 0; l < dl; l++)
+        out[n++] = (step_product_t){'D', l, 2 * batch, PROD_FORWARD};
+    for (int l = dl - 1; l >= 0; l--) {
+        out[n++] = (step_product_t){'D', l, 2 * batch, PROD_WEIGHT_GRAD};
+        if (l > 0)
+            out[n++] = (step_product_t){'D', l, 2 * batch, PROD_INPUT_GRAD};
+    }
+    for (int l = 0; l < dl; l++)
+        out[n++] = (step_product_t){'D', l, batch, PROD_FORWARD};
+    for (int l = dl - 1; l >= 0; l--)
+        out[n++] = (step_product_t){'D', l, batch, PROD_INPUT_GRAD};
+    for (int l = gl - 1; l >= 0; l--) {
+        out[n++] = (step_product_t){'G', l, batch, PROD_WEIGHT_GRAD};
+        if (l > 0)
+            out[n++] = (step_product_t){'G', l, batch, PROD_INPUT_GRAD};
+    }
+    return n;
+}
+
+/* Mean seconds of one product run reps times: OpenBLAS through dense.h
+ * (backend < 0) or a dense_bf16 backend, on arrays of small values. */
+static double time_product(const step_product_t *p, int n_in, int n_out, int backend,
+                           const void *x, const void *w, const void *dy, float *out, int reps)
+{
+    dense_bf16_t *d = NULL;
+    gan_err_t err;
+    if (backend >= 0 &&
+        dense_bf16_create(&d, (dense_bf16_backend_t)backend, n_in, n_out, p->rows, NULL, 0, &err)) {
+        fprintf(stderr, "gan-bench: %s\n", err.msg);
+        return NAN;
+    }
+    double best = INFINITY;
+    for (int round = 0; round < 3; round++) {
+        double t0 = clock_seconds();
+        for (int r = 0; r < reps; r++) {
+            if (backend < 0) {
+                if (p->kind == PROD_FORWARD)
+                    dense_forward(out, x, w, NULL, p->rows, n_in, n_out);
+                else if (p->kind == PROD_INPUT_GRAD)
+                    dense_backward(out, NULL, NULL, dy, x, w, NULL, p->rows, n_in, n_out,
+                                   GRADS_SET);
+                else
+                    dense_backward(NULL, out, NULL, dy, x, w, NULL, p->rows, n_in, n_out,
+                                   GRADS_SET);
+            } else {
+                if (p->kind == PROD_FORWARD)
+                    dense_bf16_forward(d, out, x, w, p->rows);
+                else if (p->kind == PROD_INPUT_GRAD)
+                    dense_bf16_backward(d, out, NULL, dy, x, w, p->rows, GRADS_SET);
+                else
+                    dense_bf16_backward(d, NULL, out, dy, x, w, p->rows, GRADS_SET);
+            }
+        }
+        double t = (clock_seconds() - t0) / reps;
+        best = t < best ? t : best;
+    }
+    dense_bf16_destroy(d);
+    return best;
+}
+
+/* Every product of a step through OpenBLAS f32, oneDNN f32 and oneDNN
+ * bf16 (when this CPU has it), each alone, at every thread count: the
+ * table behind keeping fp32 on OpenBLAS. Best of 3 rounds per cell. */
+static int section_onednn(const bench_opts_t *o)
+{
+    gan_err_t err;
+    const int have_bf16 = dense_bf16_native_check(&err) == GAN_OK;
+    train_cfg_t cfg; /* the default model's shapes */
+    train_cfg_default(&cfg);
+    gan_t gan;
+    if (gan_create(&gan, &cfg.arch, cfg.adam, cfg.adam, 64, &err)) {
+        fprintf(stderr, "gan-bench: %s\n", err.msg);
+        return -1;
+    }
+    step_product_t prods[64];
+    int n = list_step_products(prods, &gan, 64);
+    const size_t most = 2 * 64 * 1024; /* rows x widest of any operand */
+    const size_t wmost = 1024 * 1024;
+    float *x = malloc(most * sizeof *x), *dy = malloc(most * sizeof *dy);
+    float *w = malloc(wmost * sizeof *w), *out = malloc(wmost * sizeof *out);
+    uint16_t *x16 = malloc(most * 2), *dy16 = malloc(most * 2), *w16 = malloc(wmost * 2);
+    if (!x || !dy || !w || !out || !x16 || !dy16 || !w16) {
+        fprintf(stderr, "gan-bench: out of memory\n");
+        return -1;
+    }
+    rng_t rng;
+    rng_seed(&rng, 9, 0);
+    rng_fill_normal(&rng, x, most, 0.0f, 1.0f);
+    rng_fill_normal(&rng, dy, most, 0.0f, 1e-3f);
+    rng_fill_normal(&rng, w, wmost, 0.0f, 0.05f);
+    bf16_store(x16, 0, x, most, PRECISION_BF16);
+    bf16_store(dy16, 0, dy, most, PRECISION_BF16);
+    bf16_store(w16, 0, w, wmost, PRECISION_BF16);
+    printf("\n== onednn: the %d products of a step (batch 64), each alone, best of 3 ==\n", n);
+    for (int ti = 0; ti < o->n_threads; ti++) {
+        int threads = o->threads[ti];
+        printf("%d thread%s: %-3s %-2s %-4s %-9s %5s %5s %5s %10s %10s %10s %7s %7s\n", threads,
+               threads > 1 ? "s" : "", "#", "net", "rows", "product", "M", "N", "K",
+               "OpenBLAS us", "dnnl f32 us", "dnnl bf16 us", "f32/OB", "bf16/OB");
+        double sum[3] = {0, 0, 0}, flops = 0;
+        for (int i = 0; i < n; i++) {
+            const step_product_t *p = &prods[i];
+            const mlp_layer_t *layer = &(p->net == 'G' ? &gan.g : &gan.d)->layers[p->layer];
+            int n_in = layer->n_in, n_out = layer->n_out;
+            /* M x N result, K summed: per product kind */
+            int m = p->kind == PROD_WEIGHT_GRAD ? n_out : p->rows;
+            int nn = p->kind == PROD_FORWARD ? n_out : n_in;
+            int k = p->kind == PROD_FORWARD ? n_in : p->kind == PROD_INPUT_GRAD ? n_out : p->rows;
+            double f = 2.0 * m * nn * k;
+            int reps = (int)(1e8 / f) + 3;
+            double t[3];
+            threads_set(threads, PRECISION_FP32);
+            t[0] = time_product(p, n_in, n_out, -1, x, w, dy, out, reps);
+            threads_set(threads, PRECISION_BF16);
+            t[1] = time_product(p, n_in, n_out, DENSE_F32_ONEDNN, x, w, dy, out, reps);
+            t[2] = have_bf16 ? time_product(p, n_in, n_out, DENSE_BF16_ONEDNN, x16, w16, dy16,
+                                            out, reps)
+                             : NAN;
+            for (int b = 0; b < 3; b++)
+                sum[b] += t[b];
+            flops += f;
+            printf("%12s%-3d %-3c %-4d %-9s %5d %5d %5d %10.1f %10.1f %10.1f %7.2f %7.2f\n", "", i,
+                   p->net, p->rows, prod_names[p->kind], m, nn, k, t[0] * 1e6, t[1] * 1e6,
+                   t[2] * 1e6, t[0] / t[1], t[0] / t[2]);
+        }
+        printf("sum: OpenBLAS %.2f ms (%.0f GFLOP/s), oneDNN f32 %.2f ms (%.0f), oneDNN bf16 "
+               "%.2f ms (%.0f); f32/OB and bf16/OB are speedups over OpenBLAS\n",
+               sum[0] * 1e3, flops / sum[0] * 1e-9, sum[1] * 1e3, flops / sum[1] * 1e-9,
+               sum[2] * 1e3, flops / sum[2] * 1e-9);
+        fflush(stdout);
+    }
+    gan_destroy(&gan);
+    free(x), free(dy), free(w), free(out), free(x16), free(dy16), free(w16);
+    return 0;
+}
+
 static int section_batches(const bench_opts_t *o, const mnist_t *data, double *table)
 {
     printf("\n== throughput by batch size (images/s, GEMM share) ==\n%-7s", "batch");
-    for (int i = 0; i < o->n_threads; i++)
-        printf("   %2d thread%s    ", o->threads[i], o->threads[i] > 1 ? "s" : " ");
+    for (int p = 0; p < o->n_precisions; p++)
+        for (int i = 0; i < o->n_threads; i++)
+            printf("  %4s %2d thread%s ", precision_name(o->precisions[p]), o->threads[i],
+                   o->threads[i] > 1 ? "s" : " ");
     printf("\n");
     for (int b = 0; b < o->n_batches; b++) {
         printf("%-7d", o->batches[b]);
-        for (int i = 0; i < o->n_threads; i++) {
-            step_timing_t t;
-            /* Same number of images per cell, at least 100 steps. */
-            int steps = o->steps * 64 / o->batches[b];
-            if (measure(&t, data, o->batches[b], o->threads[i], steps < 100 ? 100 : steps))
-                return -1;
-            table[b * MAX_LIST + i] = o->batches[b] / t.step_s;
-            printf("  %7.0f  %5.2f   ", o->batches[b] / t.step_s, t.floor_s / t.step_s);
-        }
+        for (int p = 0; p < o->n_precisions; p++)
+            for (int i = 0; i < o->n_threads; i++) {
+                step_timing_t t;
+                /* Same number of images per cell, at least 100 steps. */
+                int steps = o->steps * 64 / o->batches[b];
+                if (measure(&t, data, o->batches[b], o->threads[i], steps < 100 ? 100 : steps,
+                            o->precisions[p]))
+                    return -1;
+                table[(b * PRECISION_COUNT + p) * MAX_LIST + i] = o->batches[b] / t.step_s;
+                printf("  %7.0f  %5.2f    ", o->batches[b] / t.step_s, t.floor_s / t.step_s);
+            }
         printf("\n");
         fflush(stdout);
     }
     return 0;
 }
 
-/* Runs the twin once; fills images/s and peak RSS (MB). */
-static int run_torch(const bench_opts_t *o, int batch, int threads, double *ips, double *rss_mb)
+/* Runs the twin once in precision ("fp32" or "bf16"); fills images/s and
+ * peak RSS (MB). */
+static int run_torch(const bench_opts_t *o, int batch, int threads, const char *precision,
+                     double *ips, double *rss_mb)
 {
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
              "%s bench/torch_twin.py --batch=%d --threads=%d --steps=%d --warmup=%d "
-             "--data='%s'",
-             o->python, batch, threads, o->steps, WARMUP_STEPS, o->data_dir);
+             "--precision=%s --data='%s'",
+             o->python, batch, threads, o->steps, WARMUP_STEPS, precision, o->data_dir);
     FILE *p = popen(cmd, "r");
     if (!p)
         return -1;
@@ -379,63 +572,114 @@ static void summarize(double *v, int n, double *min, double *med, double *max)
     *med = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/* The twins: fp32, and bf16 (autocast) when a precision in the list is bf16. */
+enum { TWIN_FP32, TWIN_BF16, N_TWINS };
+static const char *const twin_names[N_TWINS] = {"fp32", "bf16"};
+
 typedef struct {
-    double c_med, torch_med, ratio_min, ratio_med, ratio_max, torch_rss;
+    double c_med;                         /* our images/s, median of the rounds */
+    double ratio[N_TWINS][3];             /* C / twin: min, median, max */
 } torch_row_t;
 
-static int section_torch(const bench_opts_t *o, const mnist_t *data, torch_row_t *rows)
+typedef struct {
+    double med[N_TWINS], rss[N_TWINS];    /* the twins' images/s and peak RSS */
+    int ran[N_TWINS];
+} twin_row_t;
+
+/* Per thread count, rounds of: our step in each precision, then each twin.
+ * Each of ours is compared with both twins of the same round, so that a
+ * ratio's two sides ran seconds apart. */
+static int section_torch(const bench_opts_t *o, const mnist_t *data, torch_row_t *rows,
+                         twin_row_t *twins)
 {
+    int want[N_TWINS] = {1, 0};
+    for (int p = 0; p < o->n_precisions; p++)
+        want[TWIN_BF16] |= o->precisions[p] == PRECISION_BF16;
     printf("\n== against the PyTorch twin (bench/torch_twin.py), batch 64, %d rounds ==\n",
            o->rounds);
-    printf("%-7s %10s %10s %22s %9s\n", "threads", "C img/s", "torch img/s",
-           "C/torch min/med/max", "torch RSS");
+    printf("%-13s %9s %11s %11s %22s %22s\n", "precision thr", "C img/s", "twin fp32",
+           "twin bf16", "C/twin fp32 min/med/max", "C/twin bf16 min/med/max");
     for (int i = 0; i < o->n_threads; i++) {
-        double c[32], t[32], ratio[32], rss = 0;
+        double c[PRECISION_COUNT][32], t[N_TWINS][32], ratio[32];
+        twin_row_t *tw = &twins[i];
         for (int r = 0; r < o->rounds; r++) {
-            step_timing_t st;
-            if (measure(&st, data, 64, o->threads[i], o->steps))
-                return -1;
-            c[r] = 64 / st.step_s;
-            if (run_torch(o, 64, o->threads[i], &t[r], &rss)) {
-                fprintf(stderr, "gan-bench: bench/torch_twin.py failed (run it by hand to see why)\n");
-                return -1;
+            for (int p = 0; p < o->n_precisions; p++) {
+                step_timing_t st;
+                if (measure(&st, data, 64, o->threads[i], o->steps, o->precisions[p]))
+                    return -1;
+                c[p][r] = 64 / st.step_s;
             }
-            ratio[r] = c[r] / t[r];
+            for (int k = 0; k < N_TWINS; k++) {
+                if (!want[k])
+                    continue;
+                if (run_torch(o, 64, o->threads[i], twin_names[k], &t[k][r], &tw->rss[k])) {
+                    fprintf(stderr, "gan-bench: bench/torch_twin.py --precision=%s failed (run it "
+                            "by hand to see why)\n", twin_names[k]);
+                    return -1;
+                }
+                tw->ran[k] = 1;
+            }
         }
-        torch_row_t *row = &rows[i];
         double lo, hi;
-        summarize(c, o->rounds, &lo, &row->c_med, &hi);
-        summarize(t, o->rounds, &lo, &row->torch_med, &hi);
-        summarize(ratio, o->rounds, &row->ratio_min, &row->ratio_med, &row->ratio_max);
-        row->torch_rss = rss;
-        printf("%-7d %10.0f %10.0f %8.2f/%5.2f/%5.2f %7.0f MB\n", o->threads[i], row->c_med,
-               row->torch_med, row->ratio_min, row->ratio_med, row->ratio_max, rss);
+        for (int k = 0; k < N_TWINS; k++) {
+            double copy[32];
+            memcpy(copy, t[k], sizeof copy);
+            if (want[k])
+                summarize(copy, o->rounds, &lo, &tw->med[k], &hi);
+        }
+        for (int p = 0; p < o->n_precisions; p++) {
+            torch_row_t *row = &rows[p * MAX_LIST + i];
+            for (int k = 0; k < N_TWINS; k++) {
+                if (!want[k])
+                    continue;
+                for (int r = 0; r < o->rounds; r++)
+                    ratio[r] = c[p][r] / t[k][r];
+                summarize(ratio, o->rounds, &row->ratio[k][0], &row->ratio[k][1],
+                          &row->ratio[k][2]);
+            }
+            summarize(c[p], o->rounds, &lo, &row->c_med, &hi);
+            char bf16_ratio[32] = "-";
+            if (want[TWIN_BF16])
+                snprintf(bf16_ratio, sizeof bf16_ratio, "%6.2f/%6.2f/%6.2f",
+                         row->ratio[TWIN_BF16][0], row->ratio[TWIN_BF16][1],
+                         row->ratio[TWIN_BF16][2]);
+            printf("%-9s %3d %9.0f %11.0f %11.0f %6.2f/%6.2f/%6.2f %22s\n",
+                   precision_name(o->precisions[p]), o->threads[i], row->c_med,
+                   tw->med[TWIN_FP32], want[TWIN_BF16] ? tw->med[TWIN_BF16] : NAN,
+                   row->ratio[TWIN_FP32][0], row->ratio[TWIN_FP32][1], row->ratio[TWIN_FP32][2],
+                   bf16_ratio);
+        }
         fflush(stdout);
     }
-    printf("medians over the rounds; each round runs ours, then the twin, %d steps each\n",
-           o->steps);
+    printf("medians over the rounds; each round runs ours in every precision, then each twin,\n"
+           "%d steps each; twin peak RSS: fp32 %.0f MB", o->steps, twins[0].rss[TWIN_FP32]);
+    if (want[TWIN_BF16])
+        printf(", bf16 %.0f MB", twins[0].rss[TWIN_BF16]);
+    printf("\n");
     return 0;
 }
 
-/* Peak RSS (MB) of `gan train` for one epoch of full MNIST, -1 on failure. */
-static double section_rss(const bench_opts_t *o)
+/* Peak RSS (MB) of `gan train` for one epoch of full MNIST in precision,
+ * -1 on failure. */
+static double section_rss(const bench_opts_t *o, precision_t precision)
 {
     char dir[] = "/tmp/gan-bench-XXXXXX";
     if (!mkdtemp(dir))
         return -1;
-    char out[64];
+    char out[64], data_opt[1100], precision_opt[64];
     snprintf(out, sizeof out, "--out=%s/run", dir);
-    printf("\n== peak RSS of `%s train --epochs=1 --data=%s` ==\n", o->gan_bin, o->data_dir);
-    fflush(stdout);
-    char data_opt[1100];
     snprintf(data_opt, sizeof data_opt, "--data=%s", o->data_dir);
+    snprintf(precision_opt, sizeof precision_opt, "--precision=%s", precision_name(precision));
+    printf("\n== peak RSS of `%s train --epochs=1 %s --data=%s` ==\n", o->gan_bin, precision_opt,
+           o->data_dir);
+    fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
         execl(o->gan_bin, o->gan_bin, "train", "--epochs=1", "--quiet", out, data_opt,
-              (char *)NULL);
+              precision_opt, (char *)NULL);
         _exit(127);
     }
-    int status;
+    int status = 0;
     struct rusage ru;
     double mb = -1;
     if (pid > 0 && wait4(pid, &status, 0, &ru) == pid && WIFEXITED(status) &&
@@ -472,18 +716,42 @@ static int parse_list(const char *text, int *out, int *n, int lo, int hi)
     return *n ? 0 : -1;
 }
 
+/* Comma-separated names of table into on[] (one flag per name); -1 on an
+ * unknown name. */
+static int parse_names(const char *text, const char *const *table, int n_table, int *on)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", text);
+    memset(on, 0, (size_t)n_table * sizeof *on);
+    int any = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        int k = 0;
+        while (k < n_table && strcmp(tok, table[k]))
+            k++;
+        if (k == n_table)
+            return -1;
+        on[k] = any = 1;
+    }
+    return any ? 0 : -1;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: gan-bench [options]\n"
             "  --steps=N        timed steps per measurement (default 300)\n"
-            "  --rounds=N       alternating rounds against the PyTorch twin (default 5)\n"
-            "  --threads=LIST   OpenBLAS thread counts (default 1,<cores>)\n"
+            "  --rounds=N       alternating rounds against the PyTorch twin (default 7)\n"
+            "  --threads=LIST   thread counts (default 1,<cores>)\n"
+            "  --precision=LIST fp32, bf16, bf16-emulated (default fp32,bf16; fp32 alone on a\n"
+            "                   CPU where oneDNN has no bf16)\n"
             "  --batches=LIST   batch sizes of the scaling table (default 32,64,128,256)\n"
             "  --data=DIR       MNIST folder (default data/mnist; random bytes if absent)\n"
             "  --python=PATH    interpreter with torch (default: /usr/bin/python3, python3)\n"
             "  --gan=PATH       trainer for the RSS run (default ./gan)\n"
-            "  --no-torch, --no-rss, --no-products   skip a section\n"
+            "  --only=LIST      only these sections: step, products, onednn, batch, torch,\n"
+            "                   events, rss\n"
+            "  --no-torch, --no-rss, --no-products, --no-onednn, --no-batch   skip a section\n"
             "  --claims=N       only: the cost of claiming N runs (worker locks)\n"
             "  --claims-dir=DIR where --claims makes its runs (default /tmp)\n");
 }
@@ -496,14 +764,22 @@ static int parse_options(bench_opts_t *o, int argc, char **argv)
         {"data", required_argument, 0, 'd'},    {"python", required_argument, 0, 'p'},
         {"gan", required_argument, 0, 'g'},     {"no-torch", no_argument, 0, 'T'},
         {"no-rss", no_argument, 0, 'R'},        {"no-products", no_argument, 0, 'P'},
-        {"claims", required_argument, 0, 'c'}, {"claims-dir", required_argument, 0, 'C'},
+        {"no-onednn", no_argument, 0, 'O'},     {"no-batch", no_argument, 0, 'B'},
+        {"only", required_argument, 0, 'o'},    {"precision", required_argument, 0, 'x'},
+        {"claims", required_argument, 0, 'c'},  {"claims-dir", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
     };
-    int cores = openblas_get_num_procs();
-    *o = (bench_opts_t){.rounds = 5, .steps = 300, .n_threads = cores > 1 ? 2 : 1,
+    int cores = threads_available();
+    gan_err_t err;
+    *o = (bench_opts_t){.rounds = 7, .steps = 300, .n_threads = cores > 1 ? 2 : 1,
                         .threads = {1, cores}, .n_batches = 4, .batches = {32, 64, 128, 256},
+                        .n_precisions = 1, .precisions = {PRECISION_FP32, PRECISION_BF16},
                         .data_dir = "data/mnist", .python = NULL, .gan_bin = "./gan",
-                        .torch = 1, .rss = 1, .products = 1, .claims_dir = "/tmp"};
+                        .claims_dir = "/tmp"};
+    if (dense_bf16_native_check(&err) == GAN_OK)
+        o->n_precisions = 2;
+    for (int k = 0; k < N_SECTIONS; k++)
+        o->run[k] = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         char *end;
@@ -526,12 +802,35 @@ static int parse_options(bench_opts_t *o, int argc, char **argv)
             if (parse_list(optarg, o->batches, &o->n_batches, 1, 4096))
                 return fprintf(stderr, "gan-bench: --batches=%s: expected e.g. 32,64\n", optarg), 2;
             break;
+        case 'x': {
+            int on[PRECISION_COUNT];
+            const char *names[PRECISION_COUNT];
+            for (int k = 0; k < PRECISION_COUNT; k++)
+                names[k] = precision_name((precision_t)k);
+            if (parse_names(optarg, names, PRECISION_COUNT, on))
+                return fprintf(stderr, "gan-bench: --precision=%s: expected a list of %s\n",
+                               optarg, precision_valid_names()), 2;
+            o->n_precisions = 0;
+            for (int k = 0; k < PRECISION_COUNT; k++)
+                if (on[k])
+                    o->precisions[o->n_precisions++] = (precision_t)k;
+            if (on[PRECISION_BF16] && dense_bf16_native_check(&err) != GAN_OK)
+                return fprintf(stderr, "gan-bench: %s\n", err.msg), 2;
+            break;
+        }
+        case 'o':
+            if (parse_names(optarg, section_names, N_SECTIONS, o->run))
+                return fprintf(stderr, "gan-bench: --only=%s: expected a list of step, products, "
+                               "onednn, batch, torch, events, rss\n", optarg), 2;
+            break;
         case 'd': o->data_dir = optarg; break;
         case 'p': o->python = optarg; break;
         case 'g': o->gan_bin = optarg; break;
-        case 'T': o->torch = 0; break;
-        case 'R': o->rss = 0; break;
-        case 'P': o->products = 0; break;
+        case 'T': o->run[SEC_TORCH] = 0; break;
+        case 'R': o->run[SEC_RSS] = 0; break;
+        case 'P': o->run[SEC_PRODUCTS] = 0; break;
+        case 'O': o->run[SEC_ONEDNN] = 0; break;
+        case 'B': o->run[SEC_BATCH] = 0; break;
         case 'c':
             o->claims = (int)strtol(optarg, &end, 10);
             if (*end || o->claims < 1 || o->claims > 1000000)
@@ -562,6 +861,15 @@ static int random_mnist(mnist_t *ds)
     return 0;
 }
 
+/* "fp32_t1" etc.: the RESULT key of a precision and thread count. */
+static void result_key(char *out, size_t size, precision_t p, int threads)
+{
+    snprintf(out, size, "%s_t%d", precision_name(p), threads);
+    for (char *c = out; *c; c++)
+        if (*c == '-')
+            *c = '_';
+}
+
 int main(int argc, char **argv)
 {
     bench_opts_t o;
@@ -578,20 +886,30 @@ int main(int argc, char **argv)
         if (random_mnist(&data))
             return fprintf(stderr, "gan-bench: out of memory\n"), 1;
     }
-    printf("gan-bench: %s, %d cores; data: %s (%zu images)\n", openblas_get_config(),
-           openblas_get_num_procs(), source, data.n);
-    double step_ips[MAX_LIST] = {0}, batch_ips[MAX_LIST * MAX_LIST] = {0};
-    torch_row_t torch[MAX_LIST] = {0};
-    double rss = -1;
-    if (section_step(&o, &data, step_ips))
+    const dnnl_version_t *v = dnnl_version();
+    printf("gan-bench: %s; oneDNN %d.%d.%d (%s); %d cores; data: %s (%zu images)\n",
+           openblas_get_config(), v->major, v->minor, v->patch,
+           dense_bf16_native_check(&err) == GAN_OK ? "bf16 products available"
+                                                   : "no bf16 products on this CPU",
+           threads_available(), source, data.n);
+    static double step_ips[PRECISION_COUNT * MAX_LIST];
+    static double batch_ips[MAX_LIST * PRECISION_COUNT * MAX_LIST];
+    static torch_row_t torch[PRECISION_COUNT * MAX_LIST];
+    static twin_row_t twins[MAX_LIST];
+    double rss[PRECISION_COUNT];
+    for (int p = 0; p < PRECISION_COUNT; p++)
+        rss[p] = -1;
+    if (o.run[SEC_STEP] && section_step(&o, &data, step_ips))
         return 1;
     fflush(stdout);
-    if (o.products && section_products(&o, &data))
+    if (o.run[SEC_PRODUCTS] && section_products(&o, &data))
         return 1;
-    if (section_batches(&o, &data, batch_ips))
+    if (o.run[SEC_ONEDNN] && section_onednn(&o))
+        return 1;
+    if (o.run[SEC_BATCH] && section_batches(&o, &data, batch_ips))
         return 1;
     int have_torch = 0;
-    if (o.torch) {
+    if (o.run[SEC_TORCH]) {
         static const char *candidates[] = {"/usr/bin/python3", "python3"};
         for (int i = 0; i < 2 && !o.python; i++) {
             o.python = candidates[i];
@@ -600,36 +918,61 @@ int main(int argc, char **argv)
         }
         have_torch = o.python && torch_available(&o);
         if (!have_torch)
-            printf("\n== PyTorch twin skipped: no python3 with torch (apt install "
-                   "python3-torch) ==\n");
-        else if (section_torch(&o, &data, torch))
+            printf("\n== PyTorch twin skipped: no python3 with torch (scripts/install-deps.sh "
+                   "--with-torch) ==\n");
+        else if (section_torch(&o, &data, torch, twins))
             return 1;
     }
     double events_share = -1;
-    if (section_events(&o, &data, &events_share))
+    if (o.run[SEC_EVENTS] && section_events(&o, &data, &events_share))
         return 1;
     fflush(stdout);
-    if (o.rss)
-        rss = section_rss(&o);
+    if (o.run[SEC_RSS])
+        for (int p = 0; p < o.n_precisions; p++)
+            rss[p] = section_rss(&o, o.precisions[p]);
 
     printf("RESULT {\"data\":\"%s\",\"steps\":%d", strcmp(source, "real MNIST") ? "random" : "mnist",
            o.steps);
-    for (int i = 0; i < o.n_threads; i++) {
-        printf(",\"t%d\":{\"images_per_sec\":%.0f", o.threads[i], step_ips[i]);
-        if (have_torch)
-            printf(",\"torch_images_per_sec\":%.0f,\"ratio_min\":%.3f,\"ratio_median\":%.3f,"
-                   "\"ratio_max\":%.3f",
-                   torch[i].torch_med, torch[i].ratio_min, torch[i].ratio_med, torch[i].ratio_max);
-        printf(",\"by_batch\":{");
-        for (int b = 0; b < o.n_batches; b++)
-            printf("%s\"%d\":%.0f", b ? "," : "", o.batches[b], batch_ips[b * MAX_LIST + i]);
-        printf("}}");
-    }
+    for (int p = 0; p < o.n_precisions; p++)
+        for (int i = 0; i < o.n_threads; i++) {
+            char key[32];
+            result_key(key, sizeof key, o.precisions[p], o.threads[i]);
+            printf(",\"%s\":{", key);
+            const char *sep = "";
+            if (o.run[SEC_STEP]) {
+                printf("\"images_per_sec\":%.0f", step_ips[p * MAX_LIST + i]);
+                sep = ",";
+            }
+            if (have_torch) {
+                const torch_row_t *row = &torch[p * MAX_LIST + i];
+                printf("%s\"torch_median\":{\"images_per_sec\":%.0f,\"ratio_fp32_twin\":[%.3f,%.3f,%.3f]",
+                       sep, row->c_med, row->ratio[TWIN_FP32][0], row->ratio[TWIN_FP32][1],
+                       row->ratio[TWIN_FP32][2]);
+                if (twins[i].ran[TWIN_BF16])
+                    printf(",\"ratio_bf16_twin\":[%.3f,%.3f,%.3f]", row->ratio[TWIN_BF16][0],
+                           row->ratio[TWIN_BF16][1], row->ratio[TWIN_BF16][2]);
+                printf("}");
+                sep = ",";
+            }
+            if (o.run[SEC_BATCH]) {
+                printf("%s\"by_batch\":{", sep);
+                for (int b = 0; b < o.n_batches; b++)
+                    printf("%s\"%d\":%.0f", b ? "," : "", o.batches[b],
+                           batch_ips[(b * PRECISION_COUNT + p) * MAX_LIST + i]);
+                printf("}");
+            }
+            printf("}");
+        }
     if (have_torch)
-        printf(",\"torch_peak_rss_mb\":%.1f", torch[0].torch_rss);
-    if (rss >= 0)
-        printf(",\"train_peak_rss_mb\":%.1f", rss);
-    printf(",\"events_share_of_epoch\":%.4f", events_share);
+        for (int i = 0; i < o.n_threads; i++)
+            for (int k = 0; k < N_TWINS; k++)
+                if (twins[i].ran[k])
+                    printf(",\"twin_%s_t%d\":%.0f", twin_names[k], o.threads[i], twins[i].med[k]);
+    for (int p = 0; p < o.n_precisions; p++)
+        if (rss[p] >= 0)
+            printf(",\"train_peak_rss_mb_%s\":%.1f", precision_name(o.precisions[p]), rss[p]);
+    if (events_share >= 0)
+        printf(",\"events_share_of_epoch\":%.4f", events_share);
     printf("}\n");
     mnist_free(&data);
     return 0;

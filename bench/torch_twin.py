@@ -8,9 +8,16 @@ structure (G forward once; D on real and on detached fake; G step through
 the updated D), written the way the PyTorch DCGAN tutorial writes it. The
 dataset stays uint8 and one batch at a time becomes float, as in gan.
 
+--precision=bf16 runs the forward passes under
+torch.autocast("cpu", dtype=torch.bfloat16), PyTorch's own mixed precision:
+the Linear layers' products take bf16 operands (their backward follows the
+forward's casts), while the weights, Adam and the loss stay fp32, as in
+gan's --precision=bf16.
+
 Prints one line: RESULT images_per_sec=<float> peak_rss_mb=<float>
 """
 import argparse
+import contextlib
 import gzip
 import os
 import resource
@@ -61,6 +68,7 @@ def main():
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--data", default="data/mnist")
+    ap.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -77,17 +85,29 @@ def main():
     zeros = torch.zeros(b, 1)
     order = torch.randperm(images.shape[0])
 
+    def products():
+        if args.precision == "bf16":
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    # The losses take fp32 logits in both modes (autocast would run BCE in
+    # fp32 anyway); only the forward passes sit inside the context.
     def step(i):
         start = (i * b) % (images.shape[0] - b)
         real = images[order[start:start + b]].float() / 127.5 - 1.0
         z = torch.randn(b, 100)
-        fake = g(z)
+        with products():
+            fake = g(z)
         d_opt.zero_grad(set_to_none=True)
-        loss_d = bce(d(real), ones) + bce(d(fake.detach()), zeros)
+        with products():
+            logits_real, logits_fake = d(real), d(fake.detach())
+        loss_d = bce(logits_real.float(), ones) + bce(logits_fake.float(), zeros)
         loss_d.backward()
         d_opt.step()
         g_opt.zero_grad(set_to_none=True)
-        loss_g = bce(d(fake), ones)
+        with products():
+            logits = d(fake)
+        loss_g = bce(logits.float(), ones)
         loss_g.backward()
         g_opt.step()
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # install-deps.sh - install the Debian packages needed to build and test gan.
 #
-#   scripts/install-deps.sh [--with-browser] [--with-npm] [--with-cluster]
+#   scripts/install-deps.sh [--with-browser] [--with-npm] [--with-cluster] [--with-torch]
 #
 # As root: apt-get update, then apt-get install -y --no-install-recommends of
 # build-essential pkg-config libopenblas-dev libdnnl-dev zlib1g-dev libstb-dev
@@ -16,6 +16,8 @@
 #   --with-cluster  also install what the MPI and Slurm tests need (tests/cluster/):
 #                   slurm-wlm (slurmctld, slurmd, client) munge openmpi-bin
 #                   libopenmpi-dev parallel
+#   --with-torch    also install python3-torch: make bench's PyTorch twin
+#                   (bench/torch_twin.py); make test does not need it
 set -euo pipefail
 
 # make fuzz: clang, and its runtime libraries (libFuzzer, ASan, UBSan for
@@ -29,13 +31,14 @@ for arg in "$@"; do
   case "$arg" in
     --with-browser) PKGS+=(chromium) ;;
     --with-cluster) PKGS+=(slurm-wlm munge openmpi-bin libopenmpi-dev parallel) ;;
+    --with-torch) PKGS+=(python3-torch) ;;
     --with-npm)
       if command -v npm >/dev/null 2>&1; then
         echo "install-deps: npm already on PATH ($(command -v npm)), not installing the npm package"
       else
         PKGS+=(npm)
       fi ;;
-    -h|--help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "install-deps: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done

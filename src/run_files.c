@@ -11,6 +11,7 @@
 #include "gan/fsutil.h"
 #include "gan/metrics_csv.h"
 #include "gan/png_grid.h"
+#include "gan/threads.h"
 #include "train_internal.h"
 
 /* CRC32 of the training pixels in use: identifies the data in config.json
@@ -34,8 +35,9 @@ int run_write_config(const run_t *run, const char *dir, gan_err_t *err)
     fprintf(af.fp,
             ",\n  \"train_images\": %zu,\n  \"steps_per_epoch\": %ld,\n"
             "  \"train_pixels_crc32\": \"%08x\",\n  \"openblas_threads\": %d,\n"
+            "  \"openmp_threads\": %d,\n"
             "  \"last_started\": \"%s\",\n  \"version\": \"%s\"\n}\n",
-            run->n_images, run->steps_per_epoch, data_crc(run), openblas_get_num_threads(),
+            run->n_images, run->steps_per_epoch, data_crc(run), threads_openblas(), threads_openmp(),
             started, GAN_VERSION);
     return atomic_commit(&af, err);
 }

@@ -1,10 +1,8 @@
 /* Training runs: the epoch loop. See train.h for the contract and the
  * random streams; the math of a step is in gan.c, the run folder's files in
  * run_files.c, checkpoints in train_checkpoint.c. Nothing here prints. */
-#include "gan/clock.h"
 #include "gan/train.h"
 
-#include <cblas.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -12,10 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gan/clock.h"
 #include "gan/data_path.h"
 #include "gan/fsutil.h"
 #include "gan/health.h"
 #include "gan/metrics_csv.h"
+#include "gan/threads.h"
 #include "train_internal.h"
 
 static int run_paths(run_t *run, const char *dir, gan_err_t *err)
@@ -101,8 +101,7 @@ static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
                            cfg->batch, run->n_images);
     run->steps_per_epoch = (long)(run->n_images / (size_t)cfg->batch);
 
-    if (cfg->threads > 0)
-        openblas_set_num_threads(cfg->threads);
+    threads_set(cfg->threads, cfg->precision);
     rc = gan_create(&run->gan, &cfg->arch, cfg->adam, cfg->adam, cfg->batch, err);
     if (!rc)
         rc = gan_set_precision(&run->gan, cfg->precision, err);
@@ -168,13 +167,29 @@ static void add_step_stats(epoch_sums_t *s, const gan_stats_t *st)
     s->steps += 1;
 }
 
-static void shuffle_epoch(run_t *run, int epoch)
+void train_shuffle_epoch(uint32_t *order, size_t n_images, uint64_t seed, int epoch)
 {
     rng_t shuffle;
-    rng_seed(&shuffle, run->cfg.seed, TRAIN_STREAM_SHUFFLE + (uint64_t)epoch);
-    for (size_t i = 0; i < run->n_images; i++)
-        run->order[i] = (uint32_t)i;
-    rng_shuffle_u32(&shuffle, run->order, run->n_images);
+    rng_seed(&shuffle, seed, TRAIN_STREAM_SHUFFLE + (uint64_t)epoch);
+    for (size_t i = 0; i < n_images; i++)
+        order[i] = (uint32_t)i;
+    rng_shuffle_u32(&shuffle, order, n_images);
+}
+
+void train_make_batch(float *real, float *z, const mnist_t *data, const uint32_t *order,
+                      long step, int batch, int z_dim, rng_t *noise)
+{
+    mnist_batch(real, data, order + (size_t)step * batch, batch);
+    rng_fill_normal(noise, z, (size_t)batch * z_dim, 0.0f, 1.0f);
+}
+
+void train_init_weights(gan_t *gan, const train_cfg_t *cfg, rng_t *noise)
+{
+    rng_t g_rng, d_rng;
+    rng_seed(&g_rng, cfg->seed, TRAIN_STREAM_G_INIT);
+    rng_seed(&d_rng, cfg->seed, TRAIN_STREAM_D_INIT);
+    rng_seed(noise, cfg->seed, TRAIN_STREAM_NOISE);
+    gan_init(gan, cfg->g_init, cfg->d_init, cfg->init_std, &g_rng, &d_rng);
 }
 
 static void report(const run_t *run, train_progress_t *p)
@@ -294,11 +309,11 @@ static int train_loop(run_t *run, gan_err_t *err)
     const train_cfg_t *cfg = &run->cfg;
     const int batch = cfg->batch;
     while (run->epoch < cfg->epochs) {
-        shuffle_epoch(run, run->epoch + 1);
+        train_shuffle_epoch(run->order, run->n_images, cfg->seed, run->epoch + 1);
         double start = clock_seconds() - run->sums.seconds;
         while (run->step < run->steps_per_epoch) {
-            mnist_batch(run->real, &run->data, run->order + (size_t)run->step * batch, batch);
-            rng_fill_normal(&run->noise_rng, run->z, (size_t)batch * cfg->arch.z_dim, 0.0f, 1.0f);
+            train_make_batch(run->real, run->z, &run->data, run->order, run->step, batch,
+                             cfg->arch.z_dim, &run->noise_rng);
             gan_stats_t st;
             gan_step(&run->gan, run->real, run->z, batch, &st);
             if (!isfinite(st.d_loss) || !isfinite(st.g_loss))
@@ -356,12 +371,9 @@ static int start_new_run(run_t *run, gan_err_t *err)
         rc = run_log_open(run, 0, err);
     if (rc)
         return rc;
-    rng_t g_rng, d_rng, fixed_rng;
-    rng_seed(&g_rng, run->cfg.seed, TRAIN_STREAM_G_INIT);
-    rng_seed(&d_rng, run->cfg.seed, TRAIN_STREAM_D_INIT);
+    rng_t fixed_rng;
     rng_seed(&fixed_rng, run->cfg.seed, TRAIN_STREAM_FIXED_NOISE);
-    rng_seed(&run->noise_rng, run->cfg.seed, TRAIN_STREAM_NOISE);
-    gan_init(&run->gan, run->cfg.g_init, run->cfg.d_init, run->cfg.init_std, &g_rng, &d_rng);
+    train_init_weights(&run->gan, &run->cfg, &run->noise_rng);
     rng_fill_normal(&fixed_rng, run->fixed_noise,
                     (size_t)run->n_samples * run->cfg.arch.z_dim, 0.0f, 1.0f);
     char header[1024];

@@ -19,8 +19,10 @@
 #include "gan/error.h"
 #include "gan/eval.h"
 #include "gan/gan.h"
+#include "gan/idx.h"
 #include "gan/init.h"
 #include "gan/optim.h"
+#include "gan/rng.h"
 
 /* Returned by train_run when the stop flag was raised: the checkpoint is
  * written and the run can be resumed. */
@@ -82,6 +84,18 @@ void train_cfg_default(train_cfg_t *cfg);
 
 /* Checks value ranges and consistency; GAN_ERR_INPUT naming the option. */
 int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err);
+
+/* How train_run feeds a GAN, for anyone who must step one exactly as it
+ * does (the bench). train_init_weights draws G's and D's weights from the
+ * seed's init streams and seeds noise with the step-noise stream;
+ * train_shuffle_epoch writes epoch's order of n_images indices (epochs
+ * count from 1); train_make_batch fills real (batch x image_size, pixels
+ * in [-1, 1]) with the step-th batch of order and z (batch x z_dim) with
+ * the next draws of noise. */
+void train_init_weights(gan_t *gan, const train_cfg_t *cfg, rng_t *noise);
+void train_shuffle_epoch(uint32_t *order, size_t n_images, uint64_t seed, int epoch);
+void train_make_batch(float *real, float *z, const mnist_t *data, const uint32_t *order,
+                      long step, int batch, int z_dim, rng_t *noise);
 
 /* One row of metrics.csv. */
 typedef struct {

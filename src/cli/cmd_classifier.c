@@ -15,6 +15,7 @@
 #include "gan/data_path.h"
 #include "gan/fsutil.h"
 #include "gan/idx.h"
+#include "gan/threads.h"
 
 static void usage(FILE *out)
 {
@@ -38,7 +39,7 @@ static void usage(FILE *out)
             "                ~/.local/share/gan/mnist)\n"
             "  --limit=N     train on the first N training images only (default all;\n"
             "                for quick checks: the accuracy is still on all test images)\n"
-            "  --threads=T   OpenBLAS threads (default: all cores)\n"
+            "  --threads=T   threads of the matrix products (default: all cores)\n"
             "  --quiet       no progress output\n",
             CLASSIFIER_DEFAULT_PATH, d.epochs, d.batch, (double)d.adam.lr,
             (unsigned long long)d.seed);
@@ -115,8 +116,7 @@ static int train(int argc, char **argv)
             return cli_fail_err(2, &err);
         out = out_target;
     }
-    if (threads > 0)
-        openblas_set_num_threads((int)threads);
+    threads_set((int)threads, PRECISION_FP32);
 
     mnist_t train_set, test_set;
     int rc = mnist_load_dir(&train_set, data, 1, &err);

@@ -12,13 +12,14 @@
 
 #include "cli.h"
 #include "gan/classifier.h"
-#include "gan/data_path.h"
 #include "gan/clock.h"
+#include "gan/data_path.h"
 #include "gan/eval.h"
 #include "gan/fsutil.h"
 #include "gan/idx.h"
 #include "gan/metrics_csv.h"
 #include "gan/run_dir.h"
+#include "gan/threads.h"
 #include "gan/train.h"
 
 /* Rows per classifier and generator forward. */
@@ -56,7 +57,7 @@ static void usage(FILE *out)
             "                    $GAN_DATA/mnist, data/mnist, ~/.local/share/gan/mnist)\n"
             "  --n=N             number of samples, 2..100000 (default 10000)\n"
             "  --seed=S          noise seed (default: the run's seed)\n"
-            "  --threads=T       OpenBLAS threads (default: all cores)\n",
+            "  --threads=T       threads of the matrix products (default: all cores)\n",
             ALL_EPOCHS_COLUMNS, CLASSIFIER_DEFAULT_PATH);
 }
 
@@ -168,8 +169,7 @@ int cmd_eval(int argc, char **argv)
         return cli_fail(2, "--%s: only with --run=DIR", all_epochs ? "all-epochs" : "epoch");
     if (want_epoch >= 0 && all_epochs)
         return cli_fail(2, "eval: --epoch and --all-epochs exclude each other");
-    if (threads > 0)
-        openblas_set_num_threads((int)threads);
+    threads_set((int)threads, PRECISION_FP32);
 
     double t0 = clock_seconds();
     gan_err_t err;

@@ -64,7 +64,7 @@ static void usage(FILE *out)
             "  --name=NAME      experiment folder runs/NAME (default init-study)\n"
             "  --out=DIR        experiment folder DIR instead of runs/NAME\n"
             "  --jobs=J         runs trained at once (default 1)\n"
-            "  --threads=N      OpenBLAS threads per run (default: cores / jobs)\n"
+            "  --threads=N      product threads per run (default: cores / jobs)\n"
             "  --plan           print the plan as JSON Lines (name, dir, axes, state,\n"
             "                   epochs_done, epochs, argv) and exit without training\n"
             "\n"

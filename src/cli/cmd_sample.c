@@ -21,6 +21,7 @@
 #include "gan/latent.h"
 #include "gan/rng.h"
 #include "gan/sample_out.h"
+#include "gan/threads.h"
 #include "gan/train.h"
 
 /* The training batch: G's products see the same shapes as in training. */
@@ -53,7 +54,7 @@ static void usage(FILE *out)
             "  --steps=K          images per row with --interpolate, 2..%d (default 8)\n"
             "  --slerp            walk along the sphere instead of a straight line (keeps the\n"
             "                     noise norm; default linear)\n"
-            "  --threads=T        OpenBLAS threads (default: all cores)\n"
+            "  --threads=T        threads of the matrix products (default: all cores)\n"
             "  -o PATH            output (default DIR/sample.png, DIR/samples.npy or\n"
             "                     DIR/sample-images/; DIR/interpolation.* with --interpolate;\n"
             "                     with --epoch=K the name ends in -epoch_NNNN: sample-epoch_0005.png);\n"
@@ -231,8 +232,7 @@ int cmd_sample(int argc, char **argv)
                         rows ? "--interpolate" : "--n", n, sample_format_name(format), max,
                         format == SAMPLE_FORMAT_PNG ? " (use --format=npy or dir)" : "");
 
-    if (threads > 0)
-        openblas_set_num_threads((int)threads);
+    threads_set((int)threads, PRECISION_FP32);
     gan_t gan;
     train_cfg_t cfg;
     gan_err_t err;
