@@ -16,11 +16,17 @@ int threads_available(void)
 
 void threads_set(int n, precision_t precision)
 {
-    if (n <= 0)
-        n = threads_available();
-    const int onednn = precision == PRECISION_BF16;
-    openblas_set_num_threads(onednn ? 1 : n);
-    omp_set_num_threads(onednn ? n : 1);
+    /* n = 0 leaves the product library its own default, which follows
+     * OPENBLAS_NUM_THREADS / OMP_NUM_THREADS and else takes every core. */
+    if (precision == PRECISION_BF16) {
+        openblas_set_num_threads(1);
+        if (n > 0)
+            omp_set_num_threads(n);
+    } else {
+        if (n > 0)
+            openblas_set_num_threads(n);
+        omp_set_num_threads(1);
+    }
 }
 
 int threads_openblas(void) { return openblas_get_num_threads(); }

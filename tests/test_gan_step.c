@@ -24,9 +24,10 @@
  * gan->on_layer_grads (collect_grads), D's from the D step and G's from the
  * G step (the G step back-propagates through D without D's gradients).
  *
- * The last test runs the same two steps with --precision=bf16-emulated and
- * compares them with the same fp32 fixture within bounds derived from
- * bf16's precision (the derivation is above that test). */
+ * The last tests run the same two steps in bf16-emulated and in native
+ * bf16 (oneDNN, skipped on a CPU without it) and compare them with the same
+ * fp32 fixture within bounds derived from bf16's precision (the derivation
+ * is above them). */
 #include <criterion/criterion.h>
 
 #include <math.h>
@@ -34,6 +35,7 @@
 #include <string.h>
 
 #include "gan/bf16.h"
+#include "gan/dense_bf16.h"
 #include "gan/gan.h"
 #include "ref_fixture.h"
 #include "test_util.h"
@@ -280,7 +282,7 @@ Test(gan_step, fixture_steps_move_every_tensor_beyond_the_tolerance)
     }
 }
 
-/* ---- the same two steps with --precision=bf16-emulated ------------------
+/* ---- the same two steps in the bf16 modes ------------------------------
  *
  * The tolerance, derived from bf16's precision. bf16 keeps 8 significant
  * bits (7 stored and the implicit one), so rounding to nearest moves a
@@ -389,11 +391,13 @@ static void expect_params_in_adam_intervals(const float *p1, const float *p2, co
               "(worst after step 2: %.3g)", net, layer, w_or_b, bad, worst);
 }
 
-Test(gan_step, two_bf16_emulated_steps_match_pytorch_within_bf16_rounding)
+/* Both bf16 modes: bf16-emulated on any CPU, bf16 (oneDNN) where the CPU
+ * has it. The bound does not depend on the order of summation. */
+static void two_bf16_steps_match_pytorch(precision_t precision)
 {
     build_gan();
     gan_err_t err;
-    cr_assert_eq(gan_set_precision(&gan, PRECISION_BF16_EMULATED, &err), GAN_OK, "%s", err.msg);
+    cr_assert_eq(gan_set_precision(&gan, precision, &err), GAN_OK, "%s", err.msg);
     load_params(&gan.g, "G");
     load_params(&gan.d, "D");
     gan_params_changed(&gan);
@@ -459,8 +463,8 @@ Test(gan_step, two_bf16_emulated_steps_match_pytorch_within_bf16_rounding)
                 /* The products read a weight copy equal to the params rounded:
                  * Adam wrote it with the update. */
                 for (size_t i = 0; i < n_w; i++) {
-                    float w = net->params[layer->w_off + i];
-                    float copy = ((const float *)net->weights16)[layer->w_off + i];
+                    float w = net->params[layer->w_off + i], copy;
+                    bf16_load(&copy, net->weights16, layer->w_off + i, 1, precision);
                     if (copy != bf16_round(w)) {
                         cr_expect_fail("%s %s layer %d weight %zu: copy %.9g, param %.9g "
                                        "rounds to %.9g", step, net_name, l, i, copy, w,
@@ -484,4 +488,17 @@ Test(gan_step, two_bf16_emulated_steps_match_pytorch_within_bf16_rounding)
             }
         }
     }
+}
+
+Test(gan_step, two_bf16_emulated_steps_match_pytorch_within_bf16_rounding)
+{
+    two_bf16_steps_match_pytorch(PRECISION_BF16_EMULATED);
+}
+
+Test(gan_step, two_native_bf16_steps_match_pytorch_within_bf16_rounding)
+{
+    gan_err_t err;
+    if (dense_bf16_native_check(&err) != GAN_OK)
+        cr_skip_test("no native bf16 on this CPU: %s", err.msg);
+    two_bf16_steps_match_pytorch(PRECISION_BF16);
 }

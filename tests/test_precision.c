@@ -16,6 +16,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "gan/dense_bf16.h"
 #include "test_util.h"
 
 #define SMALL_NETS "--g-hidden=32,64", "--d-hidden=64,32"
@@ -173,6 +174,35 @@ Test(precision, a_bf16_emulated_run_samples_exports_and_evaluates_in_fp32)
     GAN_OK("export", "--run", run, "--out", tmp_path("weights"));
     if (exists("data/mnist-classifier.bin"))
         GAN_OK("eval", "--run", run, "--n=200", "--classifier=data/mnist-classifier.bin");
+}
+
+/* Native bf16 where the CPU has it (skipped elsewhere): resume is exact as
+ * in bf16-emulated (the weights' uint16 copies rebuilt from the loaded
+ * weights, oneDNN's products deterministic at one thread), and --threads
+ * goes to the precision's product library, one thread to the other:
+ * config.json says which got what. */
+Test(precision, native_bf16_resumes_exactly_and_threads_go_to_onednn)
+{
+    need_mnist();
+    gan_err_t err;
+    if (dense_bf16_native_check(&err) != GAN_OK)
+        cr_skip_test("no native bf16 on this CPU: %s", err.msg);
+    make_tmp_dir();
+    char *straight = tmp_path("straight"), *resumed = tmp_path("resumed");
+    GAN_OK("train", "--out", straight, "--precision=bf16", "--epochs=2", TINY);
+    GAN_OK("train", "--out", resumed, "--precision=bf16", "--epochs=1", TINY);
+    GAN_OK("train", "--resume", resumed, "--epochs=2", "--threads=1", "--quiet");
+    cr_expect(same_bytes(join(straight, "checkpoint.bin"), join(resumed, "checkpoint.bin")),
+              "2 epochs straight and 1 + resume + 1 in bf16 differ");
+
+    char *bf16 = tmp_path("bf16-2"), *fp32 = tmp_path("fp32-2");
+    GAN_OK("train", "--out", bf16, "--precision=bf16", "--epochs=1", TINY, "--threads=2");
+    GAN_OK("train", "--out", fp32, "--epochs=1", TINY, "--threads=2");
+    const char *config = must_read(join(bf16, "config.json"), NULL);
+    expect_setting(config, "\"openmp_threads\": 2,", "bf16 config.json");
+    expect_setting(config, "\"openblas_threads\": 1,", "bf16 config.json");
+    expect_setting(must_read(join(fp32, "config.json"), NULL), "\"openmp_threads\": 1,",
+                   "fp32 config.json");
 }
 
 /* Runs on every CPU: oneDNN is capped at AVX2 (its own variable), where it

@@ -17,8 +17,9 @@
 /* Cores this process may use (its CPU affinity), at least 1. */
 int threads_available(void);
 
-/* Threads for precision's products: n, or threads_available() when n is 0.
- * Call before creating the nets: oneDNN sizes its kernels' blocking for
+/* Threads for precision's products: n, or when n is 0 the library's
+ * default (OPENBLAS_NUM_THREADS or OMP_NUM_THREADS if set, else every
+ * core); the other library gets one. Call before creating the nets: oneDNN sizes its kernels' blocking for
  * the thread count it sees at primitive creation. */
 void threads_set(int n, precision_t precision);
 
