@@ -76,7 +76,8 @@ const void *bf16_operand_at_const(const void *operands, size_t at, precision_t p
     return (const char *)operands + at * bf16_operand_size(precision);
 }
 
-void bf16_store(void *dst, size_t at, const float *src, size_t n, precision_t precision)
+static void store_serial(void *dst, size_t at, const float *src, size_t n,
+                         precision_t precision)
 {
     /* memcpy reads and writes the bits without breaking strict aliasing;
      * gcc turns each into a plain vector move. */
@@ -96,6 +97,20 @@ void bf16_store(void *dst, size_t at, const float *src, size_t n, precision_t pr
             memcpy(&out[i], &bits, sizeof bits);
         }
     }
+}
+
+/* Long stores (a batch of inputs) are split over bf16's OpenMP threads
+ * (threads.h), in chunks; short ones, and those inside a pass that is
+ * itself split, run on the calling thread. */
+void bf16_store(void *dst, size_t at, const float *src, size_t n, precision_t precision)
+{
+    if (n < 32 * BF16_CHUNK) {
+        store_serial(dst, at, src, n, precision);
+        return;
+    }
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i += BF16_CHUNK)
+        store_serial(dst, at + i, src + i, n - i < BF16_CHUNK ? n - i : BF16_CHUNK, precision);
 }
 
 void bf16_load(float *out, const void *src, size_t at, size_t n, precision_t precision)

@@ -142,7 +142,10 @@ typedef struct {
 
 /* Adam on layer `layer`'s slice of params. In a bf16 mode the updated
  * weights are rounded into their bf16 copy chunk by chunk, while the
- * chunk is in cache: no second sweep over the weights. */
+ * chunk is in cache: no second sweep over the weights; and the chunks are
+ * split over bf16's OpenMP threads (threads.h), which would otherwise
+ * wait for the next product: each parameter's update is computed alone,
+ * so the split changes no bit. fp32 runs one loop on one thread. */
 static void adam_update_layer(adam_t *opt, mlp_t *net, int layer, const float *grads)
 {
     const mlp_layer_t *l = &net->layers[layer];
@@ -151,6 +154,7 @@ static void adam_update_layer(adam_t *opt, mlp_t *net, int layer, const float *g
         adam_update_range(opt, net->params, grads, l->w_off, n_weights + (size_t)l->n_out);
         return;
     }
+#pragma omp parallel for schedule(static) if (n_weights >= 4 * BF16_CHUNK)
     for (size_t i = 0; i < n_weights; i += BF16_CHUNK) {
         size_t m = n_weights - i < BF16_CHUNK ? n_weights - i : BF16_CHUNK;
         adam_update_range(opt, net->params, grads + i, l->w_off + i, m);

@@ -161,12 +161,12 @@ Test(precision, a_checkpoint_from_before_the_setting_resumes_as_fp32)
 /* A bf16 run's checkpoint is read by sample, export and eval, which run
  * fp32 products: `gan sample` of the run's seed and grid redraws the run's
  * own last grid (which training drew in fp32 too) byte for byte. */
-Test(precision, a_bf16_emulated_run_samples_exports_and_evaluates_in_fp32)
+static void bf16_run_samples_exports_and_evaluates_in_fp32(const char *precision_arg)
 {
     need_mnist();
     make_tmp_dir();
     char *run = tmp_path("run");
-    GAN_OK("train", "--out", run, "--precision=bf16-emulated", "--epochs=1", TINY);
+    GAN_OK("train", "--out", run, precision_arg, "--epochs=1", TINY);
     char *grid = tmp_path("grid.png");
     GAN_OK("sample", "--run", run, "--n=64", "-o", grid);
     cr_expect(same_bytes(grid, join(run, "samples/epoch_0001.png")),
@@ -176,12 +176,25 @@ Test(precision, a_bf16_emulated_run_samples_exports_and_evaluates_in_fp32)
         GAN_OK("eval", "--run", run, "--n=200", "--classifier=data/mnist-classifier.bin");
 }
 
+Test(precision, a_bf16_emulated_run_samples_exports_and_evaluates_in_fp32)
+{
+    bf16_run_samples_exports_and_evaluates_in_fp32("--precision=bf16-emulated");
+}
+
+Test(precision, a_native_bf16_run_samples_exports_and_evaluates_in_fp32)
+{
+    gan_err_t err;
+    if (dense_bf16_native_check(&err) != GAN_OK)
+        cr_skip_test("no native bf16 on this CPU: %s", err.msg);
+    bf16_run_samples_exports_and_evaluates_in_fp32("--precision=bf16");
+}
+
 /* Native bf16 where the CPU has it (skipped elsewhere): resume is exact as
  * in bf16-emulated (the weights' uint16 copies rebuilt from the loaded
  * weights, oneDNN's products deterministic at one thread), and --threads
  * goes to the precision's product library, one thread to the other:
  * config.json says which got what. */
-Test(precision, native_bf16_resumes_exactly_and_threads_go_to_onednn)
+Test(precision, native_bf16_resumes_exactly_is_thread_count_independent_and_threads_go_to_onednn)
 {
     need_mnist();
     gan_err_t err;
@@ -195,8 +208,17 @@ Test(precision, native_bf16_resumes_exactly_and_threads_go_to_onednn)
     cr_expect(same_bytes(join(straight, "checkpoint.bin"), join(resumed, "checkpoint.bin")),
               "2 epochs straight and 1 + resume + 1 in bf16 differ");
 
+    /* Two threads train the same bits as one: oneDNN's products split no
+     * sum here, and the element-wise passes and Adam split only elements.
+     * The checkpoints differ in the header's "threads" alone. */
     char *bf16 = tmp_path("bf16-2"), *fp32 = tmp_path("fp32-2");
-    GAN_OK("train", "--out", bf16, "--precision=bf16", "--epochs=1", TINY, "--threads=2");
+    GAN_OK("train", "--out", bf16, "--precision=bf16", "--epochs=2", TINY, "--threads=2");
+    size_t la, lb;
+    const uint8_t *a = (const uint8_t *)must_read(join(straight, "checkpoint.bin"), &la);
+    const uint8_t *b = (const uint8_t *)must_read(join(bf16, "checkpoint.bin"), &lb);
+    size_t body_a = 20 + le32(a + 12), body_b = 20 + le32(b + 12);
+    cr_expect(la - body_a == lb - body_b && memcmp(a + body_a, b + body_b, la - body_a) == 0,
+              "bf16 at 1 and at 2 threads trained different weights");
     GAN_OK("train", "--out", fp32, "--epochs=1", TINY, "--threads=2");
     const char *config = must_read(join(bf16, "config.json"), NULL);
     expect_setting(config, "\"openmp_threads\": 2,", "bf16 config.json");
