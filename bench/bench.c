@@ -17,7 +17,8 @@
  *             the forward passes): ratio min / median / max.
  *   events    the TensorBoard event writer's time per epoch (events_cost.c)
  *             against the epoch's training time, at 1 thread.
- *   rss       peak RSS of `gan train` for one full-MNIST epoch, per precision.
+ *   rss       peak RSS of `gan train` for one full-MNIST epoch, per precision
+ *             (measured first, before this process grows).
  *
  * Plain-text tables on stdout, then one line "RESULT {json}". Data: real
  * MNIST when present, else random bytes of the same shape. This program is
@@ -256,9 +257,10 @@ static int section_step(const bench_opts_t *o, const mnist_t *data, double *ips_
         }
     printf("prod ms: inside the products during the real steps (BLAS; in bf16 also oneDNN's\n"
            "matmuls); floor: the same calls alone; GEMM share = floor / step (1.0 = nothing\n"
-           "but the products); Adam and batch are timed alone (Adam without the bf16 weight\n"
-           "copy); other = step - products - Adam - batch (bias, activations, loss, norms,\n"
-           "and in bf16 the rounding passes).\n");
+           "but the products); Adam (adam_step over both nets, one thread, no bf16 copy) and\n"
+           "batch are timed alone; other = step - products - Adam - batch (bias, activations,\n"
+           "loss, norms, in bf16 the rounding passes; the bf16 step splits its Adam over the\n"
+           "threads, which other then absorbs as a negative part).\n");
     return 0;
 }
 
@@ -878,6 +880,16 @@ int main(int argc, char **argv)
         return rc;
     if (o.claims)
         return bench_claims(o.claims, o.claims_dir);
+    /* Peak RSS first, while this process is small: a forked child's
+     * ru_maxrss counts the parent's pages it was forked with, even after
+     * its exec, so measured after the data and the nets are loaded here it
+     * would report this process's size when that is larger. */
+    double rss[PRECISION_COUNT];
+    for (int p = 0; p < PRECISION_COUNT; p++)
+        rss[p] = -1;
+    if (o.run[SEC_RSS])
+        for (int p = 0; p < o.n_precisions; p++)
+            rss[p] = section_rss(&o, o.precisions[p]);
     mnist_t data;
     gan_err_t err;
     const char *source = "real MNIST";
@@ -896,9 +908,6 @@ int main(int argc, char **argv)
     static double batch_ips[MAX_LIST * PRECISION_COUNT * MAX_LIST];
     static torch_row_t torch[PRECISION_COUNT * MAX_LIST];
     static twin_row_t twins[MAX_LIST];
-    double rss[PRECISION_COUNT];
-    for (int p = 0; p < PRECISION_COUNT; p++)
-        rss[p] = -1;
     if (o.run[SEC_STEP] && section_step(&o, &data, step_ips))
         return 1;
     fflush(stdout);
@@ -927,9 +936,6 @@ int main(int argc, char **argv)
     if (o.run[SEC_EVENTS] && section_events(&o, &data, &events_share))
         return 1;
     fflush(stdout);
-    if (o.run[SEC_RSS])
-        for (int p = 0; p < o.n_precisions; p++)
-            rss[p] = section_rss(&o, o.precisions[p]);
 
     printf("RESULT {\"data\":\"%s\",\"steps\":%d", strcmp(source, "real MNIST") ? "random" : "mnist",
            o.steps);

@@ -232,8 +232,10 @@ static int create_onednn(dense_bf16_t *d, const int *batches, int n_batches, gan
     size_t widest = (size_t)(d->n_in > d->n_out ? d->n_in : d->n_out);
     size_t max_rows = (size_t)d->max_batch;
     d->scratchpad = malloc(scratch_bytes ? scratch_bytes : 1);
-    d->pad_dy = calloc(max_rows * (size_t)d->n_out, d->operand_size);
-    d->pad_x = calloc(max_rows * (size_t)d->n_in, d->operand_size);
+    /* Not zeroed here: padded() writes every row of a run, and pages no
+     * training step touches then never count in the RSS. */
+    d->pad_dy = malloc(max_rows * (size_t)d->n_out * d->operand_size);
+    d->pad_x = malloc(max_rows * (size_t)d->n_in * d->operand_size);
     d->pad_out = malloc(max_rows * widest * sizeof *d->pad_out);
     if (!d->scratchpad || !d->pad_dy || !d->pad_x || !d->pad_out)
         return gan_err_set(err, GAN_ERR_RUNTIME, "out of memory for the bf16 products");
