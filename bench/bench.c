@@ -81,7 +81,7 @@ static int cmp_double(const void *a, const void *b)
 typedef struct {
     gan_t gan;
     train_cfg_t cfg;
-    const mnist_t *data;
+    const mnist_packed_t *data;
     uint32_t *order;
     float *real, *z;
     rng_t noise;
@@ -97,7 +97,7 @@ static void harness_destroy(harness_t *h)
     free(h->z);
 }
 
-static int harness_create(harness_t *h, const mnist_t *data, int batch, precision_t precision)
+static int harness_create(harness_t *h, const mnist_packed_t *data, int batch, precision_t precision)
 {
     memset(h, 0, sizeof *h);
     train_cfg_default(&h->cfg);
@@ -221,7 +221,7 @@ static int time_step(step_timing_t *t, harness_t *h, int steps)
     return 0;
 }
 
-static int measure(step_timing_t *t, const mnist_t *data, int batch, int threads, int steps,
+static int measure(step_timing_t *t, const mnist_packed_t *data, int batch, int threads, int steps,
                    precision_t precision)
 {
     threads_set(threads, precision);
@@ -235,7 +235,7 @@ static int measure(step_timing_t *t, const mnist_t *data, int batch, int threads
 
 /* ---- sections ---- */
 
-static int section_step(const bench_opts_t *o, const mnist_t *data, double *ips_out)
+static int section_step(const bench_opts_t *o, const mnist_packed_t *data, double *ips_out)
 {
     printf("\n== step: batch 64, %d steps after %d warm-up steps ==\n", o->steps, WARMUP_STEPS);
     printf("%-13s %8s %9s %9s %9s %8s %9s %9s %8s %8s %8s\n", "precision thr", "ms/step",
@@ -266,7 +266,7 @@ static int section_step(const bench_opts_t *o, const mnist_t *data, double *ips_
 
 /* The event writer's share of an epoch: its records replayed alone
  * (bench_events_epoch) against steps_per_epoch steps timed at 1 thread. */
-static int section_events(const bench_opts_t *o, const mnist_t *data, double *share_out)
+static int section_events(const bench_opts_t *o, const mnist_packed_t *data, double *share_out)
 {
     enum { LOG_EVERY = 10, ROUNDS = 7 };
     int steps_per_epoch = (int)(data->n / 64);
@@ -295,7 +295,7 @@ static int section_events(const bench_opts_t *o, const mnist_t *data, double *sh
 
 static const char *trans_name(int t) { return t == CblasNoTrans ? "N" : "T"; }
 
-static int section_products(const bench_opts_t *o, const mnist_t *data)
+static int section_products(const bench_opts_t *o, const mnist_packed_t *data)
 {
     int hi = o->threads[o->n_threads - 1];
     if (hi == 1)
@@ -510,7 +510,7 @@ static int section_onednn(const bench_opts_t *o)
     return 0;
 }
 
-static int section_batches(const bench_opts_t *o, const mnist_t *data, double *table)
+static int section_batches(const bench_opts_t *o, const mnist_packed_t *data, double *table)
 {
     printf("\n== throughput by batch size (images/s, GEMM share) ==\n%-7s", "batch");
     for (int p = 0; p < o->n_precisions; p++)
@@ -591,7 +591,7 @@ typedef struct {
 /* Per thread count, rounds of: our step in each precision, then each twin.
  * Each of ours is compared with both twins of the same round, so that a
  * ratio's two sides ran seconds apart. */
-static int section_torch(const bench_opts_t *o, const mnist_t *data, torch_row_t *rows,
+static int section_torch(const bench_opts_t *o, const mnist_packed_t *data, torch_row_t *rows,
                          twin_row_t *twins)
 {
     int want[N_TWINS] = {1, 0};
@@ -890,14 +890,18 @@ int main(int argc, char **argv)
     if (o.run[SEC_RSS])
         for (int p = 0; p < o.n_precisions; p++)
             rss[p] = section_rss(&o, o.precisions[p]);
-    mnist_t data;
+    mnist_t loaded;
     gan_err_t err;
     const char *source = "real MNIST";
-    if (mnist_load_dir(&data, o.data_dir, 1, &err) != GAN_OK) {
+    if (mnist_load_dir(&loaded, o.data_dir, 1, &err) != GAN_OK) {
         source = "random bytes (MNIST not found)";
-        if (random_mnist(&data))
+        if (random_mnist(&loaded))
             return fprintf(stderr, "gan-bench: out of memory\n"), 1;
     }
+    mnist_packed_t data; /* as the trainer holds its images */
+    if (mnist_pack(&data, &loaded, loaded.n, &err))
+        return fprintf(stderr, "gan-bench: %s\n", err.msg), 1;
+    mnist_free(&loaded);
     const dnnl_version_t *v = dnnl_version();
     printf("gan-bench: %s; oneDNN %d.%d.%d (%s); %d cores; data: %s (%zu images)\n",
            openblas_get_config(), v->major, v->minor, v->patch,
@@ -980,6 +984,6 @@ int main(int argc, char **argv)
     if (events_share >= 0)
         printf(",\"events_share_of_epoch\":%.4f", events_share);
     printf("}\n");
-    mnist_free(&data);
+    mnist_packed_free(&data);
     return 0;
 }

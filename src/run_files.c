@@ -14,13 +14,6 @@
 #include "gan/threads.h"
 #include "train_internal.h"
 
-/* CRC32 of the training pixels in use: identifies the data in config.json
- * whatever file format it came from. */
-static uint32_t data_crc(const run_t *run)
-{
-    return ckpt_crc32(run->data.images, run->n_images * (size_t)run->cfg.arch.image_size);
-}
-
 int run_write_config(const run_t *run, const char *dir, gan_err_t *err)
 {
     atomic_file_t af;
@@ -37,7 +30,7 @@ int run_write_config(const run_t *run, const char *dir, gan_err_t *err)
             "  \"train_pixels_crc32\": \"%08x\",\n  \"openblas_threads\": %d,\n"
             "  \"openmp_threads\": %d,\n"
             "  \"last_started\": \"%s\",\n  \"version\": \"%s\"\n}\n",
-            run->n_images, run->steps_per_epoch, data_crc(run), threads_openblas(), threads_openmp(),
+            run->n_images, run->steps_per_epoch, run->data_crc, threads_openblas(), threads_openmp(),
             started, GAN_VERSION);
     return atomic_commit(&af, err);
 }

@@ -85,20 +85,30 @@ static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
     int rc = train_cfg_check(cfg, err);
     if (rc)
         return rc;
-    rc = mnist_load_dir(&run->data, cfg->data_dir, 1, err);
+    mnist_t loaded;
+    rc = mnist_load_dir(&loaded, cfg->data_dir, 1, err);
     if (rc)
         return rc;
-    size_t pixels = (size_t)run->data.rows * run->data.cols;
-    if (pixels != (size_t)cfg->arch.image_size)
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: images are %dx%d, the run expects %d pixels",
-                           cfg->data_dir, run->data.rows, run->data.cols, cfg->arch.image_size);
-    run->n_images = run->data.n;
+    size_t pixels = (size_t)loaded.rows * loaded.cols;
+    run->n_images = loaded.n;
     if (cfg->limit > 0 && (size_t)cfg->limit < run->n_images)
         run->n_images = (size_t)cfg->limit;
-    if ((size_t)cfg->batch > run->n_images)
-        return gan_err_set(err, GAN_ERR_INPUT,
-                           "--batch=%d: larger than the %zu training images in use (--limit)",
-                           cfg->batch, run->n_images);
+    if (pixels != (size_t)cfg->arch.image_size)
+        rc = gan_err_set(err, GAN_ERR_INPUT, "%s: images are %dx%d, the run expects %d pixels",
+                         cfg->data_dir, loaded.rows, loaded.cols, cfg->arch.image_size);
+    else if ((size_t)cfg->batch > run->n_images)
+        rc = gan_err_set(err, GAN_ERR_INPUT,
+                         "--batch=%d: larger than the %zu training images in use (--limit)",
+                         cfg->batch, run->n_images);
+    /* The images in use are packed and the loaded copy freed before the
+     * nets exist: the run never holds both. */
+    if (!rc) {
+        run->data_crc = ckpt_crc32(loaded.images, run->n_images * pixels);
+        rc = mnist_pack(&run->data, &loaded, run->n_images, err);
+    }
+    mnist_free(&loaded);
+    if (rc)
+        return rc;
     run->steps_per_epoch = (long)(run->n_images / (size_t)cfg->batch);
 
     threads_set(cfg->threads, cfg->precision);
@@ -123,7 +133,7 @@ static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
         return gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
     for (int i = 0; i < n_probe; i++)
         run->order[i] = (uint32_t)i;
-    mnist_batch(run->probe_real, &run->data, run->order, n_probe);
+    mnist_packed_batch(run->probe_real, &run->data, run->order, n_probe);
     rc = run_log_prepare(run, err);
     if (rc)
         return rc;
@@ -134,7 +144,7 @@ static void run_free(run_t *run)
 {
     run_log_free(run);
     gan_destroy(&run->gan);
-    mnist_free(&run->data);
+    mnist_packed_free(&run->data);
     free(run->real);
     free(run->z);
     free(run->order);
@@ -176,10 +186,10 @@ void train_shuffle_epoch(uint32_t *order, size_t n_images, uint64_t seed, int ep
     rng_shuffle_u32(&shuffle, order, n_images);
 }
 
-void train_make_batch(float *real, float *z, const mnist_t *data, const uint32_t *order,
+void train_make_batch(float *real, float *z, const mnist_packed_t *data, const uint32_t *order,
                       long step, int batch, int z_dim, rng_t *noise)
 {
-    mnist_batch(real, data, order + (size_t)step * batch, batch);
+    mnist_packed_batch(real, data, order + (size_t)step * batch, batch);
     rng_fill_normal(noise, z, (size_t)batch * z_dim, 0.0f, 1.0f);
 }
 

@@ -12,6 +12,7 @@
 #include "gan/eval.h"
 #include "gan/events.h"
 #include "gan/idx.h"
+#include "gan/mnist_packed.h"
 #include "gan/rng.h"
 #include "gan/run_dir.h"
 #include "gan/train.h"
@@ -32,7 +33,8 @@ typedef struct {
 typedef struct {
     train_cfg_t cfg;
     const train_opts_t *opts;
-    mnist_t data;
+    mnist_packed_t data;      /* the training images in use (--limit), packed */
+    uint32_t data_crc;        /* CRC-32 of their pixels, as loaded */
     size_t n_images;          /* after --limit */
     long steps_per_epoch;     /* the last partial batch is dropped */
     gan_t gan;

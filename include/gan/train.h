@@ -21,6 +21,7 @@
 #include "gan/gan.h"
 #include "gan/idx.h"
 #include "gan/init.h"
+#include "gan/mnist_packed.h"
 #include "gan/optim.h"
 #include "gan/rng.h"
 
@@ -94,7 +95,7 @@ int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err);
  * the next draws of noise. */
 void train_init_weights(gan_t *gan, const train_cfg_t *cfg, rng_t *noise);
 void train_shuffle_epoch(uint32_t *order, size_t n_images, uint64_t seed, int epoch);
-void train_make_batch(float *real, float *z, const mnist_t *data, const uint32_t *order,
+void train_make_batch(float *real, float *z, const mnist_packed_t *data, const uint32_t *order,
                       long step, int batch, int z_dim, rng_t *noise);
 
 /* One row of metrics.csv. */
