@@ -695,7 +695,7 @@ static double section_rss(const bench_opts_t *o, precision_t precision)
         printf("gan train failed (exit %d): no RSS figure\n",
                WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     else
-        printf("peak RSS %.1f MB (the dataset as bytes is 47 MB)\n", mb);
+        printf("peak RSS %.1f MB (MNIST's training images: 47 MB as bytes, 14.6 MB packed)\n", mb);
     return mb;
 }
 
