@@ -19,6 +19,9 @@ vg() {
 small=(--limit=128 --g-hidden=16,32 --d-hidden=32,16 --quiet)
 vg train --out="$work/run" --epochs=1 --keep-every=1 "${small[@]}"
 vg train --resume="$work/run" --epochs=2 --quiet
+# bf16's numerics and passes (native bf16 needs AVX-512, which valgrind does
+# not emulate: bf16-emulated runs the same rounding and split passes).
+vg train --out="$work/run-bf16" --epochs=1 --precision=bf16-emulated --threads=2 "${small[@]}"
 vg sample --run="$work/run" --n=9 -o "$work/grid.png"
 vg sample --run="$work/run" --epoch=1 --n=9 -o "$work/grid1.png"
 vg export --run="$work/run" --out="$work/export"
