@@ -287,7 +287,7 @@ Test(gan_step, fixture_steps_move_every_tensor_beyond_the_tolerance)
  * The tolerance, derived from bf16's precision. bf16 keeps 8 significant
  * bits (7 stored and the implicit one), so rounding to nearest moves a
  * value by at most u = 2^-8 of itself (half the spacing 2^-7 at 1; the
- * issue's "2^-9" counted one bit too many). A product reads two rounded
+ * issue's "8-bit mantissa" counts the implicit bit). A product reads two rounded
  * operands, so each of its terms a b is off by at most (1+u)^2 - 1 < 2.01u
  * of |a b| (the product of two bf16 values and the fp32 sum add only fp32
  * error, ~2^-24 per term), and an element of the result by 2.01u sum|a b|.
