@@ -137,7 +137,6 @@ void act_backward(float *dx, const float *dy, const float *y, size_t n,
     }
 }
 
-/* y: rows x cols, y16: rows x cols operands, b: cols */
 /* The bf16 passes split their rows (chunks) over the OpenMP threads that
  * --threads gives bf16's products (threads.h): between two products the
  * other threads would wait anyway, and every element is computed alone,
@@ -145,6 +144,7 @@ void act_backward(float *dx, const float *dy, const float *y, size_t n,
  * waking the others costs more than they save. */
 #define PARALLEL_MIN_ELEMENTS 32768
 
+/* y: rows x cols, y16: rows x cols operands, b: cols */
 void act_forward_bias_bf16(float *y, void *y16, const float *b, int rows, int cols, act_t act,
                            float leak, precision_t precision)
 {

@@ -124,25 +124,20 @@ static void layer_hist(probe_layer_t *st, const float *y, size_t n, act_t act,
     }
 }
 
-typedef struct {
-    probe_result_t *res;
-    int batch;
-} probe_grads_t;
-
 /* mlp_backward_layers hands over each layer's gradients top down: the
  * weight gradient's norm is this layer's, the gradient passed down is the
  * output gradient of the layer below (for layer 0: the input's). */
 static void record_layer_grads(void *ctx, mlp_t *net, int l, const float *grads,
                                const float *dinput)
 {
-    probe_grads_t *p = ctx;
+    probe_result_t *res = ctx;
     const mlp_layer_t *layer = &net->layers[l];
-    p->res->layers[l].grad_w_norm = norm2(grads, (size_t)layer->n_out * layer->n_in);
-    double passed_down = norm2(dinput, (size_t)p->batch * layer->n_in);
+    res->layers[l].grad_w_norm = norm2(grads, (size_t)layer->n_out * layer->n_in);
+    double passed_down = norm2(dinput, (size_t)net->batch * layer->n_in);
     if (l > 0)
-        p->res->layers[l - 1].grad_out_norm = passed_down;
+        res->layers[l - 1].grad_out_norm = passed_down;
     else
-        p->res->grad_in_norm = passed_down;
+        res->grad_in_norm = passed_down;
 }
 
 /* One backward pass with dL/dy_L = 1/batch, so that the gradient with
@@ -155,8 +150,7 @@ static void probe_backward(probe_result_t *res, mlp_t *net, float *dout, float *
     for (size_t i = 0; i < n_top; i++)
         dout[i] = 1.0f / (float)net->batch;
     res->layers[net->n_layers - 1].grad_out_norm = norm2(dout, n_top);
-    mlp_backward_layers(net, dx, dout, scratch, record_layer_grads,
-                        &(probe_grads_t){res, net->batch});
+    mlp_backward_layers(net, dx, dout, scratch, record_layer_grads, res);
 }
 
 int probe_run(probe_result_t *res, const probe_cfg_t *cfg, gan_err_t *err)

@@ -548,8 +548,8 @@ Test(experiment, two_workers_train_each_run_once_and_finalize_matches_the_local_
 /* Waits (up to 60 s) until path exists. */
 static int wait_for(const char *path)
 {
-    for (int i = 0; i < 600 && !fs_exists(path); i++)
-        usleep(100000);
+    for (int i = 0; i < 12000 && !fs_exists(path); i++)
+        usleep(5000);
     return fs_exists(path);
 }
 
@@ -558,8 +558,9 @@ Test(experiment, a_worker_killed_mid_run_is_taken_over_and_the_run_ends_byte_ide
 {
     if (access(MNIST_FILE, R_OK) != 0)
         cr_skip_test("real MNIST not present (run ./download_mnist.sh)");
-    const char *plan = "--inits=he_xavier --epochs=3 --limit=3200 --g-hidden=32,64 "
-                       "--d-hidden=64,32 --threads=1";
+    /* The default nets, so that an epoch lasts long enough (~0.4 s here)
+     * for the kill below to land mid-run on a fast machine. */
+    const char *plan = "--inits=he_xavier --epochs=3 --limit=3200 --threads=1";
     char cmd[2048], log[256], a[600], b[600];
     snprintf(log, sizeof log, "%s/log.txt", tmp_dir);
     snprintf(cmd, sizeof cmd, GAN_BIN " experiment --out=%s/straight %s", tmp_dir, plan);
@@ -572,13 +573,13 @@ Test(experiment, a_worker_killed_mid_run_is_taken_over_and_the_run_ends_byte_ide
         snprintf(out, sizeof out, "--out=%s/wk", tmp_dir);
         freopen("/dev/null", "w", stderr);
         execl(GAN_BIN, GAN_BIN, "experiment", out, "--inits=he_xavier", "--epochs=3",
-              "--limit=3200", "--g-hidden=32,64", "--d-hidden=64,32", "--threads=1", "--worker",
-              (char *)NULL);
+              "--limit=3200", "--threads=1", "--worker", (char *)NULL);
         _exit(127);
     }
     snprintf(a, sizeof a, "%s/wk/he_xavier-s1/checkpoint.bin", tmp_dir);
     cr_assert(wait_for(a), "the worker never wrote a checkpoint");
-    usleep(300000); /* into epoch 1 or 2 */
+    /* Stopped at once (into epoch 2), then killed: it cannot finish first. */
+    kill(pid, SIGSTOP);
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     snprintf(b, sizeof b, "%s/wk/he_xavier-s1/lock", tmp_dir);
