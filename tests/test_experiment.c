@@ -578,7 +578,13 @@ Test(experiment, a_worker_killed_mid_run_is_taken_over_and_the_run_ends_byte_ide
     }
     snprintf(a, sizeof a, "%s/wk/he_xavier-s1/checkpoint.bin", tmp_dir);
     cr_assert(wait_for(a), "the worker never wrote a checkpoint");
-    /* Stopped at once (into epoch 2), then killed: it cannot finish first. */
+    /* A new run writes its epoch-0 checkpoint before it journals its claim:
+     * wait for the claim too, then stop it at once (in epoch 1) and kill
+     * it, so that it can neither finish first nor die unjournaled. */
+    snprintf(b, sizeof b, "%s/wk/he_xavier-s1/claims.log", tmp_dir);
+    for (int i = 0; i < 12000 && !file_contains(b, " claim: "); i++)
+        usleep(5000);
+    cr_assert(file_contains(b, " claim: "), "the worker never journaled its claim");
     kill(pid, SIGSTOP);
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
