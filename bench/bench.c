@@ -145,7 +145,7 @@ static void harness_step(harness_t *h)
 
 typedef struct {
     double step_s;     /* wall seconds per step */
-    double blas_s;     /* of which inside the products (BLAS, and oneDNN in bf16), in situ */
+    double products_s; /* of which inside the products (BLAS, and oneDNN in bf16), in situ */
     double floor_s;    /* the step's product calls replayed alone */
     double adam_s;     /* both Adam updates, timed alone */
     double batch_s;    /* real batch + noise, timed alone */
@@ -175,7 +175,7 @@ static int time_step(step_timing_t *t, harness_t *h, int steps)
     blas_replay_run(replay);
     dnnl_trace_replay(&t->dnnl_rec);
     const int chunk = 50;
-    double step_total = 0, blas_total = 0, floor_total = 0;
+    double step_total = 0, products_total = 0, floor_total = 0;
     for (int done = 0; done < steps; done += chunk) {
         int n = steps - done < chunk ? steps - done : chunk;
         blas_trace_begin(NULL);
@@ -184,8 +184,8 @@ static int time_step(step_timing_t *t, harness_t *h, int steps)
         for (int i = 0; i < n; i++)
             harness_step(h);
         double t1 = clock_seconds();
-        blas_total += dnnl_trace_end();
-        blas_total += blas_trace_end();
+        products_total += dnnl_trace_end();
+        products_total += blas_trace_end();
         for (int i = 0; i < n; i++) {
             blas_replay_run(replay);
             dnnl_trace_replay(&t->dnnl_rec);
@@ -195,7 +195,7 @@ static int time_step(step_timing_t *t, harness_t *h, int steps)
     }
     blas_replay_destroy(replay);
     t->step_s = step_total / steps;
-    t->blas_s = blas_total / steps;
+    t->products_s = products_total / steps;
     t->floor_s = floor_total / steps;
 
     /* Adam alone: both nets' updates from a stale gradient (the values do
@@ -246,10 +246,10 @@ static int section_step(const bench_opts_t *o, const mnist_packed_t *data, doubl
             step_timing_t t;
             if (measure(&t, data, 64, o->threads[i], o->steps, o->precisions[p]))
                 return -1;
-            double other = t.step_s - t.blas_s - t.adam_s - t.batch_s;
+            double other = t.step_s - t.products_s - t.adam_s - t.batch_s;
             printf("%-9s %3d %8.2f %9.0f %9.2f %9.2f %8.2f %9.1f %9.1f %8.2f %8.2f %8.2f\n",
                    precision_name(o->precisions[p]), o->threads[i], t.step_s * 1e3,
-                   64 / t.step_s, t.blas_s * 1e3, t.floor_s * 1e3, t.floor_s / t.step_s,
+                   64 / t.step_s, t.products_s * 1e3, t.floor_s * 1e3, t.floor_s / t.step_s,
                    t.flops / t.step_s * 1e-9, t.flops / t.floor_s * 1e-9, t.adam_s * 1e3,
                    t.batch_s * 1e3, other * 1e3);
             fflush(stdout);
@@ -450,10 +450,23 @@ static int section_onednn(const bench_opts_t *o)
     }
     step_product_t prods[64];
     int n = list_step_products(prods, &gan, 64);
-    const size_t most = 2 * 64 * 1024; /* rows x widest of any operand */
-    const size_t wmost = 1024 * 1024;
+    /* Operands of the largest shapes: D's rows times the widest layer, the
+     * largest layer's weights; a result is either. */
+    int widest = 0;
+    for (int k = 0; k < 2; k++) {
+        const mlp_t *net = k ? &gan.d : &gan.g;
+        for (int l = 0; l < net->n_layers; l++) {
+            widest = net->layers[l].n_in > widest ? net->layers[l].n_in : widest;
+            widest = net->layers[l].n_out > widest ? net->layers[l].n_out : widest;
+        }
+    }
+    const size_t most = (size_t)gan.d.max_batch * widest;
+    const size_t wmost = mlp_max_layer_params(&gan.d) > mlp_max_layer_params(&gan.g)
+                             ? mlp_max_layer_params(&gan.d)
+                             : mlp_max_layer_params(&gan.g);
+    const size_t out_most = most > wmost ? most : wmost;
     float *x = malloc(most * sizeof *x), *dy = malloc(most * sizeof *dy);
-    float *w = malloc(wmost * sizeof *w), *out = malloc(wmost * sizeof *out);
+    float *w = malloc(wmost * sizeof *w), *out = malloc(out_most * sizeof *out);
     uint16_t *x16 = malloc(most * 2), *dy16 = malloc(most * 2), *w16 = malloc(wmost * 2);
     if (!x || !dy || !w || !out || !x16 || !dy16 || !w16) {
         fprintf(stderr, "gan-bench: out of memory\n");

@@ -138,17 +138,13 @@ void act_backward(float *dx, const float *dy, const float *y, size_t n,
 }
 
 /* The bf16 passes split their rows (chunks) over the OpenMP threads that
- * --threads gives bf16's products (threads.h): between two products the
- * other threads would wait anyway, and every element is computed alone,
- * so the split changes no bit. Small passes stay on one thread, where
- * waking the others costs more than they save. */
-#define PARALLEL_MIN_ELEMENTS 32768
-
+ * --threads gives bf16's products (threads.h), which would otherwise wait
+ * for the next product; BF16_PARALLEL_MIN says when. */
 /* y: rows x cols, y16: rows x cols operands, b: cols */
 void act_forward_bias_bf16(float *y, void *y16, const float *b, int rows, int cols, act_t act,
                            float leak, precision_t precision)
 {
-#pragma omp parallel for schedule(static) if ((size_t)rows * cols >= PARALLEL_MIN_ELEMENTS)
+#pragma omp parallel for schedule(static) if ((size_t)rows * cols >= BF16_PARALLEL_MIN)
     for (int r = 0; r < rows; r++) {
         float *row = y + (size_t)r * cols;
         act_forward_bias(row, b, 1, cols, act, leak);
@@ -160,7 +156,7 @@ void act_forward_bias_bf16(float *y, void *y16, const float *b, int rows, int co
 void act_backward_bf16(float *dx, void *dx16, const float *dy, const float *y, size_t n,
                        act_t act, float leak, precision_t precision)
 {
-#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN_ELEMENTS)
+#pragma omp parallel for schedule(static) if (n >= BF16_PARALLEL_MIN)
     for (size_t i = 0; i < n; i += BF16_CHUNK) {
         size_t m = n - i < BF16_CHUNK ? n - i : BF16_CHUNK;
         act_backward(dx + i, dy + i, y + i, m, act, leak);

@@ -100,11 +100,11 @@ static void store_serial(void *dst, size_t at, const float *src, size_t n,
 }
 
 /* Long stores (a batch of inputs) are split over bf16's OpenMP threads
- * (threads.h), in chunks; short ones, and those inside a pass that is
- * itself split, run on the calling thread. */
+ * (threads.h), in chunks; short ones (BF16_PARALLEL_MIN), and those inside
+ * a pass that is itself split, run on the calling thread. */
 void bf16_store(void *dst, size_t at, const float *src, size_t n, precision_t precision)
 {
-    if (n < 32 * BF16_CHUNK) {
+    if (n < BF16_PARALLEL_MIN) {
         store_serial(dst, at, src, n, precision);
         return;
     }

@@ -281,17 +281,15 @@ static void backward_bf16(mlp_t *net, float *dx, const float *dout, mlp_grads_t 
         }
         const void *x16 = l > 0 ? net->acts16[l - 1] : net->input16;
         grad_targets_t t = grad_targets(net, l, dy, dx, grads, scratch, on_layer);
-        float *dlayer_in = t.dinput, *dw = t.dw, *db = t.db;
-        grad_mode_t mode = t.mode;
-        dense_bf16_backward(net->products[l], dlayer_in, dw, net->dz16, x16,
-                            bf16_operand_at_const(net->weights16, layer->w_off, p), batch, mode);
+        dense_bf16_backward(net->products[l], t.dinput, t.dw, net->dz16, x16,
+                            bf16_operand_at_const(net->weights16, layer->w_off, p), batch, t.mode);
         /* dL/db = dZ^T 1 in fp32: a sum, not a product of two operands. */
-        if (db)
-            dense_backward(NULL, NULL, db, dy, NULL, NULL, net->ones, batch, layer->n_in,
-                           layer->n_out, mode);
+        if (t.db)
+            dense_backward(NULL, NULL, t.db, dy, NULL, NULL, net->ones, batch, layer->n_in,
+                           layer->n_out, t.mode);
         if (on_layer)
-            on_layer(ctx, net, l, scratch, dlayer_in);
-        dy = dy_scratch = dlayer_in;
+            on_layer(ctx, net, l, scratch, t.dinput);
+        dy = dy_scratch = t.dinput;
     }
 }
 
@@ -322,12 +320,11 @@ static void backward(mlp_t *net, float *dx, const float *dout, mlp_grads_t grads
         }
         const float *x = l > 0 ? net->acts[l - 1] : net->input;
         grad_targets_t t = grad_targets(net, l, dy, dx, grads, scratch, on_layer);
-        float *dlayer_in = t.dinput;
-        dense_backward(dlayer_in, t.dw, t.db, dy, x, net->params + layer->w_off, net->ones,
+        dense_backward(t.dinput, t.dw, t.db, dy, x, net->params + layer->w_off, net->ones,
                        batch, layer->n_in, layer->n_out, t.mode);
         if (on_layer)
-            on_layer(ctx, net, l, scratch, dlayer_in);
-        dy = dy_scratch = dlayer_in;
+            on_layer(ctx, net, l, scratch, t.dinput);
+        dy = dy_scratch = t.dinput;
     }
 }
 

@@ -330,9 +330,11 @@ int train_cfg_setting_arg(char *out, size_t size, const train_cfg_t *cfg, int *c
         if (o->pass == PASS_NEVER || (o->pass == PASS_IF_EVAL && cfg->eval_every == 0))
             continue;
         train_cfg_get(value, sizeof value, cfg, o->name, 1);
-        train_cfg_get(fallback, sizeof fallback, &defaults, o->name, 1);
-        if (o->pass == PASS_IF_CHANGED && strcmp(value, fallback) == 0)
-            continue;
+        if (o->pass == PASS_IF_CHANGED) {
+            train_cfg_get(fallback, sizeof fallback, &defaults, o->name, 1);
+            if (strcmp(value, fallback) == 0)
+                continue;
+        }
         if (o->pass == PASS_AS_NO_FLAG) {
             if (strcmp(value, "0") != 0)
                 continue;

@@ -30,7 +30,7 @@ int run_write_config(const run_t *run, const char *dir, gan_err_t *err)
             "  \"train_pixels_crc32\": \"%08x\",\n  \"openblas_threads\": %d,\n"
             "  \"openmp_threads\": %d,\n"
             "  \"last_started\": \"%s\",\n  \"version\": \"%s\"\n}\n",
-            run->n_images, run->steps_per_epoch, run->data_crc, threads_openblas(), threads_openmp(),
+            run->data.n, run->steps_per_epoch, run->data_crc, threads_openblas(), threads_openmp(),
             started, GAN_VERSION);
     return atomic_commit(&af, err);
 }

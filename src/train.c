@@ -90,26 +90,26 @@ static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
     if (rc)
         return rc;
     size_t pixels = (size_t)loaded.rows * loaded.cols;
-    run->n_images = loaded.n;
-    if (cfg->limit > 0 && (size_t)cfg->limit < run->n_images)
-        run->n_images = (size_t)cfg->limit;
+    size_t n_images = loaded.n;
+    if (cfg->limit > 0 && (size_t)cfg->limit < n_images)
+        n_images = (size_t)cfg->limit;
     if (pixels != (size_t)cfg->arch.image_size)
         rc = gan_err_set(err, GAN_ERR_INPUT, "%s: images are %dx%d, the run expects %d pixels",
                          cfg->data_dir, loaded.rows, loaded.cols, cfg->arch.image_size);
-    else if ((size_t)cfg->batch > run->n_images)
+    else if ((size_t)cfg->batch > n_images)
         rc = gan_err_set(err, GAN_ERR_INPUT,
                          "--batch=%d: larger than the %zu training images in use (--limit)",
-                         cfg->batch, run->n_images);
+                         cfg->batch, n_images);
     /* The images in use are packed and the loaded copy freed before the
      * nets exist: the run never holds both. */
     if (!rc) {
-        run->data_crc = ckpt_crc32(loaded.images, run->n_images * pixels);
-        rc = mnist_pack(&run->data, &loaded, run->n_images, err);
+        run->data_crc = ckpt_crc32(loaded.images, n_images * pixels);
+        rc = mnist_pack(&run->data, &loaded, n_images, err);
     }
     mnist_free(&loaded);
     if (rc)
         return rc;
-    run->steps_per_epoch = (long)(run->n_images / (size_t)cfg->batch);
+    run->steps_per_epoch = (long)(n_images / (size_t)cfg->batch);
 
     threads_set(cfg->threads, cfg->precision);
     rc = gan_create(&run->gan, &cfg->arch, cfg->adam, cfg->adam, cfg->batch, err);
@@ -120,7 +120,7 @@ static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
     run->n_samples = cfg->grid * cfg->grid;
     run->real = malloc((size_t)cfg->batch * pixels * sizeof *run->real);
     run->z = malloc((size_t)cfg->batch * cfg->arch.z_dim * sizeof *run->z);
-    run->order = malloc(run->n_images * sizeof *run->order);
+    run->order = malloc(n_images * sizeof *run->order);
     run->fixed_noise = malloc((size_t)run->n_samples * cfg->arch.z_dim * sizeof(float));
     run->samples = malloc((size_t)run->n_samples * pixels * sizeof(float));
     /* D's probe batch: the first training images, at most one batch (D's
@@ -319,7 +319,7 @@ static int train_loop(run_t *run, gan_err_t *err)
     const train_cfg_t *cfg = &run->cfg;
     const int batch = cfg->batch;
     while (run->epoch < cfg->epochs) {
-        train_shuffle_epoch(run->order, run->n_images, cfg->seed, run->epoch + 1);
+        train_shuffle_epoch(run->order, run->data.n, cfg->seed, run->epoch + 1);
         double start = clock_seconds() - run->sums.seconds;
         while (run->step < run->steps_per_epoch) {
             train_make_batch(run->real, run->z, &run->data, run->order, run->step, batch,

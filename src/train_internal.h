@@ -33,14 +33,13 @@ typedef struct {
 typedef struct {
     train_cfg_t cfg;
     const train_opts_t *opts;
-    mnist_packed_t data;      /* the training images in use (--limit), packed */
+    mnist_packed_t data;      /* the training images in use (after --limit), packed */
     uint32_t data_crc;        /* CRC-32 of their pixels, as loaded */
-    size_t n_images;          /* after --limit */
     long steps_per_epoch;     /* the last partial batch is dropped */
     gan_t gan;
     rng_t noise_rng;
     float *real, *z;          /* batch x image_size, batch x z_dim */
-    uint32_t *order;          /* n_images: this epoch's shuffled indices */
+    uint32_t *order;          /* data.n: this epoch's shuffled indices */
     int n_samples;            /* grid * grid */
     float *fixed_noise;       /* n_samples x z_dim */
     float *samples;           /* n_samples x image_size */

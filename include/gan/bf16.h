@@ -65,4 +65,10 @@ void bf16_load(float *out, const void *src, size_t at, size_t n, precision_t pre
  * floats): "the same pass" over memory as the computation. */
 #define BF16_CHUNK 1024
 
+/* Elements below which an element-wise bf16 pass stays on the calling
+ * thread: waking bf16's other OpenMP threads (threads.h) costs more than
+ * they would save. The passes split larger arrays by rows or chunks, which
+ * changes no bit: every element is computed alone. */
+#define BF16_PARALLEL_MIN (32 * BF16_CHUNK)
+
 #endif

@@ -19,7 +19,6 @@
 #include "gan/error.h"
 #include "gan/eval.h"
 #include "gan/gan.h"
-#include "gan/idx.h"
 #include "gan/init.h"
 #include "gan/mnist_packed.h"
 #include "gan/optim.h"
