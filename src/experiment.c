@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gan/checkpoint.h"
 #include "gan/fsutil.h"
 #include "gan/json.h"
 #include "gan/metrics_csv.h"
@@ -326,6 +327,52 @@ int experiment_run_status(run_status_t *st, const experiment_t *e, const exp_run
     return GAN_OK;
 }
 
+/* A run already made (a checkpoint) with other settings than the plan
+ * gives it is not this plan's run: say which option differs. */
+int experiment_run_check(const experiment_t *e, const exp_run_t *run, const run_status_t *st,
+                         gan_err_t *err)
+{
+    (void)e;
+    if (st->state < RUN_STATE_PARTIAL)
+        return GAN_OK;
+    char path[PATH_MAX], *header = NULL;
+    int rc = run_path(path, run->dir, st->from_prev ? RUN_CKPT_PREV : RUN_CKPT, err);
+    if (!rc)
+        rc = ckpt_read_header(&header, path, err);
+    train_cfg_t recorded;
+    if (!rc)
+        rc = train_cfg_read_json(&recorded, header, path, err);
+    free(header);
+    if (rc)
+        return rc;
+    train_cfg_diff_t d;
+    if (train_cfg_diff(&d, &recorded, &run->cfg))
+        return gan_err_set(err, EXP_RUN_MISMATCH,
+                           "%s: run %s was trained with --%s=%s, this plan asks for --%s=%s; "
+                           "repeat the experiment's settings, or give the new ones another "
+                           "--name", e->dir, run->name, d.option, d.recorded, d.option,
+                           d.requested);
+    return GAN_OK;
+}
+
+int experiment_check_settings(const experiment_t *e, gan_err_t *err)
+{
+    for (size_t i = 0; i < e->n_runs; i++) {
+        exp_run_t run;
+        run_status_t st;
+        int rc = experiment_run(&run, e, i, err);
+        if (rc)
+            return rc;
+        gan_err_t why;
+        if (experiment_run_status(&st, e, &run, &why) != GAN_OK)
+            continue; /* damaged: that run says so when it is trained */
+        rc = experiment_run_check(e, &run, &st, err);
+        if (rc == EXP_RUN_MISMATCH)
+            return GAN_ERR_INPUT;
+    }
+    return GAN_OK;
+}
+
 /* --- argument vectors --------------------------------------------------- */
 
 
@@ -350,33 +397,27 @@ void experiment_args_free(char **argv)
     free(argv);
 }
 
-char **experiment_train_args(const experiment_t *e, const exp_run_t *run,
-                             const run_status_t *st, const char *self, int threads)
+char **experiment_train_args(const experiment_t *e, const exp_run_t *run, const char *self,
+                             int threads)
 {
     enum { max = 64 }; /* every training option, and room to spare */
     char **argv = calloc(max + 12, sizeof *argv);
     if (!argv)
         return NULL;
     int n = 0, bad = 0;
-    const train_cfg_t *cfg = &run->cfg;
     char value[PATH_MAX + 64];
     bad |= push(argv, &n, "%s%s", self, NULL);
     bad |= push(argv, &n, "%s%s", "train", NULL);
-    if (st->state == RUN_STATE_PARTIAL) {
-        bad |= push(argv, &n, "--resume=%s%s", run->dir, NULL);
-    } else {
-        bad |= push(argv, &n, "--out=%s%s", run->dir, NULL);
-        for (int cursor = 0; train_cfg_setting_arg(value, sizeof value, cfg, &cursor) && n < max;)
-            bad |= push(argv, &n, "%s%s", value, NULL);
-        if (st->state == RUN_STATE_STARTED)
-            bad |= push(argv, &n, "%s%s", "--force", NULL);
-    }
+    bad |= push(argv, &n, "--out=%s%s", run->dir, NULL);
+    for (int cursor = 0; train_cfg_setting_arg(value, sizeof value, &run->cfg, &cursor) && n < max;)
+        bad |= push(argv, &n, "%s%s", value, NULL);
     snprintf(value, sizeof value, "%d", e->base.epochs);
     bad |= push(argv, &n, "--epochs=%s%s", value, NULL);
     if (threads > 0) {
         snprintf(value, sizeof value, "%d", threads);
         bad |= push(argv, &n, "--threads=%s%s", value, NULL);
     }
+    bad |= push(argv, &n, "%s%s", "--continue", NULL);
     if (bad) {
         experiment_args_free(argv);
         return NULL;
@@ -385,16 +426,27 @@ char **experiment_train_args(const experiment_t *e, const exp_run_t *run,
 }
 
 int experiment_write_plan(FILE *fp, const experiment_t *e, const char *self, int threads,
-                          gan_err_t *err)
+                          size_t *n_damaged, gan_err_t *err)
 {
+    *n_damaged = 0;
     for (size_t i = 0; i < e->n_runs; i++) {
         exp_run_t run;
         run_status_t st;
+        gan_err_t why;
         int rc = experiment_run(&run, e, i, err);
-        if (!rc)
-            rc = experiment_run_status(&st, e, &run, err);
         if (rc)
             return rc;
+        /* A damaged run is one line saying so: the rest of the plan still
+         * prints, and its argv refuses the same way when it is run. */
+        const char *state = NULL;
+        if (experiment_run_status(&st, e, &run, &why) != GAN_OK)
+            state = "damaged";
+        else if ((rc = experiment_run_check(e, &run, &st, &why)) == EXP_RUN_MISMATCH)
+            return *err = why, GAN_ERR_INPUT;
+        else if (rc)
+            state = "damaged";
+        if (state)
+            (*n_damaged)++;
         fputs("{\"name\": ", fp);
         json_write_string(fp, run.name);
         fputs(", \"dir\": ", fp);
@@ -406,9 +458,15 @@ int experiment_write_plan(FILE *fp, const experiment_t *e, const char *self, int
             fputs(": ", fp);
             json_write_string(fp, e->axes[a].labels[run.value[a]]);
         }
-        fprintf(fp, "}, \"state\": \"%s\", \"epochs_done\": %d, \"epochs\": %d, \"argv\": [",
-                run_state_name(st.state), st.epoch, e->base.epochs);
-        char **argv = experiment_train_args(e, &run, &st, self, threads);
+        fprintf(fp, "}, \"state\": \"%s\", \"epochs_done\": %d, \"epochs\": %d, ",
+                state ? state : run_state_name(st.state), state ? 0 : st.epoch, e->base.epochs);
+        if (state) {
+            fputs("\"reason\": ", fp);
+            json_write_string(fp, why.msg);
+            fputs(", ", fp);
+        }
+        fputs("\"argv\": [", fp);
+        char **argv = experiment_train_args(e, &run, self, threads);
         if (!argv)
             return gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
         for (int k = 0; argv[k]; k++) {

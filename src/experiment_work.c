@@ -29,6 +29,10 @@ static void report(const exp_work_opts_t *opts, const exp_work_progress_t *p)
 static void on_train_progress(void *ctx, const train_progress_t *p)
 {
     const work_ctx_t *w = ctx;
+    if (p->event == TRAIN_EVENT_NOTICE) {
+        exp_work_progress_t e = {.event = EXP_WORK_NOTICE, .run = w->run, .message = p->notice};
+        report(w->opts, &e);
+    }
     if (p->event != TRAIN_EVENT_EPOCH)
         return;
     exp_work_progress_t e = {.event = EXP_WORK_EPOCH, .run = w->run, .epoch = p->epoch,
@@ -36,26 +40,11 @@ static void on_train_progress(void *ctx, const train_progress_t *p)
     report(w->opts, &e);
 }
 
-/* The settings to train run with from its state: a partial run continues
- * with its own (its checkpoint's), to the plan's epochs. */
-static int settings_for(train_cfg_t *cfg, const experiment_t *e, const exp_run_t *run,
-                        const run_status_t *st, int threads, gan_err_t *err)
-{
-    *cfg = run->cfg;
-    if (st->state == RUN_STATE_PARTIAL) {
-        int rc = train_load_config(cfg, NULL, run->dir, 0, err);
-        if (rc)
-            return rc;
-        cfg->epochs = e->base.epochs;
-    }
-    if (threads > 0)
-        cfg->threads = threads;
-    return GAN_OK;
-}
-
 typedef enum { TRY_TRAINED, TRY_FINISHED, TRY_BUSY, TRY_FAILED, TRY_STOPPED } try_result_t;
 
-/* One attempt at one run: claim, look again, train, release. */
+/* One attempt at one run: claim it, then let train_run judge under the
+ * lock what it needs (train_opts_t.ensure: the one state -> action rule,
+ * the same a printed plan's argv runs), release. */
 static try_result_t try_run(const experiment_t *e, const exp_run_t *run,
                             const exp_work_opts_t *opts, gan_err_t *err)
 {
@@ -68,41 +57,39 @@ static try_result_t try_run(const experiment_t *e, const exp_run_t *run,
     if (rc)
         return TRY_FAILED;
     run_status_t st;
-    rc = experiment_run_status(&st, e, run, err);
-    if (!rc && st.state == RUN_STATE_FINISHED) {
-        run_lock_release(lock);
-        return TRY_FINISHED;
-    }
-    train_cfg_t cfg;
-    if (!rc)
-        rc = settings_for(&cfg, e, run, &st, opts->threads, err);
-    if (!rc) {
+    if (experiment_run_status(&st, e, run, NULL) == GAN_OK && st.state != RUN_STATE_FINISHED) {
         run_holder_t prev;
         exp_work_progress_t p = {.event = EXP_WORK_CLAIMED, .run = run, .status = &st,
                                  .took_over = run_lock_took_over(lock, &prev) ? &prev : NULL};
         report(opts, &p);
-        work_ctx_t w = {.opts = opts, .run = run, .started = clock_seconds()};
-        train_opts_t topts = {
-            .run_dir = run->dir,
-            .resume = st.state == RUN_STATE_PARTIAL,
-            .force = st.state == RUN_STATE_STARTED,
-            .stale_seconds = opts->stale_seconds,
-            .lock = lock,
-            .on_progress = on_train_progress,
-            .ctx = &w,
-            .stop = opts->stop,
-        };
-        rc = train_run(&cfg, &topts, err);
-        if (rc == GAN_OK) {
-            exp_work_progress_t f = {.event = EXP_WORK_FINISHED, .run = run,
-                                     .seconds = clock_seconds() - w.started};
-            report(opts, &f);
-        }
+    }
+    work_ctx_t w = {.opts = opts, .run = run, .started = clock_seconds()};
+    train_cfg_t cfg = run->cfg;
+    if (opts->threads > 0)
+        cfg.threads = opts->threads;
+    train_opts_t topts = {
+        .run_dir = run->dir,
+        .ensure = 1,
+        .threads_given = opts->threads_given,
+        .stale_seconds = opts->stale_seconds,
+        .lock = lock,
+        .on_progress = on_train_progress,
+        .ctx = &w,
+        .stop = opts->stop,
+    };
+    rc = train_run(&cfg, &topts, err);
+    if (rc == GAN_OK) {
+        exp_work_progress_t f = {.event = EXP_WORK_FINISHED, .run = run,
+                                 .seconds = clock_seconds() - w.started};
+        report(opts, &f);
     }
     run_lock_release(lock);
-    if (rc == TRAIN_STOPPED)
-        return TRY_STOPPED;
-    return rc ? TRY_FAILED : TRY_TRAINED;
+    switch (rc) {
+    case GAN_OK: return TRY_TRAINED;
+    case TRAIN_ALREADY_FINISHED: return TRY_FINISHED;
+    case TRAIN_STOPPED: return TRY_STOPPED;
+    default: return TRY_FAILED;
+    }
 }
 
 int experiment_work(const experiment_t *e, const exp_work_opts_t *opts, exp_work_stats_t *stats,

@@ -347,6 +347,46 @@ int train_cfg_setting_arg(char *out, size_t size, const train_cfg_t *cfg, int *c
     return 0;
 }
 
+/* Options that do not make a run another run: epochs (raised on purpose),
+ * threads (their own rule: train_opts_t.threads_given), the data (checked
+ * by content, train_pixels_crc32, so moved data still resumes), the
+ * classifier (a path that only changes what is measured), init (said by
+ * g-init and d-init). eval-n only counts when the run evaluates. */
+static int diff_skips(const opt_spec_t *o, const train_cfg_t *a)
+{
+    static const char *const skipped[] = {"epochs", "threads", "data", "classifier", "init"};
+    for (size_t i = 0; i < sizeof skipped / sizeof skipped[0]; i++)
+        if (strcmp(o->name, skipped[i]) == 0)
+            return 1;
+    return o->pass == PASS_IF_EVAL && a->eval_every == 0;
+}
+
+int train_cfg_diff(train_cfg_diff_t *d, const train_cfg_t *recorded, const train_cfg_t *requested)
+{
+    memset(d, 0, sizeof *d);
+    for (int i = 0; i < n_opt_specs; i++) {
+        const opt_spec_t *o = &opt_specs[i];
+        if (diff_skips(o, recorded))
+            continue;
+        train_cfg_get(d->recorded, sizeof d->recorded, recorded, o->name, 1);
+        train_cfg_get(d->requested, sizeof d->requested, requested, o->name, 1);
+        if (strcmp(d->recorded, d->requested) != 0) {
+            /* Shown as people write them unless only the last bits differ. */
+            char shown_a[sizeof d->recorded], shown_b[sizeof d->requested];
+            train_cfg_get(shown_a, sizeof shown_a, recorded, o->name, 0);
+            train_cfg_get(shown_b, sizeof shown_b, requested, o->name, 0);
+            if (strcmp(shown_a, shown_b) != 0) {
+                memcpy(d->recorded, shown_a, sizeof shown_a);
+                memcpy(d->requested, shown_b, sizeof shown_b);
+            }
+            d->option = o->name;
+            return 1;
+        }
+    }
+    d->recorded[0] = d->requested[0] = '\0';
+    return 0;
+}
+
 int train_cfg_is_option(const char *name)
 {
     return find_spec(name) != NULL;

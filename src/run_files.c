@@ -28,10 +28,10 @@ int run_write_config(const run_t *run, const char *dir, gan_err_t *err)
     fprintf(af.fp,
             ",\n  \"train_images\": %zu,\n  \"steps_per_epoch\": %ld,\n"
             "  \"train_pixels_crc32\": \"%08x\",\n  \"openblas_threads\": %d,\n"
-            "  \"openmp_threads\": %d,\n"
+            "  \"openmp_threads\": %d,\n  \"products\": \"%s\",\n"
             "  \"last_started\": \"%s\",\n  \"version\": \"%s\"\n}\n",
             run->data.n, run->steps_per_epoch, run->data_crc, threads_openblas(), threads_openmp(),
-            started, GAN_VERSION);
+            run->products, started, GAN_VERSION);
     return atomic_commit(&af, err);
 }
 

@@ -4,6 +4,7 @@
 #include <cblas.h>
 #include <omp.h>
 #include <sched.h>
+#include <stdio.h>
 
 int threads_available(void)
 {
@@ -32,3 +33,16 @@ void threads_set(int n, precision_t precision)
 int threads_openblas(void) { return openblas_get_num_threads(); }
 
 int threads_openmp(void) { return omp_get_max_threads(); }
+
+int threads_products(precision_t precision)
+{
+    return precision == PRECISION_BF16 ? threads_openmp() : threads_openblas();
+}
+
+void threads_products_library(char *out, size_t size, precision_t precision)
+{
+    if (precision == PRECISION_BF16)
+        snprintf(out, size, "onednn");
+    else
+        snprintf(out, size, "openblas %s", openblas_get_corename());
+}

@@ -14,6 +14,7 @@
 #include "gan/data_path.h"
 #include "gan/fsutil.h"
 #include "gan/health.h"
+#include "gan/json.h"
 #include "gan/metrics_csv.h"
 #include "gan/threads.h"
 #include "train_internal.h"
@@ -110,8 +111,17 @@ static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
     if (rc)
         return rc;
     run->steps_per_epoch = (long)(n_images / (size_t)cfg->batch);
+    /* The run records where its data is from any folder it is run from
+     * (a resume checks the data by content, train_pixels_crc32). */
+    char absolute[PATH_MAX];
+    if (realpath(cfg->data_dir, absolute) && strlen(absolute) < sizeof run->cfg.data_dir)
+        snprintf(run->cfg.data_dir, sizeof run->cfg.data_dir, "%s", absolute);
 
     threads_set(cfg->threads, cfg->precision);
+    /* The count the bits depend on, not "the library's default". */
+    if (run->cfg.threads == 0)
+        run->cfg.threads = threads_products(cfg->precision);
+    threads_products_library(run->products, sizeof run->products, cfg->precision);
     rc = gan_create(&run->gan, &cfg->arch, cfg->adam, cfg->adam, cfg->batch, err);
     if (!rc)
         rc = gan_set_precision(&run->gan, cfg->precision, err);
@@ -373,7 +383,7 @@ static int train_loop(run_t *run, gan_err_t *err)
 static int start_new_run(run_t *run, gan_err_t *err)
 {
     const char *dir = run->opts->run_dir;
-    int rc = run_make_folder(run, dir, run->opts->force, err);
+    int rc = run_make_folder(run, dir, run->force, err);
     if (rc)
         return rc;
     rc = run_write_config(run, dir, err);
@@ -441,6 +451,59 @@ static int trim_log(run_t *run, const char *path, const char *header, long max_k
     return rc;
 }
 
+/* The CRC-32 of the pixels a run trained on, from its checkpoint's header
+ * or, for a checkpoint from before it held one, its config.json; "" when
+ * neither says. */
+static void recorded_data_crc(char *out, size_t size, const ckpt_file_t *ckpt, const char *dir)
+{
+    out[0] = '\0';
+    if (json_get_string(ckpt->header, "train_pixels_crc32", out, size) == 0)
+        return;
+    char path[PATH_MAX], *text = NULL;
+    size_t n;
+    if (run_path(path, dir, RUN_CONFIG, NULL) == GAN_OK &&
+        fs_read_all(path, 1 << 20, &text, &n, NULL) == GAN_OK &&
+        json_get_string(text, "train_pixels_crc32", out, size) != 0)
+        out[0] = '\0';
+    free(text);
+}
+
+/* A resumed run trains on the images it began with (by content, wherever
+ * they are now), and says so when it goes on with another thread count or
+ * product library: from there its bits differ from an uninterrupted run's. */
+static int check_resume_matches(run_t *run, const ckpt_file_t *ckpt, gan_err_t *err)
+{
+    const char *dir = run->opts->run_dir;
+    char crc[32];
+    recorded_data_crc(crc, sizeof crc, ckpt, dir);
+    char *end = NULL;
+    unsigned long want = strtoul(crc, &end, 16);
+    if (crc[0] && end && *end == '\0' && want != run->data_crc)
+        return gan_err_set(err, GAN_ERR_INPUT,
+                           "%s: the training images in %s are not the ones the run was trained "
+                           "on (CRC-32 of their pixels %08x, the run recorded %s); give the "
+                           "run's data with --data=FOLDER",
+                           dir, run->cfg.data_dir, run->data_crc, crc);
+    char text[PATH_MAX + 200];
+    double threads = 0;
+    if (json_get_number(ckpt->header, "threads", &threads) == 0 && threads > 0 &&
+        (int)threads != run->cfg.threads) {
+        snprintf(text, sizeof text, "%s: trained so far with %d product thread%s, continuing "
+                 "with %d: from here its numbers differ from an uninterrupted run's bits",
+                 dir, (int)threads, threads > 1 ? "s" : "", run->cfg.threads);
+        notice(run, text);
+    }
+    char products[64];
+    if (json_get_string(ckpt->header, "products", products, sizeof products) == 0 &&
+        strcmp(products, run->products) != 0) {
+        snprintf(text, sizeof text, "%s: trained so far with the products of %s, continuing "
+                 "with %s: from here its numbers differ from an uninterrupted run's bits",
+                 dir, products, run->products);
+        notice(run, text);
+    }
+    return GAN_OK;
+}
+
 static int resume_run(run_t *run, gan_err_t *err)
 {
     const char *dir = run->opts->run_dir;
@@ -469,7 +532,9 @@ static int resume_run(run_t *run, gan_err_t *err)
     rc = run_read_checkpoint(&ckpt, path, sizeof path, dir, 0, err);
     if (rc)
         return rc;
-    rc = run_restore_state(&run->gan, run, &ckpt, path, err);
+    rc = check_resume_matches(run, &ckpt, err);
+    if (!rc)
+        rc = run_restore_state(&run->gan, run, &ckpt, path, err);
     ckpt_free(&ckpt);
     /* --epochs may have been raised: config.json follows the checkpoint. */
     if (!rc)
@@ -497,12 +562,54 @@ static int journal_claim(const run_t *run, gan_err_t *err)
 {
     char what[600];
     int n = snprintf(what, sizeof what, "claim: %s epoch %d of %d",
-                     run->opts->resume ? "resume at" : "new run,", run->epoch, run->cfg.epochs);
+                     run->resuming ? "resume at" : "new run,", run->epoch, run->cfg.epochs);
     run_holder_t prev;
     if (run_lock_took_over(run->lock, &prev))
         snprintf(what + n, sizeof what - (size_t)n, ", took over a stale claim of pid %ld on %s",
                  prev.pid, prev.host[0] ? prev.host : "?");
     return run_journal(run->lock, what, err);
+}
+
+/* opts->ensure: what to do with the run is judged under its lock, from its
+ * checkpoint, so the same command may run at any time, any number of times
+ * (a printed plan's argv): start a run that has no checkpoint (its leftovers
+ * are cleared: nothing vouches for them), resume a partial one with its own
+ * settings, or do nothing to a finished one. A run made with other settings
+ * is refused, never retrained. cfg becomes the settings to train with. */
+static int judge_run(run_t *run, train_cfg_t *cfg, gan_err_t *err)
+{
+    const char *dir = run->opts->run_dir;
+    int rc = fs_mkdirs(dir, err);
+    if (!rc && !run->lock)
+        rc = run_lock_acquire(&run->lock, dir, run->opts->stale_seconds, err);
+    run_status_t st;
+    if (!rc)
+        rc = run_status(&st, dir, err);
+    if (rc)
+        return rc;
+    if (st.state < RUN_STATE_PARTIAL) {
+        run->force = 1;
+        return GAN_OK;
+    }
+    train_cfg_t recorded;
+    rc = train_load_config(&recorded, NULL, dir, 0, err);
+    if (rc)
+        return rc;
+    train_cfg_diff_t d;
+    if (train_cfg_diff(&d, &recorded, cfg))
+        return gan_err_set(err, GAN_ERR_INPUT,
+                           "%s: the run there was trained with --%s=%s, not --%s=%s; give it "
+                           "its own settings or train the new ones into another folder",
+                           dir, d.option, d.recorded, d.option, d.requested);
+    if (st.epoch >= cfg->epochs && st.step == 0)
+        return TRAIN_ALREADY_FINISHED;
+    recorded.epochs = cfg->epochs;
+    if (run->opts->threads_given)
+        recorded.threads = cfg->threads;
+    snprintf(recorded.data_dir, sizeof recorded.data_dir, "%s", cfg->data_dir);
+    *cfg = recorded;
+    run->resuming = 1;
+    return GAN_OK;
 }
 
 int train_run(const train_cfg_t *cfg, const train_opts_t *opts, gan_err_t *err)
@@ -511,11 +618,16 @@ int train_run(const train_cfg_t *cfg, const train_opts_t *opts, gan_err_t *err)
     memset(&run, 0, sizeof run);
     run.opts = opts;
     run.lock = opts->lock;
+    run.resuming = opts->resume;
+    run.force = opts->force;
+    train_cfg_t use = *cfg;
     int rc = run_paths(&run, opts->run_dir, err);
+    if (!rc && opts->ensure)
+        rc = judge_run(&run, &use, err);
     if (!rc)
-        rc = run_prepare(&run, cfg, err);
+        rc = run_prepare(&run, &use, err);
     if (!rc)
-        rc = opts->resume ? resume_run(&run, err) : start_new_run(&run, err);
+        rc = run.resuming ? resume_run(&run, err) : start_new_run(&run, err);
     if (!rc)
         rc = journal_claim(&run, err);
     if (!rc) {
@@ -534,7 +646,7 @@ int train_run(const train_cfg_t *cfg, const train_opts_t *opts, gan_err_t *err)
         if (err)
             *err = close_err;
     }
-    if (run.lock)
+    if (run.lock && rc != TRAIN_ALREADY_FINISHED)
         run_journal(run.lock, rc == GAN_OK ? "release: finished"
                               : rc == TRAIN_STOPPED ? "release: stopped, resumable"
                                                     : "release: failed", NULL);

@@ -39,8 +39,9 @@ int run_write_checkpoint(run_t *run, gan_err_t *err)
         return gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
     fputs("{\n  \"format\": \"gan checkpoint\",\n", mem);
     train_cfg_write_fields(mem, &run->cfg);
-    fprintf(mem, ",\n  \"epoch\": %d,\n  \"step\": %ld,\n  \"version\": \"%s\"\n}\n", run->epoch,
-            run->step, GAN_VERSION);
+    fprintf(mem, ",\n  \"train_pixels_crc32\": \"%08x\",\n  \"products\": \"%s\",\n"
+            "  \"epoch\": %d,\n  \"step\": %ld,\n  \"version\": \"%s\"\n}\n",
+            run->data_crc, run->products, run->epoch, run->step, GAN_VERSION);
     fclose(mem);
 
     const gan_t *g = &run->gan;

@@ -67,6 +67,9 @@ typedef struct {
     long n_step_rows, max_step_rows;
     events_writer_t *events;
     run_lock_t *lock;          /* held from before the first write to the end */
+    int resuming;              /* continuing the run's checkpoint (else a new run) */
+    int force;                 /* a new run replaces what the folder holds */
+    char products[64];         /* the library of the products (threads.h) */
     int metrics_without_g_acc; /* a run begun before g_acc: its rows keep that shape */
     double next_refresh;       /* clock_seconds() of the lock's next refresh */
 } run_t;

@@ -160,7 +160,7 @@ Test(install, installed_gan_runs_from_another_folder_with_gan_data)
              "\"$GAN\" data\n"
              "\"$GAN\" train --limit=256 --epochs=1 --out=\"$T/run\" --g-hidden=32,64 "
              "--d-hidden=64,32 --threads=1 --quiet\n"
-             "grep -q \"\\\"data_dir\\\": \\\"$T/data/mnist\\\"\" \"$T/run/config.json\"\n"
+             "grep -q \"\\\"data_dir\\\": \\\"$(realpath \"$T/data/mnist\")\\\"\" \"$T/run/config.json\"\n"
              "\"$T/dest/usr/bin/gan-download-mnist\" --help > /dev/null\n"
              "# the per-user folder is searched too\n"
              "unset GAN_DATA; mkdir -p \"$T/home/.local/share/gan\"\n"

@@ -95,19 +95,41 @@ int experiment_run(exp_run_t *run, const experiment_t *e, size_t i, gan_err_t *e
 int experiment_run_status(run_status_t *st, const experiment_t *e, const exp_run_t *run,
                           gan_err_t *err);
 
+/* experiment_run_check's code for a run made with other settings. */
+#define EXP_RUN_MISMATCH 6
+
+/* GAN_OK when the run has no checkpoint or was made with the settings the
+ * plan gives it (epochs, threads, the data folder and the classifier
+ * aside: train_cfg_diff); EXP_RUN_MISMATCH naming the experiment, the run,
+ * the option and both values otherwise; GAN_ERR_INPUT when its checkpoint
+ * header cannot be read. st is the run's status. */
+int experiment_run_check(const experiment_t *e, const exp_run_t *run, const run_status_t *st,
+                         gan_err_t *err);
+
+/* experiment_run_check over the plan: GAN_ERR_INPUT with the first
+ * mismatch, so nothing is trained, skipped or summarized under settings a
+ * run does not have. Damaged runs are left to their own training. */
+int experiment_check_settings(const experiment_t *e, gan_err_t *err);
+
 /* The `gan train` argument vector (NULL-terminated, argv[0] = self) that
- * trains the run from its state: --resume=DIR --epochs=E for a partial run,
- * otherwise --out=DIR and every setting (--force for a started one, which
- * clears its leftovers). threads > 0 adds --threads. Free with
+ * brings the run to the plan's epochs whatever its state when it runs:
+ * --out=DIR, every setting, --epochs=E and --continue (train.h: judged
+ * under the run's lock, so it is safe to run at any time, any number of
+ * times, in any order; never --force). threads > 0 adds --threads (else a
+ * new run takes the library default and a resumed one its own). Free with
  * experiment_args_free. NULL when out of memory. */
-char **experiment_train_args(const experiment_t *e, const exp_run_t *run,
-                             const run_status_t *st, const char *self, int threads);
+char **experiment_train_args(const experiment_t *e, const exp_run_t *run, const char *self,
+                             int threads);
 void experiment_args_free(char **argv);
 
 /* Writes the plan as JSON Lines, one object per run: name, dir, the axis
- * values, state, epochs_done, epochs and argv (see docs/FORMATS.md). */
+ * values, state, epochs_done, epochs and argv (see docs/FORMATS.md); a run
+ * that cannot be judged has state "damaged" and a "reason" (*n_damaged
+ * counts them). A run made with other settings stops the plan with
+ * GAN_ERR_INPUT naming it (experiment_run_check): write into a buffer and
+ * print it only on GAN_OK. */
 int experiment_write_plan(FILE *fp, const experiment_t *e, const char *self, int threads,
-                          gan_err_t *err);
+                          size_t *n_damaged, gan_err_t *err);
 
 /* <experiment>/summary.csv: run, one column per axis, epochs, the last
  * epoch's metrics, train_seconds (and fd, class_entropy, classes_covered of
@@ -124,7 +146,8 @@ typedef enum {
     EXP_WORK_FINISHED,   /* seconds: how long this worker trained it */
     EXP_WORK_STOPPED,    /* the stop flag: checkpoint written, resumable */
     EXP_WORK_FAILED,     /* message: why; the worker goes on with other runs */
-    EXP_WORK_WAITING     /* only runs held by others are left: waiting */
+    EXP_WORK_WAITING,    /* only runs held by others are left: waiting */
+    EXP_WORK_NOTICE      /* message: what the run's training says (train.h) */
 } exp_work_event_t;
 
 typedef struct {
@@ -135,12 +158,14 @@ typedef struct {
     int epoch;                     /* EPOCH */
     double seconds;                /* FINISHED, EPOCH */
     int n_busy;                    /* WAITING: runs held by others */
-    const char *message;           /* FAILED */
+    const char *message;           /* FAILED, NOTICE */
 } exp_work_progress_t;
 
 typedef struct {
     long share_index, share_count; /* runs i with i % count == index (1: all) */
-    int threads;                   /* OpenBLAS threads while training */
+    int threads;                   /* product threads of a new run (0: the library's) */
+    int threads_given;             /* threads asked for: also for runs that have a
+                                      count of their own (which they keep otherwise) */
     double stale_seconds;          /* the run lock's staleness (0: default) */
     double poll_seconds;           /* pause between looks at busy runs (0: 5 s) */
     void (*on_progress)(void *ctx, const exp_work_progress_t *p);

@@ -12,6 +12,8 @@
 #ifndef GAN_THREADS_H
 #define GAN_THREADS_H
 
+#include <stddef.h>
+
 #include "gan/bf16.h"
 
 /* Cores this process may use (its CPU affinity), at least 1. */
@@ -26,5 +28,15 @@ void threads_set(int n, precision_t precision);
 /* What threads_set gave each library, for config records. */
 int threads_openblas(void);
 int threads_openmp(void);
+
+/* The thread count threads_set gave precision's products (n when n > 0;
+ * otherwise the library default it resolved to), so a run records the
+ * count its bits depend on. */
+int threads_products(precision_t precision);
+
+/* The library that runs precision's products and, for OpenBLAS, the kernel
+ * core it picked ("openblas Haswell", "onednn"): a run records it because
+ * another library (or core) gives other bits. */
+void threads_products_library(char *out, size_t size, precision_t precision);
 
 #endif

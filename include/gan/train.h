@@ -27,6 +27,9 @@
 /* Returned by train_run when the stop flag was raised: the checkpoint is
  * written and the run can be resumed. */
 #define TRAIN_STOPPED 3
+/* Returned by train_run with opts->ensure when the run already has its
+ * epochs: nothing was written. */
+#define TRAIN_ALREADY_FINISHED 5
 
 /* steps.csv and step scalars: the first step and every 10th. 10 resolves
  * the first hundred steps (where G loss of a fresh start moves most) at
@@ -139,6 +142,15 @@ typedef struct {
     int from_prev;            /* resume: from checkpoint.prev.bin (the damaged
                                  checkpoint.bin is kept as checkpoint.damaged.bin) */
     int force;                /* start fresh even if run_dir holds a run */
+    int ensure;               /* bring the run to cfg's epochs, judging its state
+                                 under the lock: start it (new, or killed before
+                                 its first checkpoint), resume it (its recorded
+                                 settings must equal cfg's, epochs aside), or
+                                 return TRAIN_ALREADY_FINISHED. Safe to repeat
+                                 at any time: what a printed plan runs. */
+    int threads_given;        /* resume: cfg->threads was asked for; otherwise
+                                 the run's recorded thread count is kept (other
+                                 counts give other bits) */
     double stale_seconds;     /* the run lock's staleness (0: RUN_LOCK_STALE_SECONDS) */
     struct run_lock *lock;    /* the run's lock when the caller already holds it
                                  (it stays the caller's); NULL: train_run takes it */
@@ -207,6 +219,17 @@ int train_cfg_read_json(train_cfg_t *cfg, const char *json, const char *origin,
 int train_cfg_is_option(const char *name);
 int train_cfg_set(train_cfg_t *cfg, const char *name, const char *value, gan_err_t *err);
 int train_cfg_get(char *out, size_t size, const train_cfg_t *cfg, const char *name, int exact);
+
+/* The first option whose value differs between a run's recorded settings
+ * and the ones asked for, as train_cfg_get writes them (exact). Leaves out
+ * epochs (a raise is allowed), threads, the data folder (a run's data is
+ * checked by content instead) and the classifier. Returns 1 and fills d on
+ * a difference, 0 when the settings make the same run. */
+typedef struct {
+    const char *option;        /* "lr" */
+    char recorded[PATH_MAX + 64], requested[PATH_MAX + 64];
+} train_cfg_diff_t;
+int train_cfg_diff(train_cfg_diff_t *d, const train_cfg_t *recorded, const train_cfg_t *requested);
 
 /* The arguments that give `gan train` exactly cfg's settings, one per
  * call: writes the next "--name=value" (or "--no-events") into out and

@@ -84,8 +84,10 @@ static void usage(FILE *out)
 }
 
 /* The child: a `gan train` with the plan's argument vector, its stderr in
- * <experiment>/<run>.log, killed with us. */
-static pid_t spawn_run(char **argv, const char *log_path, pid_t parent)
+ * <experiment>/<run>.log, killed with us. default_threads > 0 is the
+ * library default a new run takes (its argv has no --threads; a resumed
+ * run keeps its own count). */
+static pid_t spawn_run(char **argv, const char *log_path, pid_t parent, int default_threads)
 {
     fflush(NULL);
     pid_t pid = fork();
@@ -98,6 +100,12 @@ static pid_t spawn_run(char **argv, const char *log_path, pid_t parent)
         _exit(1);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    if (default_threads > 0) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", default_threads);
+        setenv("OPENBLAS_NUM_THREADS", n, 1);
+        setenv("OMP_NUM_THREADS", n, 1);
+    }
     execv(argv[0], argv);
     fprintf(stderr, "gan: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(1);
@@ -110,9 +118,11 @@ static void stop_children(const slot_t *slots, int n)
             kill(slots[i].pid, SIGTERM);
 }
 
-/* Trains every unfinished run with at most jobs children at once. Returns
- * the number of failed runs (-1 for a fork failure). */
-static int train_plan(const experiment_t *e, int jobs, int threads, const char *self)
+/* Trains every unfinished run with at most jobs children at once, each
+ * with threads product threads (given: every run; else a new run's
+ * default). Returns the number of failed runs (-1 for a fork failure). */
+static int train_plan(const experiment_t *e, int jobs, int threads, int threads_given,
+                      const char *self)
 {
     size_t n = e->n_runs;
     slot_t *slots = calloc((size_t)jobs, sizeof *slots);
@@ -146,13 +156,13 @@ static int train_plan(const experiment_t *e, int jobs, int threads, const char *
                 busy++;
                 continue;
             }
-            char **argv = experiment_train_args(e, &run, &st, self, threads);
+            char **argv = experiment_train_args(e, &run, self, threads_given ? threads : 0);
             char log_path[PATH_MAX + 8];
             snprintf(log_path, sizeof log_path, "%s.log", run.dir);
             int slot = 0;
             while (slots[slot].state == SLOT_RUNNING)
                 slot++;
-            pid_t pid = argv ? spawn_run(argv, log_path, parent) : -1;
+            pid_t pid = argv ? spawn_run(argv, log_path, parent, threads) : -1;
             experiment_args_free(argv);
             if (pid < 0) {
                 stop_children(slots, jobs);
@@ -244,6 +254,9 @@ static void on_work(void *ctx, const exp_work_progress_t *p)
     case EXP_WORK_STOPPED: break;
     case EXP_WORK_FAILED:
         fprintf(stderr, "  %-30s FAILED: %s\n", name, p->message);
+        break;
+    case EXP_WORK_NOTICE:
+        fprintf(stderr, "  %-30s note: %s\n", name, p->message);
         break;
     case EXP_WORK_WAITING:
         fprintf(stderr, "  waiting: %d run%s held by other workers\n", p->n_busy,
@@ -423,9 +436,31 @@ int cmd_experiment(int argc, char **argv)
     int threads = threads_given ? cfg.threads : (cores / (int)jobs > 0 ? cores / (int)jobs : 1);
 
     if (plan_only) {
-        rc = experiment_write_plan(stdout, &exp, self, threads, &err);
+        /* Buffered: a run made with other settings refuses the whole plan
+         * before a line of it is printed. */
+        char *text = NULL;
+        size_t len = 0, n_damaged = 0;
+        FILE *mem = open_memstream(&text, &len);
+        rc = mem ? experiment_write_plan(mem, &exp, self, threads_given ? cfg.threads : 0,
+                                         &n_damaged, &err)
+                 : gan_err_set(&err, GAN_ERR_RUNTIME, "out of memory");
+        if (mem)
+            fclose(mem);
+        if (!rc && (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0))
+            rc = gan_err_set(&err, GAN_ERR_RUNTIME, "plan: cannot write to standard output");
+        free(text);
         experiment_free(&exp);
+        if (!rc && n_damaged)
+            fprintf(stderr, "gan: experiment: %zu run%s of the plan cannot be judged (state "
+                    "\"damaged\", see its \"reason\")\n", n_damaged, n_damaged > 1 ? "s" : "");
         return rc ? cli_fail_err(rc, &err) : 0;
+    }
+    /* Nothing is trained, skipped or summarized under settings a run does
+     * not have. */
+    rc = experiment_check_settings(&exp, &err);
+    if (rc) {
+        experiment_free(&exp);
+        return cli_fail_err(rc, &err);
     }
     if (final_only) {
         rc = finalize(&exp);
@@ -464,6 +499,7 @@ int cmd_experiment(int argc, char **argv)
             .share_index = task_count > 0 ? task_index : 0,
             .share_count = task_count > 0 ? task_count : 1,
             .threads = wthreads,
+            .threads_given = threads_given,
             .stale_seconds = stale,
             .on_progress = on_work,
             .ctx = &exp,
@@ -501,7 +537,7 @@ int cmd_experiment(int argc, char **argv)
     fprintf(stderr, "experiment %s: %zu runs, %ld at a time, %d thread%s each, %d epochs\n",
             exp_dir, exp.n_runs, jobs, threads, threads > 1 ? "s" : "", cfg.epochs);
     double t0 = clock_seconds();
-    int failed = train_plan(&exp, (int)jobs, threads, self);
+    int failed = train_plan(&exp, (int)jobs, threads, threads_given, self);
     if (interrupted) {
         experiment_free(&exp);
         fprintf(stderr, "gan: experiment stopped; rerun the same command to resume it\n");

@@ -99,7 +99,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: gan train [options]\n"
-            "       gan train --resume=RUN_DIR [--epochs=N]\n"
+            "       gan train --resume=RUN_DIR [--epochs=N] [--data=DIR] [--threads=N]\n"
+            "       gan train --out=DIR --continue [options]\n"
             "\n"
             "Trains the GAN on MNIST and writes a run folder: config.json, metrics.csv,\n"
             "samples/epoch_NNNN.png, checkpoint.bin. Ctrl-C stops cleanly after the\n"
@@ -109,7 +110,12 @@ static void usage(FILE *out)
             "  --name=NAME          folder runs/NAME (default <init>-s<seed>-<timestamp>)\n"
             "  --out=DIR            folder DIR instead of runs/NAME\n"
             "  --resume=DIR         continue the run in DIR with its own settings (its\n"
-            "                       precision too); --epochs=N raises its total epoch count\n"
+            "                       precision and thread count too); --epochs=N raises its\n"
+            "                       total epoch count, --data=DIR finds moved data (checked\n"
+            "                       by content), --threads=N changes its bits from there\n"
+            "  --continue           with --out: bring the run in DIR to --epochs, whatever\n"
+            "                       its state: start it, resume it (its settings must be\n"
+            "                       these), or nothing if finished; safe to repeat\n"
             "  --from-prev          with --resume: continue from checkpoint.prev.bin (the\n"
             "                       damaged checkpoint.bin is kept as checkpoint.damaged.bin)\n"
             "  --force              replace an existing run in the folder\n"
@@ -118,7 +124,7 @@ static void usage(FILE *out)
 }
 
 enum { OPT_NAME = OPT_TRAIN_LAST + 1, OPT_OUT, OPT_RESUME, OPT_FROM_PREV, OPT_FORCE, OPT_QUIET,
-       OPT_HELP };
+       OPT_CONTINUE, OPT_HELP };
 
 int cmd_train(int argc, char **argv)
 {
@@ -126,7 +132,7 @@ int cmd_train(int argc, char **argv)
     struct option own[] = {
         {"name", required_argument, 0, OPT_NAME}, {"out", required_argument, 0, OPT_OUT},
         {"resume", required_argument, 0, OPT_RESUME}, {"force", no_argument, 0, OPT_FORCE},
-        {"from-prev", no_argument, 0, OPT_FROM_PREV},
+        {"from-prev", no_argument, 0, OPT_FROM_PREV}, {"continue", no_argument, 0, OPT_CONTINUE},
         {"quiet", no_argument, 0, OPT_QUIET}, {"help", no_argument, 0, OPT_HELP},
         {0, 0, 0, 0},
     };
@@ -136,7 +142,7 @@ int cmd_train(int argc, char **argv)
     train_cfg_default(&cfg);
     const char *name = NULL, *out = NULL, *resume = NULL;
     int force = 0, quiet = 0, epochs_given = 0, threads_given = 0, from_prev = 0;
-    int precision_given = 0;
+    int precision_given = 0, data_given = 0, ensure = 0;
     const char *changed = NULL; /* a run-shaping option given with --resume */
     int c;
     optind = 1;
@@ -150,6 +156,8 @@ int cmd_train(int argc, char **argv)
                 threads_given = 1;
             else if (c == OPT_PRECISION)
                 precision_given = 1;
+            else if (c == OPT_DATA)
+                data_given = 1;
             else if (!changed)
                 changed = options[c - OPT_INIT].name;
             continue;
@@ -160,6 +168,7 @@ int cmd_train(int argc, char **argv)
         case OPT_RESUME: resume = optarg; break;
         case OPT_FORCE: force = 1; break;
         case OPT_FROM_PREV: from_prev = 1; break;
+        case OPT_CONTINUE: ensure = 1; break;
         case OPT_QUIET: quiet = 1; break;
         case OPT_HELP: usage(stdout); return 0;
         default: return cli_usage_error("train");
@@ -170,13 +179,15 @@ int cmd_train(int argc, char **argv)
 
     if (from_prev && !resume)
         return cli_fail(2, "--from-prev: only with --resume=DIR");
+    if (ensure && (!out || resume || force))
+        return cli_fail(2, "--continue: needs --out=DIR, and excludes --resume and --force");
     static gan_err_t err;
     char run_dir[PATH_MAX];
     if (resume) {
         if (changed)
             return cli_fail(2, "--%s: a resumed run keeps its own settings (only --epochs, "
-                               "--threads and the run's own --precision may be given with "
-                               "--resume)", changed);
+                               "--threads, --data and the run's own --precision may be given "
+                               "with --resume)", changed);
         if (name || out || force)
             return cli_fail(2, "--resume: cannot be combined with --name, --out or --force");
         train_cfg_t saved;
@@ -192,6 +203,8 @@ int cmd_train(int argc, char **argv)
         }
         if (threads_given)
             saved.threads = cfg.threads;
+        if (data_given)
+            snprintf(saved.data_dir, sizeof saved.data_dir, "%s", cfg.data_dir);
         /* Repeating the run's precision is fine; another one would mix two
          * numerics in one run. */
         if (precision_given && cfg.precision != saved.precision)
@@ -237,6 +250,8 @@ int cmd_train(int argc, char **argv)
         .resume = resume != NULL,
         .from_prev = from_prev,
         .force = force,
+        .ensure = ensure,
+        .threads_given = threads_given,
         .on_progress = on_progress,
         .ctx = &progress,
         .stop = &stop_signal,
@@ -249,6 +264,12 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "gan: stopped by %s; checkpoint saved. Resume with: ./gan train --resume=%s\n",
                 stop_signal == SIGTERM ? "SIGTERM" : "Ctrl-C", run_dir);
         return 128 + (stop_signal ? stop_signal : SIGINT);
+    }
+    if (rc == TRAIN_ALREADY_FINISHED) {
+        if (!quiet)
+            fprintf(stderr, "gan: %s: already finished (%d epochs); nothing to do\n", run_dir,
+                    cfg.epochs);
+        return 0;
     }
     if (rc)
         return cli_fail_err(rc == RUN_LOCK_BUSY ? GAN_ERR_RUNTIME : rc, &err);
