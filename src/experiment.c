@@ -10,21 +10,34 @@
 #include "gan/json.h"
 #include "gan/metrics_csv.h"
 
-/* The options an axis may vary, and the prefix of their values in run
- * names (init has none: its name is the scheme; seed is "s"). */
-static const struct {
-    const char *option, *prefix;
-} vary_options[] = {
-    {"lr", "lr"},       {"beta1", "b1_"},       {"beta2", "b2_"},     {"batch", "bs"},
-    {"z-dim", "z"},     {"leak", "leak"},       {"g-hidden", "g"},    {"d-hidden", "d"},
-    {"init-std", "std"}, {"limit", "n"},        {"g-init", "ginit_"}, {"d-init", "dinit_"},
-    {"precision", ""},
-};
-enum { n_vary_options = sizeof vary_options / sizeof vary_options[0] };
+/* The axes come from the option table (run_config.h): the rows with a
+ * run-name prefix. init (--inits) comes first and seed (--seeds) last;
+ * neither is a --vary axis. */
+static const cfg_option_t *axis_row(const char *option)
+{
+    const cfg_option_t *o = cfg_option(option);
+    return o && o->axis ? o : NULL;
+}
 
-const char *const experiment_axis_names[EXP_N_AXIS_NAMES] = {
-    "init", "g-init", "d-init", "init-std", "lr",       "beta1",    "beta2",
-    "batch", "z-dim", "leak",   "g-hidden", "d-hidden", "limit",    "precision", "seed"};
+static int is_vary_option(const char *option)
+{
+    return axis_row(option) && strcmp(option, "init") != 0 && strcmp(option, "seed") != 0;
+}
+
+int experiment_axis_names(const char *const **names)
+{
+    static const char *list[EXP_MAX_AXIS_NAMES];
+    static int n;
+    if (n == 0) {
+        list[n++] = "init";
+        for (int i = 0; i < cfg_n_options && n < EXP_MAX_AXIS_NAMES - 1; i++)
+            if (cfg_options[i].name && is_vary_option(cfg_options[i].name))
+                list[n++] = cfg_options[i].name;
+        list[n++] = "seed";
+    }
+    *names = list;
+    return n;
+}
 
 void experiment_axis_label(char *out, size_t size, const train_cfg_t *cfg, const char *axis)
 {
@@ -34,26 +47,22 @@ void experiment_axis_label(char *out, size_t size, const train_cfg_t *cfg, const
 
 const char *experiment_vary_options(void)
 {
-    return "lr, beta1, beta2, batch, z-dim, leak, g-hidden, d-hidden, init-std, limit, g-init, "
-           "d-init, precision";
+    static char text[512];
+    if (!text[0]) {
+        const char *const *names;
+        int n = experiment_axis_names(&names);
+        size_t len = 0;
+        for (int i = 1; i < n - 1 && len < sizeof text; i++)
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", i > 1 ? ", " : "",
+                                    names[i]);
+    }
+    return text;
 }
 
 static const char *name_prefix(const char *option)
 {
-    if (strcmp(option, "seed") == 0)
-        return "s";
-    for (int i = 0; i < n_vary_options; i++)
-        if (strcmp(vary_options[i].option, option) == 0)
-            return vary_options[i].prefix;
-    return "";
-}
-
-static int is_vary_option(const char *option)
-{
-    for (int i = 0; i < n_vary_options; i++)
-        if (strcmp(vary_options[i].option, option) == 0)
-            return 1;
-    return 0;
+    const cfg_option_t *o = axis_row(option);
+    return o ? o->axis : "";
 }
 
 void experiment_init(experiment_t *e, const train_cfg_t *base, const char *dir)

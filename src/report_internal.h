@@ -17,8 +17,10 @@
 /* The axes a report knows, by training option name (report_axes[a]):
  * every setting that changes what a run learns. AXIS_INIT is the init
  * label of both nets; g-init and d-init are implied by it. */
-enum { AXIS_INIT = 0, REPORT_N_AXES = EXP_N_AXIS_NAMES };
-extern const char *const *const report_axes;
+enum { AXIS_INIT = 0, REPORT_N_AXES = EXP_MAX_AXIS_NAMES };
+/* The axes (experiment_axis_names): how many, and the name of axis a. */
+int report_n_axes(void);
+const char *report_axis_name(int a);
 /* Index of axis name in report_axes, or -1. */
 int report_axis_index(const char *name);
 /* GAN_OK if name is an axis, else GAN_ERR_INPUT "--<option>=<name>: not an

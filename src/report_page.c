@@ -113,16 +113,16 @@ static int table_axis(const report_data_t *d, int axis)
 
 static void put_axis_heads(FILE *fp, const report_data_t *d)
 {
-    for (int a = 0; a < REPORT_N_AXES; a++)
+    for (int a = 0; a < report_n_axes(); a++)
         if (table_axis(d, a))
-            fprintf(fp, "<th class=\"l\">%s</th>", report_axes[a]);
+            fprintf(fp, "<th class=\"l\">%s</th>", report_axis_name(a));
 }
 
 /* The run's axis cells; the first one starts with the colour swatch. */
 static void put_axis_cells(FILE *fp, const report_data_t *d, const report_run_t *run)
 {
     int first = 1;
-    for (int a = 0; a < REPORT_N_AXES; a++) {
+    for (int a = 0; a < report_n_axes(); a++) {
         if (!table_axis(d, a))
             continue;
         fputs("<td class=\"l\">", fp);
@@ -392,7 +392,7 @@ void report_page_write(FILE *fp, const report_data_t *d, const report_opts_t *op
     svg_escape(fp, title);
     fputs("</h1>\n<p class=\"sub\">", fp);
     fprintf(fp, "%d run%s", d->n_runs, d->n_runs == 1 ? "" : "s");
-    for (int a = 0; a < REPORT_N_AXES; a++) {
+    for (int a = 0; a < report_n_axes(); a++) {
         if (!table_axis(d, a) && a != d->color_axis && a != d->facet_axis)
             continue;
         int n_values = 0; /* distinct values of axis a */
@@ -405,7 +405,7 @@ void report_page_write(FILE *fp, const report_data_t *d, const report_opts_t *op
         if (a == AXIS_INIT)
             fprintf(fp, ", %d init%s", n_values, n_values == 1 ? "" : "s");
         else
-            fprintf(fp, ", %d value%s of %s", n_values, n_values == 1 ? "" : "s", report_axes[a]);
+            fprintf(fp, ", %d value%s of %s", n_values, n_values == 1 ? "" : "s", report_axis_name(a));
     }
     fputs("; from ", fp);
     for (int i = 0; i < opts->n_inputs; i++) {
@@ -413,11 +413,11 @@ void report_page_write(FILE *fp, const report_data_t *d, const report_opts_t *op
             fputs(", ", fp);
         svg_escape(fp, opts->inputs[i]);
     }
-    const char *colour_by = d->color_axis == AXIS_INIT ? "init" : report_axes[d->color_axis];
+    const char *colour_by = d->color_axis == AXIS_INIT ? "init" : report_axis_name(d->color_axis);
     fprintf(fp, ". One colour per %s (per run when runs of one %s share a seed)", colour_by,
             d->facet_axis < 0 && d->color_axis == AXIS_INIT ? "init" : "setting");
     if (d->facet_axis >= 0)
-        fprintf(fp, ", one panel per value of %s", report_axes[d->facet_axis]);
+        fprintf(fp, ", one panel per value of %s", report_axis_name(d->facet_axis));
     fputs("; with several seeds the line is their mean and the shaded band spans min to "
           "max.</p>\n",
           fp);

@@ -28,19 +28,30 @@
 
 /* The axes are the experiment module's: a report groups runs as a plan
  * names them. */
-const char *const *const report_axes = experiment_axis_names;
+int report_n_axes(void)
+{
+    const char *const *names;
+    return experiment_axis_names(&names);
+}
+
+const char *report_axis_name(int a)
+{
+    const char *const *names;
+    int n = experiment_axis_names(&names);
+    return a >= 0 && a < n ? names[a] : "?";
+}
 
 int report_axis_index(const char *name)
 {
-    for (int a = 0; a < REPORT_N_AXES; a++)
-        if (strcmp(report_axes[a], name) == 0)
+    for (int a = 0; a < report_n_axes(); a++)
+        if (strcmp(report_axis_name(a), name) == 0)
             return a;
     return -1;
 }
 
 int report_axis_is_implied(int axis)
 {
-    const char *name = report_axes[axis];
+    const char *name = report_axis_name(axis);
     return !strcmp(name, "g-init") || !strcmp(name, "d-init") || !strcmp(name, "seed");
 }
 
@@ -49,9 +60,9 @@ int report_check_axis(const char *option, const char *name, gan_err_t *err)
     if (report_axis_index(name) >= 0 && train_cfg_is_option(name))
         return GAN_OK;
     char list[400] = "";
-    for (int a = 0; a < REPORT_N_AXES; a++)
+    for (int a = 0; a < report_n_axes(); a++)
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", a ? ", " : "",
-                 report_axes[a]);
+                 report_axis_name(a));
     return gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: not an axis; use one of %s", option, name,
                        list);
 }
@@ -61,7 +72,7 @@ void report_axis_value_text(char *out, size_t size, int axis, const char *value)
     if (axis == AXIS_INIT)
         snprintf(out, size, "%s", value[0] ? value : "?");
     else
-        snprintf(out, size, "%s=%s", report_axes[axis], value[0] ? value : "?");
+        snprintf(out, size, "%s=%s", report_axis_name(axis), value[0] ? value : "?");
 }
 
 static int is_number(const char *s)
@@ -279,9 +290,9 @@ static void read_config(report_run_t *run)
     train_cfg_t cfg;
     gan_err_t why;
     if (json && train_cfg_read_json(&cfg, json, path, &why) == GAN_OK) {
-        for (int a = 0; a < REPORT_N_AXES; a++)
+        for (int a = 0; a < report_n_axes(); a++)
             if (a != AXIS_INIT)
-                experiment_axis_label(axis[a], sizeof axis[a], &cfg, report_axes[a]);
+                experiment_axis_label(axis[a], sizeof axis[a], &cfg, report_axis_name(a));
     } else if (json) {
         char both[sizeof axis[0]] = "";
         if (json_get_string(json, "init", both, sizeof both))
@@ -415,7 +426,7 @@ static int same_values(const report_data_t *d, int p, int q, int except)
 {
     int seed = report_axis_index("seed");
     int seed_is_shown = d->color_axis == seed || d->facet_axis == seed;
-    for (int a = 0; a < REPORT_N_AXES; a++)
+    for (int a = 0; a < report_n_axes(); a++)
         if (!(except >= 0 && axes_overlap(a, except)) && (a != seed || seed_is_shown) &&
             strcmp(d->runs[p].axis[a], d->runs[q].axis[a]) != 0)
             return 0;
@@ -518,7 +529,7 @@ static void series_label(report_data_t *d, report_series_t *s, int run, int sing
     }
     report_axis_value_text(part, sizeof part, d->color_axis, r->axis[d->color_axis]);
     snprintf(text + strlen(text), sizeof text - strlen(text), "%s", part);
-    for (int a = 0; a < REPORT_N_AXES; a++) {
+    for (int a = 0; a < report_n_axes(); a++) {
         if (axes_overlap(a, d->color_axis) || (d->facet_axis >= 0 && axes_overlap(a, d->facet_axis)) ||
             !d->varies[a] || report_axis_is_implied(a))
             continue;
@@ -636,7 +647,7 @@ static int sort_runs(report_data_t *d, gan_err_t *err)
     }
     /* An axis varies when the runs have two known values of it (a run
      * without config.json says nothing about the learning rate). */
-    for (int a = 0; a < REPORT_N_AXES; a++) {
+    for (int a = 0; a < report_n_axes(); a++) {
         const char *known = NULL;
         for (int r = 0; r < d->n_runs && !d->varies[a]; r++) {
             const char *v = d->runs[r].axis[a];

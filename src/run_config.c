@@ -1,396 +1,129 @@
-/* The settings of a training run: defaults, checks, and their flat JSON
- * form (config.json and checkpoint headers). */
-#include "gan/train.h"
+/* The option table and everything that loops over it; see run_config.h. */
+#include "gan/run_config.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gan/classifier.h"
 #include "gan/data_path.h"
 #include "gan/json.h"
 
-void train_cfg_default(train_cfg_t *cfg)
-{
-    memset(cfg, 0, sizeof *cfg);
-    cfg->arch = gan_arch_default();
-    cfg->g_init = cfg->d_init = INIT_HE_XAVIER;
-    cfg->init_std = INIT_DEFAULT_STD;
-    cfg->adam = (adam_cfg_t){.lr = 2e-4f, .beta1 = 0.5f, .beta2 = 0.999f, .eps = 1e-8f};
-    cfg->batch = 64;
-    cfg->epochs = 30;
-    cfg->seed = 1;
-    /* Not found: "" here, and train_cfg_check names the places searched. */
-    data_path_find(cfg->data_dir, sizeof cfg->data_dir, DATA_PATH_MNIST, NULL);
-    cfg->limit = 0;
-    cfg->threads = 0;
-    cfg->sample_every = 1;
-    cfg->grid = 8;
-    cfg->eval_every = 0;
-    cfg->eval_n = 10000;
-    /* Where `gan classifier train` puts it when there is none yet: a run
-     * that evaluates then fails naming that file. */
-    if (data_path_write_target(cfg->classifier, sizeof cfg->classifier, DATA_PATH_CLASSIFIER,
-                               NULL) != GAN_OK)
-        snprintf(cfg->classifier, sizeof cfg->classifier, "%s", CLASSIFIER_DEFAULT_PATH);
-    cfg->log_every = TRAIN_LOG_EVERY_DEFAULT;
-    cfg->events = 1;
-    cfg->precision = PRECISION_FP32;
-    cfg->keep_every = 0;
-}
+#define F(field) offsetof(train_cfg_t, field)
+#define TRAINING CFG_CMD_TRAINING
+#define MODEL "model and training"
+#define DATA "data and output"
+#define QUALITY "sample quality (needs a classifier: ./gan classifier train)"
+#define WATCH "watching (TensorBoard: tensorboard --logdir runs)"
 
-int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err)
-{
-    const gan_arch_t *a = &cfg->arch;
-    if (!cfg->data_dir[0]) {
-        char unused[PATH_MAX];
-        return data_path_find(unused, sizeof unused, DATA_PATH_MNIST, err);
-    }
-    if (a->z_dim < 1 || a->z_dim > 4096)
-        return gan_err_set(err, GAN_ERR_INPUT, "--z-dim=%d: must be 1..4096", a->z_dim);
-    if (!(a->leak >= 0.0f && a->leak < 1.0f))
-        return gan_err_set(err, GAN_ERR_INPUT, "--leak=%g: must be in [0, 1)", a->leak);
-    for (int i = 0; i < a->n_g_hidden; i++)
-        if (a->g_hidden[i] < 1 || a->g_hidden[i] > 16384)
-            return gan_err_set(err, GAN_ERR_INPUT, "--g-hidden: size %d must be 1..16384",
-                               a->g_hidden[i]);
-    for (int i = 0; i < a->n_d_hidden; i++)
-        if (a->d_hidden[i] < 1 || a->d_hidden[i] > 16384)
-            return gan_err_set(err, GAN_ERR_INPUT, "--d-hidden: size %d must be 1..16384",
-                               a->d_hidden[i]);
-    if (!(cfg->adam.lr > 0.0f && cfg->adam.lr < 10.0f))
-        return gan_err_set(err, GAN_ERR_INPUT, "--lr=%g: must be in (0, 10)", cfg->adam.lr);
-    if (!(cfg->adam.beta1 >= 0.0f && cfg->adam.beta1 < 1.0f))
-        return gan_err_set(err, GAN_ERR_INPUT, "--beta1=%g: must be in [0, 1)", cfg->adam.beta1);
-    if (!(cfg->adam.beta2 >= 0.0f && cfg->adam.beta2 < 1.0f))
-        return gan_err_set(err, GAN_ERR_INPUT, "--beta2=%g: must be in [0, 1)", cfg->adam.beta2);
-    if (!(cfg->init_std > 0.0f && cfg->init_std <= 100.0f))
-        return gan_err_set(err, GAN_ERR_INPUT, "--init-std=%g: must be in (0, 100]",
-                           cfg->init_std);
-    if (cfg->batch < 1 || cfg->batch > 65536)
-        return gan_err_set(err, GAN_ERR_INPUT, "--batch=%d: must be 1..65536", cfg->batch);
-    if (cfg->epochs < 1 || cfg->epochs > 100000)
-        return gan_err_set(err, GAN_ERR_INPUT, "--epochs=%d: must be 1..100000", cfg->epochs);
-    if (cfg->limit < 0)
-        return gan_err_set(err, GAN_ERR_INPUT, "--limit=%ld: must be >= 0", cfg->limit);
-    if (cfg->threads < 0 || cfg->threads > 256)
-        return gan_err_set(err, GAN_ERR_INPUT, "--threads=%d: must be 0..256", cfg->threads);
-    if (cfg->eval_every < 0 || cfg->eval_every > 100000)
-        return gan_err_set(err, GAN_ERR_INPUT, "--eval-every=%d: must be 0..100000 (0: never)",
-                           cfg->eval_every);
-    if (cfg->eval_n < 2 || cfg->eval_n > 100000)
-        return gan_err_set(err, GAN_ERR_INPUT, "--eval-n=%ld: must be 2..100000", cfg->eval_n);
-    if (cfg->sample_every < 1)
-        return gan_err_set(err, GAN_ERR_INPUT, "--sample-every=%d: must be >= 1",
-                           cfg->sample_every);
-    if (cfg->grid < 1 || cfg->grid > 32)
-        return gan_err_set(err, GAN_ERR_INPUT, "--grid=%d: must be 1..32", cfg->grid);
-    if (cfg->log_every < 0 || cfg->log_every > 1000000)
-        return gan_err_set(err, GAN_ERR_INPUT, "--log-every=%d: must be 0..1000000 (0: never)",
-                           cfg->log_every);
-    if (cfg->events != 0 && cfg->events != 1)
-        return gan_err_set(err, GAN_ERR_INPUT, "--events=%d: must be 0 or 1", cfg->events);
-    if ((unsigned)cfg->precision >= PRECISION_COUNT)
-        return gan_err_set(err, GAN_ERR_INPUT, "precision %d: must be one of %s",
-                           (int)cfg->precision, precision_valid_names());
-    if (cfg->keep_every < 0 || cfg->keep_every > 100000)
-        return gan_err_set(err, GAN_ERR_INPUT, "--keep-every=%d: must be 0..100000 (0: none)",
-                           cfg->keep_every);
-    return GAN_OK;
-}
-
-void train_init_label(char *out, size_t size, const train_cfg_t *cfg)
-{
-    if (cfg->g_init == cfg->d_init)
-        snprintf(out, size, "%s", init_name(cfg->g_init));
-    else
-        snprintf(out, size, "%s+%s", init_name(cfg->g_init), init_name(cfg->d_init));
-}
-
-static void write_int_list(FILE *fp, const char *key, const int *v, int n)
-{
-    fprintf(fp, "  \"%s\": [", key);
-    for (int i = 0; i < n; i++)
-        fprintf(fp, "%s%d", i ? ", " : "", v[i]);
-    fputs("],\n", fp);
-}
-
-void train_cfg_write_fields(FILE *fp, const train_cfg_t *cfg)
-{
-    char label[64];
-    train_init_label(label, sizeof label, cfg);
-    fprintf(fp, "  \"init\": \"%s\",\n", label);
-    fprintf(fp, "  \"g_init\": \"%s\",\n", init_name(cfg->g_init));
-    fprintf(fp, "  \"d_init\": \"%s\",\n", init_name(cfg->d_init));
-    /* %.9g round-trips a float exactly. */
-    fprintf(fp, "  \"init_std\": %.9g,\n", cfg->init_std);
-    fprintf(fp, "  \"seed\": %llu,\n", (unsigned long long)cfg->seed);
-    fprintf(fp, "  \"z_dim\": %d,\n", cfg->arch.z_dim);
-    fprintf(fp, "  \"image_size\": %d,\n", cfg->arch.image_size);
-    write_int_list(fp, "g_hidden", cfg->arch.g_hidden, cfg->arch.n_g_hidden);
-    write_int_list(fp, "d_hidden", cfg->arch.d_hidden, cfg->arch.n_d_hidden);
-    fprintf(fp, "  \"leak\": %.9g,\n", cfg->arch.leak);
-    fprintf(fp, "  \"lr\": %.9g,\n", cfg->adam.lr);
-    fprintf(fp, "  \"beta1\": %.9g,\n", cfg->adam.beta1);
-    fprintf(fp, "  \"beta2\": %.9g,\n", cfg->adam.beta2);
-    fprintf(fp, "  \"eps\": %.9g,\n", cfg->adam.eps);
-    fprintf(fp, "  \"batch\": %d,\n", cfg->batch);
-    fprintf(fp, "  \"epochs\": %d,\n", cfg->epochs);
-    fputs("  \"data_dir\": ", fp);
-    json_write_string(fp, cfg->data_dir);
-    fputs(",\n", fp);
-    fprintf(fp, "  \"limit\": %ld,\n", cfg->limit);
-    fprintf(fp, "  \"threads\": %d,\n", cfg->threads);
-    fprintf(fp, "  \"sample_every\": %d,\n", cfg->sample_every);
-    fprintf(fp, "  \"grid\": %d,\n", cfg->grid);
-    fprintf(fp, "  \"eval_every\": %d,\n", cfg->eval_every);
-    fprintf(fp, "  \"eval_n\": %ld,\n", cfg->eval_n);
-    fprintf(fp, "  \"log_every\": %d,\n", cfg->log_every);
-    fprintf(fp, "  \"events\": %d,\n", cfg->events);
-    fprintf(fp, "  \"precision\": \"%s\",\n", precision_name(cfg->precision));
-    fprintf(fp, "  \"keep_every\": %d,\n", cfg->keep_every);
-    /* Only a run that evaluates uses a classifier; the default one is found
-     * from the current folder (data_path.h), which must not make the same
-     * run's checkpoint differ from one folder to another. */
-    fputs("  \"classifier\": ", fp);
-    json_write_string(fp, cfg->eval_every > 0 ? cfg->classifier : "");
-}
-
-/* Reads a number key into *out; on failure fills err naming the key. */
-static int read_number(const char *json, const char *key, double *out, const char *origin,
-                       gan_err_t *err)
-{
-    if (json_get_number(json, key, out) != 0)
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: setting '%s' missing or not a number",
-                           origin, key);
-    return GAN_OK;
-}
-
-static int read_init(const char *json, const char *key, init_scheme_t *out,
-                     const char *origin, gan_err_t *err)
-{
-    char name[64];
-    if (json_get_string(json, key, name, sizeof name) != 0 ||
-        init_from_name(out, name, NULL) != GAN_OK)
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: setting '%s' missing or unknown", origin,
-                           key);
-    return GAN_OK;
-}
-
-int train_cfg_read_json(train_cfg_t *cfg, const char *json, const char *origin,
-                        gan_err_t *err)
-{
-    train_cfg_default(cfg);
-    static const char *const keys[] = {
-        "init_std", "seed", "z_dim", "image_size", "leak", "lr", "beta1", "beta2", "eps",
-        "batch", "epochs", "limit", "threads", "sample_every", "grid"};
-    enum { n_keys = sizeof keys / sizeof keys[0] };
-    double v[n_keys];
-    for (int i = 0; i < n_keys; i++) {
-        int rc = read_number(json, keys[i], &v[i], origin, err);
-        if (rc)
-            return rc;
-    }
-    cfg->init_std = (float)v[0];
-    cfg->seed = (uint64_t)v[1];
-    cfg->arch.z_dim = (int)v[2];
-    cfg->arch.image_size = (int)v[3];
-    cfg->arch.leak = (float)v[4];
-    cfg->adam = (adam_cfg_t){(float)v[5], (float)v[6], (float)v[7], (float)v[8]};
-    cfg->batch = (int)v[9];
-    cfg->epochs = (int)v[10];
-    cfg->limit = (long)v[11];
-    cfg->threads = (int)v[12];
-    cfg->sample_every = (int)v[13];
-    cfg->grid = (int)v[14];
-    int rc = read_init(json, "g_init", &cfg->g_init, origin, err);
-    if (!rc)
-        rc = read_init(json, "d_init", &cfg->d_init, origin, err);
-    if (rc)
-        return rc;
-    if (json_get_int_array(json, "g_hidden", cfg->arch.g_hidden, GAN_MAX_HIDDEN,
-                           &cfg->arch.n_g_hidden) != 0 ||
-        json_get_int_array(json, "d_hidden", cfg->arch.d_hidden, GAN_MAX_HIDDEN,
-                           &cfg->arch.n_d_hidden) != 0)
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: hidden layer lists missing or bad", origin);
-    if (json_get_string(json, "data_dir", cfg->data_dir, sizeof cfg->data_dir) != 0)
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: setting 'data_dir' missing", origin);
-    /* Runs from before sample-quality evaluation existed have no eval keys:
-     * they keep the defaults (no evaluation). */
-    double eval_every, eval_n;
-    if (json_get_number(json, "eval_every", &eval_every) == 0)
-        cfg->eval_every = (int)eval_every;
-    if (json_get_number(json, "eval_n", &eval_n) == 0)
-        cfg->eval_n = (long)eval_n;
-    /* Runs from before issue 15 keep the defaults: logging from the resume
-     * on (their steps.csv and events start there). */
-    double log_every, events;
-    if (json_get_number(json, "log_every", &log_every) == 0)
-        cfg->log_every = (int)log_every;
-    if (json_get_number(json, "events", &events) == 0)
-        cfg->events = (int)events;
-    /* Runs from before --precision have no such key: they trained in fp32.
-     * A key that is there must name a precision (a damaged one is never
-     * taken for fp32). */
-    char precision[64];
-    if (json_get_string(json, "precision", precision, sizeof precision) == 0) {
-        if (precision_from_name(&cfg->precision, precision, NULL) != GAN_OK)
-            return gan_err_set(err, GAN_ERR_INPUT, "%s: setting 'precision' is '%s' (valid: %s)",
-                               origin, precision, precision_valid_names());
-    } else if (strstr(json, "\"precision\":")) {
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: setting 'precision' is not one of %s", origin,
-                           precision_valid_names());
-    }
-    /* Runs from before issue 16 kept no epochs. */
-    double keep_every;
-    if (json_get_number(json, "keep_every", &keep_every) == 0)
-        cfg->keep_every = (int)keep_every;
-    if (cfg->eval_every > 0 &&
-        json_get_string(json, "classifier", cfg->classifier, sizeof cfg->classifier) != 0)
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: setting 'classifier' missing", origin);
-    if (cfg->arch.image_size < 1 || cfg->arch.image_size > (1 << 20))
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: bad image_size", origin);
-    gan_err_t why;
-    if (train_cfg_check(cfg, &why) != GAN_OK)
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: settings out of range (%.300s)", origin,
-                           why.msg);
-    return GAN_OK;
-}
-
-/* --- the training options, by name ------------------------------------- */
-
-typedef enum {
-    OPT_KIND_INT, OPT_KIND_FLOAT, OPT_KIND_INIT, OPT_KIND_SIZES, OPT_KIND_PATH, OPT_KIND_PRECISION
-} opt_kind_t;
-
-/* How a new run of an experiment is given the setting (train_cfg_setting_arg). */
-typedef enum {
-    PASS_ALWAYS,    /* --name=value */
-    PASS_NEVER,     /* the caller's (threads, epochs) or implied (init: g-init and d-init) */
-    PASS_IF_CHANGED,/* only when not the default (limit 0: all images; keep-every 0;
-                       precision fp32), so the plans of runs from before the
-                       option stay as they were */
-    PASS_IF_EVAL,   /* only with eval-every > 0 (eval-n, classifier) */
-    PASS_AS_NO_FLAG /* 0 is --no-<name>; 1 is the default, said by nothing */
-} opt_pass_t;
-
-typedef struct {
-    const char *name;
-    opt_kind_t kind;
-    double lo, hi;
-    opt_pass_t pass;
-} opt_spec_t;
-
-/* One range per option, for every command that takes it. */
-static const opt_spec_t opt_specs[] = {
-    {"init", OPT_KIND_INIT, 0, 0, PASS_NEVER},
-    {"g-init", OPT_KIND_INIT, 0, 0, PASS_ALWAYS},
-    {"d-init", OPT_KIND_INIT, 0, 0, PASS_ALWAYS},
-    {"init-std", OPT_KIND_FLOAT, 1e-12, 100.0, PASS_ALWAYS},
-    {"seed", OPT_KIND_INT, 0, 2147483647.0, PASS_ALWAYS},
-    {"data", OPT_KIND_PATH, 0, 0, PASS_ALWAYS},
-    {"limit", OPT_KIND_INT, 1, 100000000.0, PASS_IF_CHANGED},
-    {"threads", OPT_KIND_INT, 1, 256, PASS_NEVER},
-    {"sample-every", OPT_KIND_INT, 1, 100000, PASS_ALWAYS},
-    {"grid", OPT_KIND_INT, 1, 32, PASS_ALWAYS},
-    {"z-dim", OPT_KIND_INT, 1, 4096, PASS_ALWAYS},
-    {"leak", OPT_KIND_FLOAT, 0.0, 0.999, PASS_ALWAYS},
-    {"g-hidden", OPT_KIND_SIZES, 1, 16384, PASS_ALWAYS},
-    {"d-hidden", OPT_KIND_SIZES, 1, 16384, PASS_ALWAYS},
-    {"lr", OPT_KIND_FLOAT, 1e-12, 9.99, PASS_ALWAYS},
-    {"beta1", OPT_KIND_FLOAT, 0.0, 0.999999, PASS_ALWAYS},
-    {"beta2", OPT_KIND_FLOAT, 0.0, 0.999999, PASS_ALWAYS},
-    {"batch", OPT_KIND_INT, 1, 65536, PASS_ALWAYS},
-    {"epochs", OPT_KIND_INT, 1, 100000, PASS_NEVER},
-    {"eval-every", OPT_KIND_INT, 0, 100000, PASS_ALWAYS},
-    {"eval-n", OPT_KIND_INT, 2, 100000, PASS_IF_EVAL},
-    {"classifier", OPT_KIND_PATH, 0, 0, PASS_IF_EVAL},
-    {"log-every", OPT_KIND_INT, 0, 1000000, PASS_ALWAYS},
-    {"events", OPT_KIND_INT, 0, 1, PASS_AS_NO_FLAG},
-    {"precision", OPT_KIND_PRECISION, 0, 0, PASS_IF_CHANGED},
-    {"keep-every", OPT_KIND_INT, 0, 100000, PASS_IF_CHANGED},
+/* In help order; the JSON of a run lists them in this order too. */
+const cfg_option_t cfg_options[] = {
+    {"init", "init", CFG_INIT_BOTH, 0, 0, 0, 0, "he_xavier", 0, "", CFG_PASS_NEVER,
+     TRAINING | CFG_CMD_PROBE, MODEL, "NAME", "init scheme of G and D"},
+    {"g-init", "g_init", CFG_INIT, F(g_init), 0, 0, 0, "he_xavier", 0, "ginit_",
+     CFG_PASS_ALWAYS, TRAINING, MODEL, "NAME", "G's scheme instead of --init's"},
+    {"d-init", "d_init", CFG_INIT, F(d_init), 0, 0, 0, "he_xavier", 0, "dinit_",
+     CFG_PASS_ALWAYS, TRAINING, MODEL, "NAME", "D's scheme instead of --init's"},
+    {"init-std", "init_std", CFG_FLOAT, F(init_std), 0, 1e-12, 100, "0.01", 0, "std",
+     CFG_PASS_ALWAYS, TRAINING | CFG_CMD_PROBE, MODEL, "S", "std of the 'random' scheme"},
+    {"seed", "seed", CFG_U64, F(seed), 0, 0, 2147483647.0, "1", 0, "s", CFG_PASS_ALWAYS,
+     TRAINING | CFG_CMD_PROBE | CFG_CMD_SAMPLE | CFG_CMD_EVAL | CFG_CMD_CLASSIFIER, MODEL, "N", "seed of data order, noise and weights"},
+    {"epochs", "epochs", CFG_INT, F(epochs), 0, 1, 100000, "30", 0, NULL, CFG_PASS_NEVER,
+     TRAINING, MODEL, "N", "total epochs"},
+    {"lr", "lr", CFG_FLOAT, F(adam.lr), 0, 1e-12, 9.99, "0.0002", 0, "lr", CFG_PASS_ALWAYS,
+     TRAINING, MODEL, "X", "Adam learning rate"},
+    {"beta1", "beta1", CFG_FLOAT, F(adam.beta1), 0, 0, 0.999999, "0.5", 0, "b1_",
+     CFG_PASS_ALWAYS, TRAINING, MODEL, "X", "Adam beta1"},
+    {"beta2", "beta2", CFG_FLOAT, F(adam.beta2), 0, 0, 0.999999, "0.999", 0, "b2_",
+     CFG_PASS_ALWAYS, TRAINING, MODEL, "X", "Adam beta2"},
+    {"batch", "batch", CFG_INT, F(batch), 0, 1, 65536, "64", 0, "bs", CFG_PASS_ALWAYS, TRAINING,
+     MODEL, "N", "batch size (the last partial batch of an epoch is dropped)"},
+    {NULL, "eps", CFG_FLOAT, F(adam.eps), 0, 1e-30, 1, "1e-08", 1, NULL, CFG_PASS_NEVER, 0, NULL,
+     NULL, NULL},
+    {"z-dim", "z_dim", CFG_INT, F(arch.z_dim), 0, 1, 4096, "100", 0, "z", CFG_PASS_ALWAYS,
+     TRAINING, MODEL, "N", "noise size"},
+    {NULL, "image_size", CFG_INT, F(arch.image_size), 0, 1, 1 << 20, "784", 0, NULL,
+     CFG_PASS_NEVER, 0, NULL, NULL, NULL},
+    {"leak", "leak", CFG_FLOAT, F(arch.leak), 0, 0, 0.999, "0.2", 0, "leak", CFG_PASS_ALWAYS,
+     TRAINING | CFG_CMD_PROBE, MODEL, "X", "leaky-ReLU slope"},
+    {"g-hidden", "g_hidden", CFG_SIZES, F(arch.g_hidden), F(arch.n_g_hidden), 1, 16384,
+     "256,512,1024", 0, "g", CFG_PASS_ALWAYS, TRAINING, MODEL, "LIST", "G hidden sizes"},
+    {"d-hidden", "d_hidden", CFG_SIZES, F(arch.d_hidden), F(arch.n_d_hidden), 1, 16384,
+     "1024,512,256", 0, "d", CFG_PASS_ALWAYS, TRAINING, MODEL, "LIST", "D hidden sizes"},
+    {"precision", "precision", CFG_PRECISION, F(precision), 0, 0, 0, "fp32", 1, "",
+     CFG_PASS_IF_CHANGED, TRAINING, MODEL, "MODE",
+     "the matrix products of training:\n"
+     "fp32: OpenBLAS sgemm, the reference;\n"
+     "bf16: oneDNN with bf16 operands and fp32 accumulation\n"
+     "(needs a CPU with AVX-512, fast with AVX512_BF16);\n"
+     "bf16-emulated: the same bf16 numerics through OpenBLAS\n"
+     "on any CPU, slower than fp32 (for studying bf16).\n"
+     "Weights, Adam, losses and metrics stay fp32; samples\n"
+     "and evaluations run fp32. Kept by --resume"},
+    {"data", "data_dir", CFG_PATH, F(data_dir), 0, 0, 0, "", 0, NULL, CFG_PASS_ALWAYS,
+     TRAINING | CFG_CMD_PROBE, DATA, "DIR",
+     "MNIST folder (default: the first of $GAN_DATA/mnist,\n"
+     "data/mnist, ~/.local/share/gan/mnist that exists)"},
+    {"limit", "limit", CFG_LONG, F(limit), 0, 0, 100000000.0, "0", 0, "n", CFG_PASS_IF_CHANGED,
+     TRAINING, DATA, "N", "use the first N training images (0: all 60000)"},
+    {"threads", "threads", CFG_INT, F(threads), 0, 0, 256, "0", 0, NULL, CFG_PASS_NEVER,
+     TRAINING | CFG_CMD_SAMPLE | CFG_CMD_EVAL | CFG_CMD_CLASSIFIER, DATA, "N",
+     "threads of the matrix products, OpenBLAS in fp32, oneDNN in\n"
+     "bf16 (0: the library default, all cores; a resumed run keeps\n"
+     "its own count unless given)"},
+    {"sample-every", "sample_every", CFG_INT, F(sample_every), 0, 1, 100000, "1", 0, NULL,
+     CFG_PASS_ALWAYS, TRAINING, DATA, "N", "write a sample grid every N epochs"},
+    {"grid", "grid", CFG_INT, F(grid), 0, 1, 32, "8", 0, NULL, CFG_PASS_ALWAYS, TRAINING, DATA,
+     "N", "grid side: N x N samples"},
+    {"keep-every", "keep_every", CFG_INT, F(keep_every), 0, 0, 100000, "0", 1, NULL,
+     CFG_PASS_IF_CHANGED, TRAINING, DATA, "K",
+     "keep G and D of every K-th and the last epoch in\n"
+     "checkpoints/epoch_NNNN.bin, for --epoch of sample, eval\n"
+     "and export (0: none; ~12 MB each, default nets)"},
+    {"eval-every", "eval_every", CFG_INT, F(eval_every), 0, 0, 100000, "0", 1, NULL,
+     CFG_PASS_ALWAYS, TRAINING, QUALITY, "K",
+     "FD and class coverage every K epochs and after the last\n"
+     "(0: never); adds columns to metrics.csv"},
+    {"eval-n", "eval_n", CFG_LONG, F(eval_n), 0, 2, 100000, "10000", 1, NULL, CFG_PASS_IF_EVAL,
+     TRAINING, QUALITY, "N", "generated samples per evaluation"},
+    {"classifier", "classifier", CFG_PATH, F(classifier), 0, 0, 0, "", 1, NULL,
+     CFG_PASS_IF_EVAL, TRAINING, QUALITY, "PATH",
+     "the classifier (default: mnist-classifier.bin in the first\n"
+     "of $GAN_DATA, data and ~/.local/share/gan that holds one)"},
+    {"log-every", "log_every", CFG_INT, F(log_every), 0, 0, 1000000, "10", 1, NULL,
+     CFG_PASS_ALWAYS, TRAINING, WATCH, "N",
+     "steps.csv and step scalars at the first step and every\n"
+     "N-th (0: none)"},
+    {"events", "events", CFG_FLAG, F(events), 0, 0, 1, "1", 1, NULL, CFG_PASS_ALWAYS, TRAINING,
+     WATCH, NULL, "write no TensorBoard event file (default: write one)"},
 };
-enum { n_opt_specs = sizeof opt_specs / sizeof opt_specs[0] };
+const int cfg_n_options = (int)(sizeof cfg_options / sizeof cfg_options[0]);
 
-static const opt_spec_t *find_spec(const char *name)
+const cfg_option_t *cfg_option(const char *name)
 {
-    for (int i = 0; i < n_opt_specs; i++)
-        if (strcmp(opt_specs[i].name, name) == 0)
-            return &opt_specs[i];
+    for (int i = 0; i < cfg_n_options; i++)
+        if (cfg_options[i].name && strcmp(cfg_options[i].name, name) == 0)
+            return &cfg_options[i];
     return NULL;
 }
 
-int train_cfg_setting_arg(char *out, size_t size, const train_cfg_t *cfg, int *cursor)
+static void *field(train_cfg_t *cfg, const cfg_option_t *o)
 {
-    char value[PATH_MAX + 64], fallback[PATH_MAX + 64];
-    train_cfg_t defaults;
-    train_cfg_default(&defaults);
-    while (*cursor < n_opt_specs) {
-        const opt_spec_t *o = &opt_specs[(*cursor)++];
-        if (o->pass == PASS_NEVER || (o->pass == PASS_IF_EVAL && cfg->eval_every == 0))
-            continue;
-        train_cfg_get(value, sizeof value, cfg, o->name, 1);
-        if (o->pass == PASS_IF_CHANGED) {
-            train_cfg_get(fallback, sizeof fallback, &defaults, o->name, 1);
-            if (strcmp(value, fallback) == 0)
-                continue;
-        }
-        if (o->pass == PASS_AS_NO_FLAG) {
-            if (strcmp(value, "0") != 0)
-                continue;
-            snprintf(out, size, "--no-%s", o->name);
-        } else {
-            snprintf(out, size, "--%s=%s", o->name, value);
-        }
-        return 1;
-    }
-    return 0;
+    return (char *)cfg + o->offset;
 }
 
-/* Options that do not make a run another run: epochs (raised on purpose),
- * threads (their own rule: train_opts_t.threads_given), the data (checked
- * by content, train_pixels_crc32, so moved data still resumes), the
- * classifier (a path that only changes what is measured), init (said by
- * g-init and d-init). eval-n only counts when the run evaluates. */
-static int diff_skips(const opt_spec_t *o, const train_cfg_t *a)
+static const void *cfield(const train_cfg_t *cfg, const cfg_option_t *o)
 {
-    static const char *const skipped[] = {"epochs", "threads", "data", "classifier", "init"};
-    for (size_t i = 0; i < sizeof skipped / sizeof skipped[0]; i++)
-        if (strcmp(o->name, skipped[i]) == 0)
-            return 1;
-    return o->pass == PASS_IF_EVAL && a->eval_every == 0;
+    return (const char *)cfg + o->offset;
 }
 
-int train_cfg_diff(train_cfg_diff_t *d, const train_cfg_t *recorded, const train_cfg_t *requested)
+static const char *label(const cfg_option_t *o)
 {
-    memset(d, 0, sizeof *d);
-    for (int i = 0; i < n_opt_specs; i++) {
-        const opt_spec_t *o = &opt_specs[i];
-        if (diff_skips(o, recorded))
-            continue;
-        train_cfg_get(d->recorded, sizeof d->recorded, recorded, o->name, 1);
-        train_cfg_get(d->requested, sizeof d->requested, requested, o->name, 1);
-        if (strcmp(d->recorded, d->requested) != 0) {
-            /* Shown as people write them unless only the last bits differ. */
-            char shown_a[sizeof d->recorded], shown_b[sizeof d->requested];
-            train_cfg_get(shown_a, sizeof shown_a, recorded, o->name, 0);
-            train_cfg_get(shown_b, sizeof shown_b, requested, o->name, 0);
-            if (strcmp(shown_a, shown_b) != 0) {
-                memcpy(d->recorded, shown_a, sizeof shown_a);
-                memcpy(d->requested, shown_b, sizeof shown_b);
-            }
-            d->option = o->name;
-            return 1;
-        }
-    }
-    d->recorded[0] = d->requested[0] = '\0';
-    return 0;
+    return o->name ? o->name : o->key;
 }
 
-int train_cfg_is_option(const char *name)
-{
-    return find_spec(name) != NULL;
-}
+/* --- parsing and printing one value --------------------------------------- */
 
 int train_parse_int(long *out, const char *option, const char *text, long lo, long hi,
                     gan_err_t *err)
@@ -423,143 +156,445 @@ int train_parse_float(double *out, const char *option, const char *text, double 
 }
 
 /* "256,512,1024" -> sizes; every entry a whole number in lo..hi. */
-static int parse_sizes(int *sizes, int *n, const opt_spec_t *o, const char *arg, gan_err_t *err)
+static int parse_sizes(int *sizes, int *n, const cfg_option_t *o, const char *arg,
+                       gan_err_t *err)
 {
     int count = 0;
     const char *p = arg;
     if (*p == '\0')
         return gan_err_set(err, GAN_ERR_INPUT, "--%s=: empty list (e.g. --%s=256,512,1024)",
-                           o->name, o->name);
+                           label(o), label(o));
     while (*p) {
         char *end = NULL;
         long v = strtol(p, &end, 10);
         if (end == p || (*end != ',' && *end != '\0') || v < o->lo || v > o->hi)
             return gan_err_set(err, GAN_ERR_INPUT,
-                               "--%s=%s: expected comma-separated sizes %g..%g, e.g. 256,512,1024",
-                               o->name, arg, o->lo, o->hi);
+                               "--%s=%s: expected comma-separated sizes between %g and %g, e.g. "
+                               "256,512,1024", label(o), arg, o->lo, o->hi);
         if (count == GAN_MAX_HIDDEN)
-            return gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: at most %d hidden layers", o->name,
+            return gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: at most %d hidden layers", label(o),
                                arg, GAN_MAX_HIDDEN);
         sizes[count++] = (int)v;
         p = *end == ',' ? end + 1 : end;
         if (*end == ',' && *p == '\0')
-            return gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: trailing comma", o->name, arg);
+            return gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: trailing comma", label(o), arg);
     }
     *n = count;
     return GAN_OK;
 }
 
-int train_option_parse_int(long *out, const char *name, const char *text, gan_err_t *err)
+/* Parses text into the row's field of cfg, with the row's one range. */
+static int set_value(train_cfg_t *cfg, const cfg_option_t *o, const char *text, gan_err_t *err)
 {
-    const opt_spec_t *o = find_spec(name);
-    if (!o || o->kind != OPT_KIND_INT)
-        return gan_err_set(err, GAN_ERR_INPUT, "--%s: not a whole-number option", name);
-    return train_parse_int(out, name, text, (long)o->lo, (long)o->hi, err);
+    void *at = field(cfg, o);
+    long n = 0;
+    double x = 0;
+    gan_err_t why;
+    int rc = GAN_OK;
+    switch (o->type) {
+    case CFG_INT:
+    case CFG_FLAG:
+        rc = train_parse_int(&n, label(o), text, (long)o->lo, (long)o->hi, err);
+        if (!rc)
+            *(int *)at = (int)n;
+        return rc;
+    case CFG_LONG:
+        rc = train_parse_int(&n, label(o), text, (long)o->lo, (long)o->hi, err);
+        if (!rc)
+            *(long *)at = n;
+        return rc;
+    case CFG_U64:
+        rc = train_parse_int(&n, label(o), text, (long)o->lo, (long)o->hi, err);
+        if (!rc)
+            *(uint64_t *)at = (uint64_t)n;
+        return rc;
+    case CFG_FLOAT:
+        /* The range holds for the float stored, so a value read back from
+         * its %.9g text (0.999000013 for --leak=0.999) stays in range. */
+        rc = train_parse_float(&x, label(o), text, -HUGE_VAL, HUGE_VAL, err);
+        if (!rc && !((float)x >= (float)o->lo && (float)x <= (float)o->hi))
+            rc = gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: must be between %g and %g", label(o),
+                             text, o->lo, o->hi);
+        if (!rc)
+            *(float *)at = (float)x;
+        return rc;
+    case CFG_INIT:
+    case CFG_INIT_BOTH: {
+        init_scheme_t scheme;
+        if (init_from_name(&scheme, text, &why) != GAN_OK)
+            return gan_err_set(err, GAN_ERR_INPUT, "--%s: %s", label(o), why.msg);
+        if (o->type == CFG_INIT)
+            *(init_scheme_t *)at = scheme;
+        else
+            cfg->g_init = cfg->d_init = scheme;
+        return GAN_OK;
+    }
+    case CFG_SIZES:
+        return parse_sizes(at, (int *)((char *)cfg + o->count_offset), o, text, err);
+    case CFG_PATH:
+        if (strlen(text) >= PATH_MAX)
+            return gan_err_set(err, GAN_ERR_INPUT, "--%s: path longer than %d bytes", label(o),
+                               PATH_MAX - 1);
+        snprintf(at, PATH_MAX, "%s", text);
+        return GAN_OK;
+    case CFG_PRECISION:
+        if (precision_from_name(at, text, &why) != GAN_OK)
+            return gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: %s", label(o), text, why.msg);
+        return GAN_OK;
+    }
+    return gan_err_set(err, GAN_ERR_INPUT, "--%s: unknown option type", label(o));
+}
+
+/* Writes the row's value; %.9g gives a float back exactly, %g as people
+ * write it. */
+static void get_value(char *out, size_t size, const train_cfg_t *cfg, const cfg_option_t *o,
+                      int exact)
+{
+    const void *at = cfield(cfg, o);
+    switch (o->type) {
+    case CFG_INT:
+    case CFG_FLAG: snprintf(out, size, "%d", *(const int *)at); return;
+    case CFG_LONG: snprintf(out, size, "%ld", *(const long *)at); return;
+    case CFG_U64: snprintf(out, size, "%llu", (unsigned long long)*(const uint64_t *)at); return;
+    case CFG_FLOAT: snprintf(out, size, exact ? "%.9g" : "%g", *(const float *)at); return;
+    case CFG_INIT: snprintf(out, size, "%s", init_name(*(const init_scheme_t *)at)); return;
+    case CFG_INIT_BOTH: train_init_label(out, size, cfg); return;
+    case CFG_SIZES: {
+        const int *v = at;
+        int n = *(const int *)((const char *)cfg + o->count_offset);
+        size_t len = 0;
+        out[0] = '\0';
+        for (int i = 0; i < n && len < size; i++)
+            len += (size_t)snprintf(out + len, size - len, "%s%d", i ? "," : "", v[i]);
+        return;
+    }
+    case CFG_PATH: snprintf(out, size, "%s", (const char *)at); return;
+    case CFG_PRECISION: snprintf(out, size, "%s", precision_name(*(const precision_t *)at)); return;
+    }
+    out[0] = '\0';
+}
+
+/* --- the settings as a whole ------------------------------------------------ */
+
+void train_cfg_default(train_cfg_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (int i = 0; i < cfg_n_options; i++) {
+        const cfg_option_t *o = &cfg_options[i];
+        /* The table's defaults are in range: a failure here is a bad row,
+         * which the option-table test catches. */
+        set_value(cfg, o, o->def, NULL);
+    }
+}
+
+int train_cfg_find_paths(train_cfg_t *cfg, gan_err_t *err)
+{
+    if (!cfg->data_dir[0]) {
+        int rc = data_path_find(cfg->data_dir, sizeof cfg->data_dir, DATA_PATH_MNIST, err);
+        if (rc)
+            return rc;
+    }
+    /* Where `gan classifier train` puts it when there is none yet: a run
+     * that evaluates then fails naming that file. */
+    if (!cfg->classifier[0] &&
+        data_path_write_target(cfg->classifier, sizeof cfg->classifier, DATA_PATH_CLASSIFIER,
+                               NULL) != GAN_OK)
+        snprintf(cfg->classifier, sizeof cfg->classifier, "%s", CLASSIFIER_DEFAULT_PATH);
+    return GAN_OK;
+}
+
+int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err)
+{
+    char text[PATH_MAX + 64];
+    train_cfg_t scratch = *cfg;
+    for (int i = 0; i < cfg_n_options; i++) {
+        const cfg_option_t *o = &cfg_options[i];
+        if (o->type == CFG_PATH || o->type == CFG_INIT_BOTH)
+            continue;
+        if (o->type == CFG_INIT && (unsigned)*(const init_scheme_t *)cfield(cfg, o) >= INIT_COUNT)
+            return gan_err_set(err, GAN_ERR_INPUT, "--%s: not a scheme", label(o));
+        if (o->type == CFG_PRECISION &&
+            (unsigned)*(const precision_t *)cfield(cfg, o) >= PRECISION_COUNT)
+            return gan_err_set(err, GAN_ERR_INPUT, "--%s: not one of %s", label(o),
+                               precision_valid_names());
+        if (o->type == CFG_SIZES) {
+            int n = *(const int *)((const char *)cfg + o->count_offset);
+            if (n < 1 || n > GAN_MAX_HIDDEN)
+                return gan_err_set(err, GAN_ERR_INPUT, "--%s: 1 to %d sizes", label(o),
+                                   GAN_MAX_HIDDEN);
+        }
+        /* In range when its exact text parses back under the row's range:
+         * one rule for the command line, JSON and this check. */
+        get_value(text, sizeof text, cfg, o, 1);
+        int rc = set_value(&scratch, o, text, err);
+        if (rc)
+            return rc;
+    }
+    return GAN_OK;
+}
+
+void train_init_label(char *out, size_t size, const train_cfg_t *cfg)
+{
+    if (cfg->g_init == cfg->d_init)
+        snprintf(out, size, "%s", init_name(cfg->g_init));
+    else
+        snprintf(out, size, "%s+%s", init_name(cfg->g_init), init_name(cfg->d_init));
+}
+
+int train_cfg_is_option(const char *name)
+{
+    return cfg_option(name) != NULL;
 }
 
 int train_cfg_set(train_cfg_t *cfg, const char *name, const char *value, gan_err_t *err)
 {
-    const opt_spec_t *o = find_spec(name);
+    const cfg_option_t *o = cfg_option(name);
     if (!o)
         return gan_err_set(err, GAN_ERR_INPUT, "--%s: not a training option", name);
-    long n = 0;
-    double x = 0;
-    int rc = GAN_OK;
-    init_scheme_t scheme;
-    switch (o->kind) {
-    case OPT_KIND_INT: rc = train_parse_int(&n, name, value, (long)o->lo, (long)o->hi, err); break;
-    case OPT_KIND_FLOAT: rc = train_parse_float(&x, name, value, o->lo, o->hi, err); break;
-    case OPT_KIND_INIT: {
-        gan_err_t why;
-        if (init_from_name(&scheme, value, &why) != GAN_OK)
-            return gan_err_set(err, GAN_ERR_INPUT, "--%s: %s", name, why.msg);
-        break;
-    }
-    case OPT_KIND_SIZES:
-        return parse_sizes(strcmp(name, "g-hidden") == 0 ? cfg->arch.g_hidden : cfg->arch.d_hidden,
-                           strcmp(name, "g-hidden") == 0 ? &cfg->arch.n_g_hidden
-                                                         : &cfg->arch.n_d_hidden,
-                           o, value, err);
-    case OPT_KIND_PRECISION: {
-        gan_err_t why;
-        if (precision_from_name(&cfg->precision, value, &why) != GAN_OK)
-            return gan_err_set(err, GAN_ERR_INPUT, "--%s: %s", name, why.msg);
-        return GAN_OK;
-    }
-    case OPT_KIND_PATH: {
-        char *dst = strcmp(name, "data") == 0 ? cfg->data_dir : cfg->classifier;
-        size_t cap = strcmp(name, "data") == 0 ? sizeof cfg->data_dir : sizeof cfg->classifier;
-        if (strlen(value) >= cap)
-            return gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: path longer than %zu bytes", name,
-                               value, cap - 1);
-        snprintf(dst, cap, "%s", value);
-        return GAN_OK;
-    }
-    }
-    if (rc)
-        return rc;
-    if (!strcmp(name, "init")) cfg->g_init = cfg->d_init = scheme;
-    else if (!strcmp(name, "g-init")) cfg->g_init = scheme;
-    else if (!strcmp(name, "d-init")) cfg->d_init = scheme;
-    else if (!strcmp(name, "init-std")) cfg->init_std = (float)x;
-    else if (!strcmp(name, "seed")) cfg->seed = (uint64_t)n;
-    else if (!strcmp(name, "limit")) cfg->limit = n;
-    else if (!strcmp(name, "threads")) cfg->threads = (int)n;
-    else if (!strcmp(name, "sample-every")) cfg->sample_every = (int)n;
-    else if (!strcmp(name, "grid")) cfg->grid = (int)n;
-    else if (!strcmp(name, "z-dim")) cfg->arch.z_dim = (int)n;
-    else if (!strcmp(name, "leak")) cfg->arch.leak = (float)x;
-    else if (!strcmp(name, "lr")) cfg->adam.lr = (float)x;
-    else if (!strcmp(name, "beta1")) cfg->adam.beta1 = (float)x;
-    else if (!strcmp(name, "beta2")) cfg->adam.beta2 = (float)x;
-    else if (!strcmp(name, "batch")) cfg->batch = (int)n;
-    else if (!strcmp(name, "epochs")) cfg->epochs = (int)n;
-    else if (!strcmp(name, "eval-every")) cfg->eval_every = (int)n;
-    else if (!strcmp(name, "eval-n")) cfg->eval_n = n;
-    else if (!strcmp(name, "log-every")) cfg->log_every = (int)n;
-    else if (!strcmp(name, "events")) cfg->events = (int)n;
-    else if (!strcmp(name, "keep-every")) cfg->keep_every = (int)n;
-    return GAN_OK;
-}
-
-static void format_sizes(char *out, size_t size, const int *v, int n)
-{
-    size_t len = 0;
-    out[0] = '\0';
-    for (int i = 0; i < n && len < size; i++)
-        len += (size_t)snprintf(out + len, size - len, "%s%d", i ? "," : "", v[i]);
+    return set_value(cfg, o, value, err);
 }
 
 int train_cfg_get(char *out, size_t size, const train_cfg_t *cfg, const char *name, int exact)
 {
-    /* %g is what people write (0.0002); %.9g gives the float back exactly. */
-    const char *ffmt = exact ? "%.9g" : "%g";
-    if (!strcmp(name, "init")) train_init_label(out, size, cfg);
-    else if (!strcmp(name, "g-init")) snprintf(out, size, "%s", init_name(cfg->g_init));
-    else if (!strcmp(name, "d-init")) snprintf(out, size, "%s", init_name(cfg->d_init));
-    else if (!strcmp(name, "init-std")) snprintf(out, size, ffmt, cfg->init_std);
-    else if (!strcmp(name, "seed")) snprintf(out, size, "%llu", (unsigned long long)cfg->seed);
-    else if (!strcmp(name, "data")) snprintf(out, size, "%s", cfg->data_dir);
-    else if (!strcmp(name, "limit")) snprintf(out, size, "%ld", cfg->limit);
-    else if (!strcmp(name, "threads")) snprintf(out, size, "%d", cfg->threads);
-    else if (!strcmp(name, "sample-every")) snprintf(out, size, "%d", cfg->sample_every);
-    else if (!strcmp(name, "grid")) snprintf(out, size, "%d", cfg->grid);
-    else if (!strcmp(name, "z-dim")) snprintf(out, size, "%d", cfg->arch.z_dim);
-    else if (!strcmp(name, "leak")) snprintf(out, size, ffmt, cfg->arch.leak);
-    else if (!strcmp(name, "g-hidden")) format_sizes(out, size, cfg->arch.g_hidden, cfg->arch.n_g_hidden);
-    else if (!strcmp(name, "d-hidden")) format_sizes(out, size, cfg->arch.d_hidden, cfg->arch.n_d_hidden);
-    else if (!strcmp(name, "lr")) snprintf(out, size, ffmt, cfg->adam.lr);
-    else if (!strcmp(name, "beta1")) snprintf(out, size, ffmt, cfg->adam.beta1);
-    else if (!strcmp(name, "beta2")) snprintf(out, size, ffmt, cfg->adam.beta2);
-    else if (!strcmp(name, "batch")) snprintf(out, size, "%d", cfg->batch);
-    else if (!strcmp(name, "epochs")) snprintf(out, size, "%d", cfg->epochs);
-    else if (!strcmp(name, "eval-every")) snprintf(out, size, "%d", cfg->eval_every);
-    else if (!strcmp(name, "eval-n")) snprintf(out, size, "%ld", cfg->eval_n);
-    else if (!strcmp(name, "classifier")) snprintf(out, size, "%s", cfg->classifier);
-    else if (!strcmp(name, "log-every")) snprintf(out, size, "%d", cfg->log_every);
-    else if (!strcmp(name, "events")) snprintf(out, size, "%d", cfg->events);
-    else if (!strcmp(name, "precision")) snprintf(out, size, "%s", precision_name(cfg->precision));
-    else if (!strcmp(name, "keep-every")) snprintf(out, size, "%d", cfg->keep_every);
-    else return -1;
+    const cfg_option_t *o = cfg_option(name);
+    if (!o)
+        return -1;
+    get_value(out, size, cfg, o, exact);
     return 0;
+}
+
+static int is_number(cfg_type_t t)
+{
+    return t == CFG_INT || t == CFG_LONG || t == CFG_U64 || t == CFG_FLOAT || t == CFG_FLAG;
+}
+
+void train_cfg_write_fields(FILE *fp, const train_cfg_t *cfg)
+{
+    char text[PATH_MAX + 64];
+    int first = 1;
+    for (int i = 0; i < cfg_n_options; i++) {
+        const cfg_option_t *o = &cfg_options[i];
+        if (!o->key)
+            continue;
+        get_value(text, sizeof text, cfg, o, 1);
+        /* Only a run that evaluates uses a classifier; the default one is
+         * found from the current folder, which must not make the same run's
+         * checkpoint differ from one folder to another. */
+        if (o->type == CFG_PATH && o->pass == CFG_PASS_IF_EVAL && cfg->eval_every == 0)
+            text[0] = '\0';
+        fprintf(fp, "%s  \"%s\": ", first ? "" : ",\n", o->key);
+        first = 0;
+        if (o->type == CFG_SIZES)
+            fprintf(fp, "[%s]", text);
+        else if (is_number(o->type))
+            fputs(text, fp);
+        else
+            json_write_string(fp, text);
+    }
+}
+
+/* The row's value from json into cfg as text set_value reads. */
+static int read_key(train_cfg_t *cfg, const cfg_option_t *o, const char *json, const char *origin,
+                    gan_err_t *err)
+{
+    char text[PATH_MAX + 64];
+    int found;
+    if (o->type == CFG_SIZES) {
+        int v[GAN_MAX_HIDDEN], n = 0;
+        found = json_get_int_array(json, o->key, v, GAN_MAX_HIDDEN, &n) == 0;
+        size_t len = 0;
+        text[0] = '\0';
+        for (int i = 0; found && i < n; i++)
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s%d", i ? "," : "", v[i]);
+    } else if (is_number(o->type)) {
+        double x;
+        found = json_get_number(json, o->key, &x) == 0;
+        if (found && o->type == CFG_FLOAT)
+            snprintf(text, sizeof text, "%.9g", x);
+        else if (found && (x != floor(x) || fabs(x) > 9e15))
+            return gan_err_set(err, GAN_ERR_INPUT, "%s: setting '%s' is not a whole number",
+                               origin, o->key);
+        else if (found)
+            snprintf(text, sizeof text, "%.0f", x);
+    } else {
+        found = json_get_string(json, o->key, text, sizeof text) == 0;
+    }
+    if (!found) {
+        /* A key added after runs were made: those runs had its default. A
+         * key that is there but unreadable is never taken for the default. */
+        char pat[80];
+        snprintf(pat, sizeof pat, "\"%s\":", o->key);
+        if (!o->json_since || strstr(json, pat))
+            return gan_err_set(err, GAN_ERR_INPUT, "%s: setting '%s' missing or bad", origin,
+                               o->key);
+        snprintf(text, sizeof text, "%s", o->def);
+    }
+    gan_err_t why;
+    if (set_value(cfg, o, text, &why) != GAN_OK)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: setting '%s' is '%.200s', not a valid value "
+                           "(%.300s)", origin, o->key, text, why.msg);
+    return GAN_OK;
+}
+
+int train_cfg_read_json(train_cfg_t *cfg, const char *json, const char *origin, gan_err_t *err)
+{
+    train_cfg_default(cfg);
+    for (int i = 0; i < cfg_n_options; i++) {
+        const cfg_option_t *o = &cfg_options[i];
+        /* "init" is written as a label for people; g_init and d_init say it. */
+        if (!o->key || o->type == CFG_INIT_BOTH)
+            continue;
+        int rc = read_key(cfg, o, json, origin, err);
+        if (rc)
+            return rc;
+    }
+    gan_err_t why;
+    if (train_cfg_check(cfg, &why) != GAN_OK)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: settings out of range (%.300s)", origin,
+                           why.msg);
+    return GAN_OK;
+}
+
+int train_cfg_setting_arg(char *out, size_t size, const train_cfg_t *cfg, int *cursor)
+{
+    char value[PATH_MAX + 64], fallback[PATH_MAX + 64];
+    static train_cfg_t defaults;
+    static int have_defaults;
+    if (!have_defaults) {
+        train_cfg_default(&defaults);
+        have_defaults = 1;
+    }
+    while (*cursor < cfg_n_options) {
+        const cfg_option_t *o = &cfg_options[(*cursor)++];
+        if (!o->name || o->pass == CFG_PASS_NEVER ||
+            (o->pass == CFG_PASS_IF_EVAL && cfg->eval_every == 0))
+            continue;
+        get_value(value, sizeof value, cfg, o, 1);
+        if (o->pass == CFG_PASS_IF_CHANGED) {
+            get_value(fallback, sizeof fallback, &defaults, o, 1);
+            if (strcmp(value, fallback) == 0)
+                continue;
+        }
+        if (o->type == CFG_FLAG) {
+            if (strcmp(value, "0") != 0)
+                continue;
+            snprintf(out, size, "--no-%s", o->name);
+        } else {
+            snprintf(out, size, "--%s=%s", o->name, value);
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* Options that do not make a run another run: epochs (raised on purpose),
+ * threads (their own rule: train_opts_t.threads_given), the data (checked
+ * by content, train_pixels_crc32, so moved data still resumes), the
+ * classifier (a path that only changes what is measured), init (said by
+ * g-init and d-init). eval-n only counts when the run evaluates. */
+static int diff_skips(const cfg_option_t *o, const train_cfg_t *a)
+{
+    static const char *const skipped[] = {"epochs", "threads", "data", "classifier", "init"};
+    if (!o->name)
+        return 0;
+    for (size_t i = 0; i < sizeof skipped / sizeof skipped[0]; i++)
+        if (strcmp(o->name, skipped[i]) == 0)
+            return 1;
+    return o->pass == CFG_PASS_IF_EVAL && a->eval_every == 0;
+}
+
+int train_cfg_diff(train_cfg_diff_t *d, const train_cfg_t *recorded, const train_cfg_t *requested)
+{
+    memset(d, 0, sizeof *d);
+    for (int i = 0; i < cfg_n_options; i++) {
+        const cfg_option_t *o = &cfg_options[i];
+        if (diff_skips(o, recorded))
+            continue;
+        get_value(d->recorded, sizeof d->recorded, recorded, o, 1);
+        get_value(d->requested, sizeof d->requested, requested, o, 1);
+        if (strcmp(d->recorded, d->requested) != 0) {
+            /* Shown as people write them unless only the last bits differ. */
+            char shown_a[sizeof d->recorded], shown_b[sizeof d->requested];
+            get_value(shown_a, sizeof shown_a, recorded, o, 0);
+            get_value(shown_b, sizeof shown_b, requested, o, 0);
+            if (strcmp(shown_a, shown_b) != 0) {
+                memcpy(d->recorded, shown_a, sizeof shown_a);
+                memcpy(d->requested, shown_b, sizeof shown_b);
+            }
+            d->option = label(o);
+            return 1;
+        }
+    }
+    d->recorded[0] = d->requested[0] = '\0';
+    return 0;
+}
+
+int train_option_parse_int(long *out, const char *name, const char *text, gan_err_t *err)
+{
+    const cfg_option_t *o = cfg_option(name);
+    if (!o || (o->type != CFG_INT && o->type != CFG_LONG && o->type != CFG_U64))
+        return gan_err_set(err, GAN_ERR_INPUT, "--%s: not a whole-number option", name);
+    return train_parse_int(out, name, text, (long)o->lo, (long)o->hi, err);
+}
+
+int train_option_parse_float(double *out, const char *name, const char *text, gan_err_t *err)
+{
+    const cfg_option_t *o = cfg_option(name);
+    if (!o || o->type != CFG_FLOAT)
+        return gan_err_set(err, GAN_ERR_INPUT, "--%s: not a real-number option", name);
+    return train_parse_float(out, name, text, o->lo, o->hi, err);
+}
+
+/* --- help ---------------------------------------------------------------------- */
+
+/* "  --lr=X" padded to the help column, then the help lines, the first with
+ * "(default ...)" and the range where it says something. */
+static void help_row(FILE *out, const cfg_option_t *o)
+{
+    char left[64];
+    if (o->type == CFG_FLAG)
+        snprintf(left, sizeof left, "  --no-%s", o->name);
+    else
+        snprintf(left, sizeof left, "  --%s=%s", o->name, o->metavar);
+    char extra[160] = "";
+    if (o->type == CFG_INIT_BOTH)
+        snprintf(extra, sizeof extra, " (default %s; one of: %s)", o->def, init_valid_names());
+    else if (o->type == CFG_INT || o->type == CFG_LONG || o->type == CFG_U64)
+        snprintf(extra, sizeof extra, " (%.0f..%.0f, default %s)", o->lo, o->hi, o->def);
+    else if (o->type == CFG_FLOAT)
+        snprintf(extra, sizeof extra, " (%g..%g, default %s)", o->lo, o->hi, o->def);
+    else if (o->type == CFG_SIZES)
+        snprintf(extra, sizeof extra, " (default %s)", o->def);
+    else if (o->type == CFG_PRECISION)
+        snprintf(extra, sizeof extra, " (default %s)", o->def);
+    const char *line = o->help;
+    int first = 1;
+    while (*line) {
+        size_t len = strcspn(line, "\n");
+        int more = line[len] == '\n';
+        /* The range and default close the last line, or get their own
+         * when the line would pass 80 columns. */
+        int own_line = !more && extra[0] && 23 + (int)len + (int)strlen(extra) > 80;
+        fprintf(out, "%-23s%.*s%s\n", first ? left : "", (int)len, line,
+                !more && !own_line ? extra : "");
+        if (own_line)
+            fprintf(out, "%-23s%s\n", "", extra + 1);
+        first = 0;
+        line += len + more;
+    }
+}
+
+void cfg_options_help(FILE *out, unsigned command)
+{
+    const char *section = NULL;
+    for (int i = 0; i < cfg_n_options; i++) {
+        const cfg_option_t *o = &cfg_options[i];
+        if (!o->name || !(o->commands & command))
+            continue;
+        if (!section || strcmp(section, o->section) != 0) {
+            section = o->section;
+            fprintf(out, "%s:\n", section);
+        }
+        help_row(out, o);
+    }
 }

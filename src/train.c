@@ -83,7 +83,10 @@ static int evaluate(run_t *run, train_metrics_t *m, gan_err_t *err)
 static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
 {
     run->cfg = *cfg;
-    int rc = train_cfg_check(cfg, err);
+    cfg = &run->cfg;
+    int rc = train_cfg_find_paths(&run->cfg, err);
+    if (!rc)
+        rc = train_cfg_check(cfg, err);
     if (rc)
         return rc;
     mnist_t loaded;
@@ -606,7 +609,8 @@ static int judge_run(run_t *run, train_cfg_t *cfg, gan_err_t *err)
     recorded.epochs = cfg->epochs;
     if (run->opts->threads_given)
         recorded.threads = cfg->threads;
-    snprintf(recorded.data_dir, sizeof recorded.data_dir, "%s", cfg->data_dir);
+    if (cfg->data_dir[0])
+        snprintf(recorded.data_dir, sizeof recorded.data_dir, "%s", cfg->data_dir);
     *cfg = recorded;
     run->resuming = 1;
     return GAN_OK;

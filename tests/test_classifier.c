@@ -567,7 +567,7 @@ Test(classifier_cli, eval_bad_options_exit_2_with_one_line)
         {"eval --run=runs/x --n=abc", "gan: --n=abc: ", "not a whole number"},
         {"eval --run=runs/x --n=100001", "gan: --n=100001: ", "between 2 and 100000"},
         {"eval --run=runs/x --seed=-1", "gan: --seed=-1: ", NULL},
-        {"eval --run=runs/x --threads=0", "gan: --threads=0: ", NULL},
+        {"eval --run=runs/x --threads=257", "gan: --threads=257: ", NULL},
         {"eval --run=runs/x --bogus", "gan: eval: unknown option", "--bogus"},
         {"eval --run=runs/x --reference", "gan: eval: --run and --reference", NULL},
         {"eval --run=runs/x extra", "gan: eval: unexpected argument 'extra'", NULL},

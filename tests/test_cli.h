@@ -34,7 +34,7 @@ static void *allocs[256];
 static int n_allocs;
 
 /* Remembers p for .fini; fails the test on NULL (out of memory). */
-static void *track(void *p)
+static inline void *track(void *p)
 {
     cr_assert(p != NULL, "out of memory");
     cr_assert(n_allocs < (int)(sizeof allocs / sizeof allocs[0]), "too many allocations");
@@ -42,7 +42,7 @@ static void *track(void *p)
     return p;
 }
 
-static void teardown(void)
+static inline void teardown(void)
 {
     if (child > 0) { /* a test failed while its run was going */
         kill(child, SIGKILL);
@@ -57,7 +57,7 @@ static void teardown(void)
 }
 
 /* tmp_dir/name, tracked. */
-static char *tmp_path(const char *name)
+static inline char *tmp_path(const char *name)
 {
     char *p = track(malloc(strlen(tmp_dir) + strlen(name) + 2));
     sprintf(p, "%s/%s", tmp_dir, name);
@@ -65,20 +65,20 @@ static char *tmp_path(const char *name)
 }
 
 /* path/name, tracked. */
-static char *join(const char *path, const char *name)
+static inline char *join(const char *path, const char *name)
 {
     char *p = track(malloc(strlen(path) + strlen(name) + 2));
     sprintf(p, "%s/%s", path, name);
     return p;
 }
 
-static int exists(const char *path)
+static inline int exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
 }
 
-static void need_mnist(void)
+static inline void need_mnist(void)
 {
     if (!exists(MNIST_TRAIN))
         cr_skip_test("%s missing: run ./download_mnist.sh", MNIST_TRAIN);
@@ -86,13 +86,13 @@ static void need_mnist(void)
 }
 
 /* Whole file, NUL-terminated, tracked; NULL (not a failure) if missing. */
-static char *read_file(const char *path, size_t *len)
+static inline char *read_file(const char *path, size_t *len)
 {
     char *buf = test_try_read_file(path, len);
     return buf ? track(buf) : NULL;
 }
 
-static char *must_read(const char *path, size_t *len)
+static inline char *must_read(const char *path, size_t *len)
 {
     char *text = read_file(path, len);
     cr_assert(text != NULL, "%s: missing (%s)", path, strerror(errno));
@@ -105,7 +105,7 @@ static char *must_read(const char *path, size_t *len)
  * stderr go to tmp_dir/out.txt and tmp_dir/err.txt (truncated). The child
  * gets default SIGINT/SIGTERM handling and an empty signal mask whatever the
  * test runner uses. */
-static pid_t spawn_gan(const char *const *args)
+static inline pid_t spawn_gan(const char *const *args)
 {
     const char *argv[64];
     int n = 0;
@@ -141,7 +141,7 @@ static pid_t spawn_gan(const char *const *args)
 }
 
 /* Exit code of the child; fails the test if a signal killed it. */
-static int wait_gan(pid_t pid)
+static inline int wait_gan(pid_t pid)
 {
     int status;
     pid_t r;
@@ -158,7 +158,7 @@ static int wait_gan(pid_t pid)
 /* Runs GAN_BIN args... to the end; returns the exit code. */
 #define GAN(...) wait_gan(spawn_gan((const char *const[]){__VA_ARGS__, NULL}))
 
-static char *last_stderr(void)
+static inline char *last_stderr(void)
 {
     char p[128];
     snprintf(p, sizeof p, "%s/err.txt", tmp_dir);

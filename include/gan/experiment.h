@@ -43,19 +43,18 @@ typedef struct {
     size_t n_runs;
 } experiment_t;
 
-/* Every axis a plan (or a report) knows, by training option name: the
- * init, each option --vary takes, the seed. experiment_axis_names[0] is
- * "init". */
-#define EXP_N_AXIS_NAMES 15
-extern const char *const experiment_axis_names[EXP_N_AXIS_NAMES];
+/* Every axis a plan (or a report) knows, by training option name, from the
+ * option table: "init" first, each option --vary takes, "seed" last.
+ * Returns how many (at most EXP_MAX_AXIS_NAMES); *names points to a static
+ * list. */
+#define EXP_MAX_AXIS_NAMES 32
+int experiment_axis_names(const char *const **names);
 
 /* The value of axis in cfg as shown and used in run names ("0.0004",
  * "256,512,1024", "he_xavier"); "" for an unknown axis. */
 void experiment_axis_label(char *out, size_t size, const train_cfg_t *cfg, const char *axis);
 
-/* The options an axis may vary (lr, beta1, beta2, batch, z-dim, leak,
- * g-hidden, d-hidden, init-std, limit, g-init, d-init, precision), comma
- * separated. */
+/* The options --vary takes, comma separated (for help and messages). */
 const char *experiment_vary_options(void);
 
 /* Starts a plan over base in folder dir with no axes yet. */

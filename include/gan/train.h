@@ -23,6 +23,7 @@
 #include "gan/mnist_packed.h"
 #include "gan/optim.h"
 #include "gan/rng.h"
+#include "gan/run_config.h"
 
 /* Returned by train_run when the stop flag was raised: the checkpoint is
  * written and the run can be resumed. */
@@ -43,50 +44,6 @@ enum {
     TRAIN_STREAM_FIXED_NOISE = 4,
     TRAIN_STREAM_SHUFFLE = 1000
 };
-
-/* Every setting that shapes a run (written to config.json and to every
- * checkpoint header; a resumed run takes them from there). */
-typedef struct {
-    gan_arch_t arch;
-    init_scheme_t g_init, d_init;
-    float init_std;          /* std of the `random` scheme */
-    adam_cfg_t adam;         /* same settings for G and D */
-    int batch, epochs;
-    uint64_t seed;
-    char data_dir[PATH_MAX];
-    long limit;              /* use the first `limit` training images; 0 = all */
-    int threads;             /* OpenBLAS threads */
-    int sample_every;        /* epochs between sample grids */
-    int grid;                /* grid side: grid x grid samples */
-    /* Sample quality (eval.h) every eval_every epochs and after the last
-     * one (0: never): FD and class coverage of eval_n samples, measured
-     * with the classifier file; adds columns to metrics.csv. */
-    int eval_every;
-    long eval_n;
-    char classifier[PATH_MAX];
-    /* Watching a run (issue 15): steps.csv and the TensorBoard step scalars
-     * get the first step and every log_every-th (0: none). events = 0
-     * (--no-events) writes no TensorBoard event file. Both are run settings,
-     * kept by --resume, so a run's logs have one shape from start to end,
-     * also when an experiment worker on another machine takes it over. */
-    int log_every;
-    int events;
-    /* The step's matrix products (bf16.h): a run setting, kept by --resume
-     * (a run trains in one precision from start to end). Runs from before
-     * it read as fp32. */
-    precision_t precision;
-    /* Kept epochs (issue 16): the weights of G and D after every
-     * keep_every-th epoch and after the last one go to checkpoints/ (0:
-     * none). A run setting, kept by --resume. */
-    int keep_every;
-} train_cfg_t;
-
-/* The defaults of `gan train` (issue 4): he_xavier, Adam 2e-4 / 0.5 /
- * 0.999, batch 64, 30 epochs, seed 1, data/mnist, 8 x 8 grids. */
-void train_cfg_default(train_cfg_t *cfg);
-
-/* Checks value ranges and consistency; GAN_ERR_INPUT naming the option. */
-int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err);
 
 /* How train_run feeds a GAN, for anyone who must step one exactly as it
  * does (the bench). train_init_weights draws G's and D's weights from the
@@ -198,62 +155,5 @@ int train_load_weights(gan_t *gan, train_cfg_t *cfg, train_weights_t *from, cons
  * gives for it (cheap: no file is read), for commands that check before
  * loading anything else. */
 int train_check_epoch(const char *run_dir, int epoch, gan_err_t *err);
-
-/* Writes the settings as the lines of a flat JSON object ("key": value),
- * separated by ",\n", with no newline after the last: the caller opens the
- * object and closes it, adding its own keys (config.json and checkpoint
- * headers share this). */
-void train_cfg_write_fields(FILE *fp, const train_cfg_t *cfg);
-/* Reads the keys train_cfg_write_fields writes. GAN_ERR_INPUT naming origin
- * and the key when one is missing or bad. */
-int train_cfg_read_json(train_cfg_t *cfg, const char *json, const char *origin,
-                        gan_err_t *err);
-
-/* The training options by their command-line names ("lr", "g-hidden",
- * "init", ...): one parser and one range per option for every command.
- * train_cfg_set parses value into cfg; GAN_ERR_INPUT with
- * "--<name>=<value>: <what is wrong>" when the name is unknown or the value
- * out of range. train_cfg_get writes the option's value as text that
- * train_cfg_set reads back (exact != 0: floats to the last bit with %.9g;
- * 0: as people write them, %g); -1 for an unknown name. */
-int train_cfg_is_option(const char *name);
-int train_cfg_set(train_cfg_t *cfg, const char *name, const char *value, gan_err_t *err);
-int train_cfg_get(char *out, size_t size, const train_cfg_t *cfg, const char *name, int exact);
-
-/* The first option whose value differs between a run's recorded settings
- * and the ones asked for, as train_cfg_get writes them (exact). Leaves out
- * epochs (a raise is allowed), threads, the data folder (a run's data is
- * checked by content instead) and the classifier. Returns 1 and fills d on
- * a difference, 0 when the settings make the same run. */
-typedef struct {
-    const char *option;        /* "lr" */
-    char recorded[PATH_MAX + 64], requested[PATH_MAX + 64];
-} train_cfg_diff_t;
-int train_cfg_diff(train_cfg_diff_t *d, const train_cfg_t *recorded, const train_cfg_t *requested);
-
-/* The arguments that give `gan train` exactly cfg's settings, one per
- * call: writes the next "--name=value" (or "--no-events") into out and
- * returns 1; 0 after the last. *cursor starts at 0. Leaves out init (g-init
- * and d-init say it), threads and epochs (the caller's), limit,
- * keep-every and precision at their defaults, and eval-n and classifier
- * of a run that does not evaluate. Every option of
- * the table is here, so a new setting reaches the runs of an experiment
- * without a second list. */
-int train_cfg_setting_arg(char *out, size_t size, const train_cfg_t *cfg, int *cursor);
-
-/* A whole-number option shared by several commands (--seed, --threads)
- * parsed with its one range from the table of training options. */
-int train_option_parse_int(long *out, const char *name, const char *text, gan_err_t *err);
-
-/* Strict number parsing of an option's value: the whole text must be a
- * number in [lo, hi]; GAN_ERR_INPUT "--<option>=<text>: ..." otherwise. */
-int train_parse_int(long *out, const char *option, const char *text, long lo, long hi,
-                    gan_err_t *err);
-int train_parse_float(double *out, const char *option, const char *text, double lo, double hi,
-                      gan_err_t *err);
-
-/* Label of a run's init: the scheme name if G and D share it, else
- * "<g>+<d>" (written to config.json as "init"). */
-void train_init_label(char *out, size_t size, const train_cfg_t *cfg);
 
 #endif

@@ -34,6 +34,8 @@ int cli_parse_float(const char *option, const char *text, double lo, double hi, 
 /* --seed and --threads, whichever command takes them: one range each, from
  * the table of training options (train.h). */
 int cli_parse_shared(const char *option, const char *text, long *out);
+/* The same for a real-number option of the table (--leak, --init-std). */
+int cli_parse_shared_float(const char *option, const char *text, double *out);
 
 /* Usage error for an unknown option or missing argument that getopt already
  * reported; tells where to find help. */

@@ -80,7 +80,7 @@ static void usage(FILE *out)
             "  under mpirun (make MPI=1), every rank is a worker and rank 0 finalizes\n"
             "\n",
             experiment_vary_options(), RUN_LOCK_STALE_SECONDS);
-    train_options_help(out);
+    train_options_help(out, CFG_CMD_EXPERIMENT);
 }
 
 /* The child: a `gan train` with the plan's argument vector, its stderr in
@@ -224,11 +224,11 @@ static int train_plan(const experiment_t *e, int jobs, int threads, int threads_
 /* The run-shaping options given on the command line, to refuse one that is
  * also an axis. */
 typedef struct {
-    const char *names[TRAIN_N_LONG_OPTIONS];
+    const char *names[TRAIN_OPT_ROOM];
     int n;
 } given_t;
 
-enum { OPT_INITS = OPT_TRAIN_LAST + 1, OPT_SEEDS, OPT_VARY, OPT_NAME, OPT_OUT, OPT_JOBS,
+enum { OPT_INITS = TRAIN_OPT_OWN, OPT_SEEDS, OPT_VARY, OPT_NAME, OPT_OUT, OPT_JOBS,
        OPT_PLAN, OPT_WORKER, OPT_TASK, OPT_FINALIZE, OPT_STALE, OPT_HELP };
 
 static void on_work(void *ctx, const exp_work_progress_t *p)
@@ -324,7 +324,7 @@ static int parse_task(long *index, long *count, const char *text)
 
 int cmd_experiment(int argc, char **argv)
 {
-    struct option options[TRAIN_N_LONG_OPTIONS + 16];
+    struct option options[TRAIN_OPT_ROOM + 16];
     struct option own[] = {
         {"inits", required_argument, 0, OPT_INITS}, {"seeds", required_argument, 0, OPT_SEEDS},
         {"vary", required_argument, 0, OPT_VARY},   {"name", required_argument, 0, OPT_NAME},
@@ -334,7 +334,7 @@ int cmd_experiment(int argc, char **argv)
         {"finalize", no_argument, 0, OPT_FINALIZE}, {"stale", required_argument, 0, OPT_STALE},
         {0, 0, 0, 0},
     };
-    train_options_merge(options, own);
+    train_options_merge(options, CFG_CMD_EXPERIMENT, own);
 
     train_cfg_t cfg;
     train_cfg_default(&cfg);
@@ -347,16 +347,16 @@ int cmd_experiment(int argc, char **argv)
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        if (c >= OPT_INIT && c < OPT_TRAIN_LAST) {
-            const char *opt = options[c - OPT_INIT].name;
-            if (c == OPT_INIT || c == OPT_G_INIT || c == OPT_D_INIT)
+        const cfg_option_t *o = train_option_row(c);
+        if (o) {
+            if (o->type == CFG_INIT || o->type == CFG_INIT_BOTH)
                 return cli_fail(2, "--%s: an experiment sets the init of each run; use "
                                    "--inits=LIST (or --vary=%s=LIST)",
-                                opt, c == OPT_INIT ? "g-init" : opt);
+                                o->name, o->type == CFG_INIT_BOTH ? "g-init" : o->name);
             if (train_option_apply(&cfg, c, optarg))
                 return 2;
-            threads_given |= c == OPT_THREADS;
-            given.names[given.n++ % TRAIN_N_LONG_OPTIONS] = opt;
+            threads_given |= o == cfg_option("threads");
+            given.names[given.n++ % TRAIN_OPT_ROOM] = o->name;
             continue;
         }
         switch (c) {
@@ -397,7 +397,11 @@ int cmd_experiment(int argc, char **argv)
         return cli_fail(2, "--name=%s: a plain folder name under runs/ (or use --out=DIR)", name);
 
     gan_err_t err;
-    int rc = train_cfg_check(&cfg, &err);
+    /* The data and the classifier are looked up once for the whole plan:
+     * every run's argv names them. */
+    int rc = train_cfg_find_paths(&cfg, &err);
+    if (!rc)
+        rc = train_cfg_check(&cfg, &err);
     if (rc)
         return cli_fail_err(rc, &err);
     char exp_dir[PATH_MAX];
@@ -411,7 +415,7 @@ int cmd_experiment(int argc, char **argv)
     for (int i = 0; i < n_vary && !rc; i++) {
         rc = experiment_add_vary(&exp, vary[i], &err);
         const char *axis = rc ? NULL : exp.axes[exp.n_axes - 1].option;
-        for (int g = 0; axis && g < given.n && g < TRAIN_N_LONG_OPTIONS; g++)
+        for (int g = 0; axis && g < given.n && g < TRAIN_OPT_ROOM; g++)
             if (strcmp(given.names[g], axis) == 0)
                 rc = gan_err_set(&err, GAN_ERR_INPUT, "--%s: also given as an axis (--vary=%s)",
                                  axis, vary[i]);

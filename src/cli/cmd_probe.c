@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "gan/run_config.h"
 #include "gan/activation.h"
 #include "gan/init.h"
 #include "gan/mlp.h"
@@ -13,6 +14,9 @@
 
 static void print_help(FILE *out)
 {
+    /* The ranges of the options the probe shares with training: the table's. */
+    const cfg_option_t *std = cfg_option("init-std"), *seed = cfg_option("seed"),
+                       *leak = cfg_option("leak");
     fprintf(out,
             "usage: gan probe --act=NAME --init=NAME [options]\n"
             "\n"
@@ -23,12 +27,12 @@ static void print_help(FILE *out)
             "options (default in brackets):\n"
             "  --act=NAME       activation after every layer: tanh, sigmoid, relu, leaky_relu (required)\n"
             "  --init=NAME      init scheme (required): %s\n"
-            "  --init-std=S     weight std of --init=random, 0..10 [%g]\n"
+            "  --init-std=S     weight std of --init=random, %g..%g [%g]\n"
             "  --layers=N       number of layers, 1..%d [10]\n"
             "  --width=N        units per layer, 1..%d [500]\n"
             "  --batch=N        rows of the probe batch, 1..%d [1000]\n"
-            "  --seed=N         seed of the weights and the inputs [1]\n"
-            "  --leak=A         negative slope of leaky_relu, 0..1 [%g]\n"
+            "  --seed=N         seed of the weights and the inputs, %.0f..%.0f [1]\n"
+            "  --leak=A         negative slope of leaky_relu, %g..%g [%g]\n"
             "  --data=DIR       feed MNIST training images from DIR (784 inputs) instead of\n"
             "                   N(0,1) inputs of size --width [off]\n"
             "  --backward       also one backward pass with dL/dy = 1/batch for every output\n"
@@ -48,8 +52,9 @@ static void print_help(FILE *out)
             "  gan probe --act=tanh --init=random --init-std=1      outputs pile up at -1 and +1\n"
             "  gan probe --act=tanh --init=xavier_normal            spread kept over depth\n"
             "  gan probe --act=relu --init=he_normal                spread kept over depth\n",
-            init_valid_names(), (double)INIT_DEFAULT_STD, MLP_MAX_LAYERS, PROBE_MAX_WIDTH,
-            PROBE_MAX_BATCH, (double)ACT_DEFAULT_LEAK);
+            init_valid_names(), std->lo, std->hi, (double)INIT_DEFAULT_STD, MLP_MAX_LAYERS,
+            PROBE_MAX_WIDTH, PROBE_MAX_BATCH, seed->lo, seed->hi, leak->lo, leak->hi,
+            (double)ACT_DEFAULT_LEAK);
 }
 
 static void print_table(const probe_result_t *res)
@@ -137,7 +142,7 @@ int cmd_probe(int argc, char **argv)
             init_text = optarg;
             break;
         case OPT_INIT_STD:
-            if (cli_parse_float("init-std", optarg, 0.0, 10.0, &d))
+            if (cli_parse_shared_float("init-std", optarg, &d))
                 return 2;
             cfg.init_std = (float)d;
             std_text = optarg;
@@ -163,7 +168,7 @@ int cmd_probe(int argc, char **argv)
             cfg.seed = (uint64_t)v;
             break;
         case OPT_LEAK:
-            if (cli_parse_float("leak", optarg, 0.0, 1.0, &d))
+            if (cli_parse_shared_float("leak", optarg, &d))
                 return 2;
             cfg.leak = (float)d;
             leak_text = optarg;

@@ -120,15 +120,15 @@ static void usage(FILE *out)
             "                       damaged checkpoint.bin is kept as checkpoint.damaged.bin)\n"
             "  --force              replace an existing run in the folder\n"
             "  --quiet              no progress output\n");
-    train_options_help(out);
+    train_options_help(out, CFG_CMD_TRAIN);
 }
 
-enum { OPT_NAME = OPT_TRAIN_LAST + 1, OPT_OUT, OPT_RESUME, OPT_FROM_PREV, OPT_FORCE, OPT_QUIET,
+enum { OPT_NAME = TRAIN_OPT_OWN, OPT_OUT, OPT_RESUME, OPT_FROM_PREV, OPT_FORCE, OPT_QUIET,
        OPT_CONTINUE, OPT_HELP };
 
 int cmd_train(int argc, char **argv)
 {
-    struct option options[TRAIN_N_LONG_OPTIONS + 8];
+    struct option options[TRAIN_OPT_ROOM + 16];
     struct option own[] = {
         {"name", required_argument, 0, OPT_NAME}, {"out", required_argument, 0, OPT_OUT},
         {"resume", required_argument, 0, OPT_RESUME}, {"force", no_argument, 0, OPT_FORCE},
@@ -136,7 +136,7 @@ int cmd_train(int argc, char **argv)
         {"quiet", no_argument, 0, OPT_QUIET}, {"help", no_argument, 0, OPT_HELP},
         {0, 0, 0, 0},
     };
-    train_options_merge(options, own);
+    train_options_merge(options, CFG_CMD_TRAIN, own);
 
     train_cfg_t cfg;
     train_cfg_default(&cfg);
@@ -147,19 +147,20 @@ int cmd_train(int argc, char **argv)
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        if (c >= OPT_INIT && c < OPT_TRAIN_LAST) {
+        const cfg_option_t *o = train_option_row(c);
+        if (o) {
             if (train_option_apply(&cfg, c, optarg))
                 return 2;
-            if (c == OPT_EPOCHS)
+            if (o == cfg_option("epochs"))
                 epochs_given = 1;
-            else if (c == OPT_THREADS)
+            else if (o == cfg_option("threads"))
                 threads_given = 1;
-            else if (c == OPT_PRECISION)
+            else if (o == cfg_option("precision"))
                 precision_given = 1;
-            else if (c == OPT_DATA)
+            else if (o == cfg_option("data"))
                 data_given = 1;
             else if (!changed)
-                changed = options[c - OPT_INIT].name;
+                changed = o->name;
             continue;
         }
         switch (c) {
@@ -238,7 +239,9 @@ int cmd_train(int argc, char **argv)
             snprintf(run_dir, sizeof run_dir, "runs/%s-s%llu-%s", label,
                      (unsigned long long)cfg.seed, stamp);
     }
-    int rc = train_cfg_check(&cfg, &err);
+    int rc = train_cfg_find_paths(&cfg, &err);
+    if (!rc)
+        rc = train_cfg_check(&cfg, &err);
     if (!rc && cfg.precision == PRECISION_BF16)
         rc = dense_bf16_native_check(&err); /* before reading the data: a CPU without bf16 */
     if (rc)

@@ -87,6 +87,12 @@ int cli_parse_shared(const char *option, const char *text, long *out)
     return train_option_parse_int(out, option, text, &err) ? cli_fail_err(2, &err) : 0;
 }
 
+int cli_parse_shared_float(const char *option, const char *text, double *out)
+{
+    gan_err_t err;
+    return train_option_parse_float(out, option, text, &err) ? cli_fail_err(2, &err) : 0;
+}
+
 int cli_parse_float(const char *option, const char *text, double lo, double hi, double *out)
 {
     gan_err_t err;

@@ -1,33 +1,36 @@
-/* The options shared by `gan train` and `gan experiment`: parsing them into
- * a train_cfg_t, and their help text. */
+/* The options of the table (gan/run_config.h) on a command line: getopt
+ * entries, parsing into a train_cfg_t, and their help. A table option's
+ * getopt code is TRAIN_OPT_BASE + its row, so nothing depends on the order
+ * of a second list. */
 #ifndef GAN_CLI_TRAIN_OPTIONS_H
 #define GAN_CLI_TRAIN_OPTIONS_H
 
 #include <getopt.h>
+#include <stdio.h>
 
 #include "gan/train.h"
 
-/* getopt_long codes of the shared options start here. */
-enum {
-    OPT_INIT = 1000, OPT_G_INIT, OPT_D_INIT, OPT_INIT_STD, OPT_SEED, OPT_DATA, OPT_LIMIT,
-    OPT_THREADS, OPT_SAMPLE_EVERY, OPT_GRID, OPT_Z_DIM, OPT_LEAK, OPT_G_HIDDEN, OPT_D_HIDDEN,
-    OPT_LR, OPT_BETA1, OPT_BETA2, OPT_BATCH, OPT_EPOCHS, OPT_EVAL_EVERY, OPT_EVAL_N,
-    OPT_CLASSIFIER, OPT_LOG_EVERY, OPT_NO_EVENTS, OPT_PRECISION, OPT_KEEP_EVERY, OPT_TRAIN_LAST
-};
+#define TRAIN_OPT_BASE 1000
+/* Room for the table's options in a getopt table (the command's own come
+ * after them). */
+#define TRAIN_OPT_ROOM 64
+/* Codes of a command's own options start here. */
+#define TRAIN_OPT_OWN (TRAIN_OPT_BASE + TRAIN_OPT_ROOM)
 
-/* The long options above, terminated by a zero entry. */
-extern const struct option train_long_options[];
-#define TRAIN_N_LONG_OPTIONS (OPT_TRAIN_LAST - OPT_INIT)
+/* Fills out (room for TRAIN_OPT_ROOM + the entries of own, its zero
+ * terminator included) with the table's options that command takes
+ * (CFG_CMD_*), then own. */
+void train_options_merge(struct option *out, unsigned command, const struct option *own);
 
-/* Fills out (room for TRAIN_N_LONG_OPTIONS + the entries of own, own's
- * zero terminator included) with the shared options followed by own. */
-void train_options_merge(struct option *out, const struct option *own);
+/* The table row of a getopt code, or NULL for a command's own option. */
+const cfg_option_t *train_option_row(int code);
 
-/* Applies one parsed option to cfg. Returns 0, or 2 after printing a
+/* Applies one parsed table option to cfg. Returns 0, or 2 after printing a
  * one-line error naming the option. */
 int train_option_apply(train_cfg_t *cfg, int code, const char *arg);
 
-/* Help lines of the shared options with their defaults. */
-void train_options_help(FILE *out);
+/* Help lines of the table's options command takes, with their ranges and
+ * defaults. */
+void train_options_help(FILE *out, unsigned command);
 
 #endif
