@@ -265,6 +265,24 @@ static void on_work(void *ctx, const exp_work_progress_t *p)
     }
 }
 
+/* summary.csv and report.html of a finished plan; prefix leads the line
+ * that names them ("done in 12s: "). */
+static int write_results(const experiment_t *e, const char *prefix)
+{
+    gan_err_t err;
+    int rc = experiment_write_summary(e, &err);
+    if (rc)
+        return cli_fail_err(rc, &err);
+    const char *inputs[1] = {e->dir};
+    report_opts_t ropts = {.inputs = inputs, .n_inputs = 1};
+    char html[PATH_MAX];
+    rc = report_write(&ropts, html, sizeof html, &err);
+    if (rc)
+        return cli_fail_err(rc, &err);
+    fprintf(stderr, "%s%s/summary.csv\nreport: %s\n", prefix, e->dir, html);
+    return 0;
+}
+
 /* summary.csv and report.html once every run is finished; otherwise one
  * line per missing run and exit 1. */
 static int finalize(const experiment_t *e)
@@ -291,17 +309,7 @@ static int finalize(const experiment_t *e)
                            "experiment or start workers), then --finalize again",
                         n_missing, e->n_runs);
     }
-    rc = experiment_write_summary(e, &err);
-    if (rc)
-        return cli_fail_err(rc, &err);
-    const char *inputs[1] = {e->dir};
-    report_opts_t ropts = {.inputs = inputs, .n_inputs = 1};
-    char html[PATH_MAX];
-    rc = report_write(&ropts, html, sizeof html, &err);
-    if (rc)
-        return cli_fail_err(rc, &err);
-    fprintf(stderr, "%s/summary.csv\nreport: %s\n", e->dir, html);
-    return 0;
+    return write_results(e, "");
 }
 
 /* "I/N" with 0 <= I < N. */
@@ -322,6 +330,161 @@ static int parse_task(long *index, long *count, const char *text)
 
 #define MAX_VARY EXP_MAX_AXES
 
+/* What the command line asked for, beyond the plan itself. */
+typedef struct {
+    train_cfg_t cfg;
+    int threads_given, plan_only, final_only, worker;
+    long jobs, seeds, task_index, task_count;
+    double stale;
+    int mpi_rank, mpi_size;
+    char self[PATH_MAX]; /* this executable, argv[0] of the runs' argv */
+} exp_args_t;
+
+/* --plan: the plan as JSON Lines, buffered: a run made with other settings
+ * refuses the whole plan before a line of it is printed. */
+static int mode_plan(const experiment_t *e, const exp_args_t *a)
+{
+    gan_err_t err;
+    char *text = NULL;
+    size_t len = 0, n_damaged = 0;
+    FILE *mem = open_memstream(&text, &len);
+    int rc = mem ? experiment_write_plan(mem, e, a->self, a->threads_given ? a->cfg.threads : 0,
+                                         &n_damaged, &err)
+                 : gan_err_set(&err, GAN_ERR_RUNTIME, "out of memory");
+    if (mem)
+        fclose(mem);
+    if (!rc && (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0))
+        rc = gan_err_set(&err, GAN_ERR_RUNTIME, "plan: cannot write to standard output");
+    free(text);
+    if (rc)
+        return cli_fail_err(rc, &err);
+    if (n_damaged)
+        fprintf(stderr, "gan: experiment: %zu run%s of the plan cannot be judged (state "
+                "\"damaged\", see its \"reason\")\n", n_damaged, n_damaged > 1 ? "s" : "");
+    return 0;
+}
+
+/* --worker, --task or an MPI rank: claim, train in this process, repeat. */
+static int mode_worker(const experiment_t *e, const exp_args_t *a)
+{
+    int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    /* Several ranks usually share a machine: one thread each unless told. */
+    int wthreads = a->threads_given ? a->cfg.threads : a->mpi_size > 1 ? 1 : cores;
+    exp_work_opts_t wopts = {
+        .share_index = a->task_count > 0 ? a->task_index : 0,
+        .share_count = a->task_count > 0 ? a->task_count : 1,
+        .threads = wthreads,
+        .threads_given = a->threads_given,
+        .stale_seconds = a->stale,
+        .on_progress = on_work,
+        .ctx = (void *)e,
+        .stop = &interrupted,
+    };
+    char host[256];
+    gethostname(host, sizeof host);
+    fprintf(stderr, "worker pid %ld on %s%s: %s, %zu runs in the plan, %d thread%s\n",
+            (long)getpid(), host, a->mpi_size > 1 ? " (MPI rank)" : "", e->dir, e->n_runs,
+            wthreads, wthreads > 1 ? "s" : "");
+    exp_work_stats_t stats;
+    gan_err_t err;
+    int rc = experiment_work(e, &wopts, &stats, &err);
+    if (rc == TRAIN_STOPPED) {
+        mpi_world_end();
+        fprintf(stderr, "gan: worker stopped; its run is checkpointed and will be resumed\n");
+        return 128 + interrupted;
+    }
+    if (rc) {
+        mpi_world_end();
+        return cli_fail_err(rc, &err);
+    }
+    fprintf(stderr, "worker pid %ld: trained %d run%s, %d failed\n", (long)getpid(),
+            stats.trained, stats.trained == 1 ? "" : "s", stats.failed);
+    mpi_world_wait_all();
+    int code = stats.failed ? 1 : 0;
+    if (a->mpi_size > 1 && a->mpi_rank == 0 && !code)
+        code = finalize(e);
+    mpi_world_end();
+    return code;
+}
+
+/* The default: every unfinished run by a child `gan train ... --continue`,
+ * --jobs at once, then summary.csv and the report. Children, not threads:
+ * a crash of one run cannot take the others down, and each run's output
+ * goes to its own log; the decision what a run needs is train's (--continue),
+ * the same for workers and printed plans. */
+static int mode_local(const experiment_t *e, const exp_args_t *a)
+{
+    int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = a->threads_given ? a->cfg.threads
+                                   : (cores / (int)a->jobs > 0 ? cores / (int)a->jobs : 1);
+    fprintf(stderr, "experiment %s: %zu runs, %ld at a time, %d thread%s each, %d epochs\n",
+            e->dir, e->n_runs, a->jobs, threads, threads > 1 ? "s" : "", a->cfg.epochs);
+    double t0 = clock_seconds();
+    int failed = train_plan(e, (int)a->jobs, threads, a->threads_given, a->self);
+    if (interrupted) {
+        fprintf(stderr, "gan: experiment stopped; rerun the same command to resume it\n");
+        return 128 + interrupted;
+    }
+    if (failed < 0)
+        return cli_fail(1, "experiment: fork failed (%s)", strerror(errno));
+    if (failed)
+        return cli_fail(1, "experiment: %d run%s failed or busy; see the .log files in %s",
+                        failed, failed > 1 ? "s" : "", e->dir);
+    char done[64];
+    snprintf(done, sizeof done, "done in %.0fs: ", clock_seconds() - t0);
+    return write_results(e, done);
+}
+
+/* Training modes: what every run would stop on is said once, before any
+ * starts; then the signals that stop children and workers cleanly. */
+static int prepare_training(const experiment_t *e, const train_cfg_t *cfg)
+{
+    if (cfg->eval_every > 0 && access(cfg->classifier, R_OK) != 0)
+        return cli_fail(2, "%s: no classifier file; make one with ./gan classifier train "
+                           "(--out=%s)", cfg->classifier, cfg->classifier);
+    gan_err_t err;
+    mnist_t ds;
+    int rc = mnist_load_dir(&ds, cfg->data_dir, 1, &err);
+    mnist_free(&ds);
+    if (!rc)
+        rc = fs_mkdirs(e->dir, &err);
+    if (rc)
+        return cli_fail_err(rc, &err);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    return 0;
+}
+
+/* The plan of the command line: init axis, --vary axes (none also given as
+ * a plain option), seeds. */
+static int build_plan(experiment_t *e, const exp_args_t *a, const char *dir, const char *inits,
+                      const char *const *vary, int n_vary, const given_t *given)
+{
+    gan_err_t err;
+    experiment_init(e, &a->cfg, dir);
+    int rc = experiment_add_inits(e, inits, &err);
+    for (int i = 0; i < n_vary && !rc; i++) {
+        rc = experiment_add_vary(e, vary[i], &err);
+        const char *axis = rc ? NULL : e->axes[e->n_axes - 1].option;
+        for (int g = 0; axis && g < given->n && g < TRAIN_OPT_ROOM; g++)
+            if (strcmp(given->names[g], axis) == 0)
+                rc = gan_err_set(&err, GAN_ERR_INPUT, "--%s: also given as an axis (--vary=%s)",
+                                 axis, vary[i]);
+    }
+    if (!rc)
+        rc = experiment_add_seeds(e, a->cfg.seed, a->seeds, &err);
+    if (!rc)
+        rc = experiment_finish(e, &err);
+    if (rc)
+        experiment_free(e);
+    return rc ? cli_fail_err(rc, &err) : 0;
+}
+
 int cmd_experiment(int argc, char **argv)
 {
     struct option options[TRAIN_OPT_ROOM + 16];
@@ -336,13 +499,15 @@ int cmd_experiment(int argc, char **argv)
     };
     train_options_merge(options, CFG_CMD_EXPERIMENT, own);
 
-    train_cfg_t cfg;
-    train_cfg_default(&cfg);
+    static exp_args_t a;
+    memset(&a, 0, sizeof a);
+    train_cfg_default(&a.cfg);
+    a.jobs = 1;
+    a.seeds = 1;
+    a.stale = RUN_LOCK_STALE_SECONDS;
     const char *inits_text = "random,he_xavier", *name = "init-study", *out = NULL;
     const char *vary[MAX_VARY];
-    int n_vary = 0, plan_only = 0, threads_given = 0, worker = 0, final_only = 0;
-    long seeds = 1, jobs = 1, task_index = 0, task_count = 0;
-    double stale = RUN_LOCK_STALE_SECONDS;
+    int n_vary = 0;
     given_t given = {.n = 0};
     int c;
     optind = 1;
@@ -353,15 +518,15 @@ int cmd_experiment(int argc, char **argv)
                 return cli_fail(2, "--%s: an experiment sets the init of each run; use "
                                    "--inits=LIST (or --vary=%s=LIST)",
                                 o->name, o->type == CFG_INIT_BOTH ? "g-init" : o->name);
-            if (train_option_apply(&cfg, c, optarg))
+            if (train_option_apply(&a.cfg, c, optarg))
                 return 2;
-            threads_given |= o == cfg_option("threads");
+            a.threads_given |= o == cfg_option("threads");
             given.names[given.n++ % TRAIN_OPT_ROOM] = o->name;
             continue;
         }
         switch (c) {
         case OPT_INITS: inits_text = optarg; break;
-        case OPT_SEEDS: if (cli_parse_int("seeds", optarg, 1, 4096, &seeds)) return 2; break;
+        case OPT_SEEDS: if (cli_parse_int("seeds", optarg, 1, 4096, &a.seeds)) return 2; break;
         case OPT_VARY:
             if (n_vary == MAX_VARY)
                 return cli_fail(2, "--vary: at most %d axes", MAX_VARY);
@@ -369,13 +534,13 @@ int cmd_experiment(int argc, char **argv)
             break;
         case OPT_NAME: name = optarg; break;
         case OPT_OUT: out = optarg; break;
-        case OPT_JOBS: if (cli_parse_int("jobs", optarg, 1, 256, &jobs)) return 2; break;
-        case OPT_PLAN: plan_only = 1; break;
-        case OPT_WORKER: worker = 1; break;
-        case OPT_FINALIZE: final_only = 1; break;
-        case OPT_TASK: if (parse_task(&task_index, &task_count, optarg)) return 2; break;
+        case OPT_JOBS: if (cli_parse_int("jobs", optarg, 1, 256, &a.jobs)) return 2; break;
+        case OPT_PLAN: a.plan_only = 1; break;
+        case OPT_WORKER: a.worker = 1; break;
+        case OPT_FINALIZE: a.final_only = 1; break;
+        case OPT_TASK: if (parse_task(&a.task_index, &a.task_count, optarg)) return 2; break;
         case OPT_STALE:
-            if (cli_parse_float("stale", optarg, 1, 1e7, &stale))
+            if (cli_parse_float("stale", optarg, 1, 1e7, &a.stale))
                 return 2;
             break;
         case OPT_HELP: usage(stdout); return 0;
@@ -384,187 +549,52 @@ int cmd_experiment(int argc, char **argv)
     }
     if (optind < argc)
         return cli_fail(2, "experiment: unexpected argument '%s'", argv[optind]);
-    if (plan_only + final_only + (worker || task_count > 0) > 1)
+    int working = a.worker || a.task_count > 0;
+    if (a.plan_only + a.final_only + working > 1)
         return cli_fail(2, "experiment: --plan, --finalize and --worker/--task exclude each other");
-    if ((worker || task_count > 0) && jobs > 1)
+    if (working && a.jobs > 1)
         return cli_fail(2, "--jobs: a worker trains one run at a time; start more workers");
-    int mpi_rank = 0, mpi_size = 1;
+    a.mpi_size = 1;
     char why[512];
-    if (!plan_only && !final_only && mpi_world_start(&argc, &argv, &mpi_rank, &mpi_size, why,
-                                                     sizeof why))
+    if (!a.plan_only && !a.final_only &&
+        mpi_world_start(&argc, &argv, &a.mpi_rank, &a.mpi_size, why, sizeof why))
         return cli_fail(2, "%s", why);
     if (!out && (strchr(name, '/') || name[0] == '.' || name[0] == '\0'))
         return cli_fail(2, "--name=%s: a plain folder name under runs/ (or use --out=DIR)", name);
-
     gan_err_t err;
     /* The data and the classifier are looked up once for the whole plan:
      * every run's argv names them. */
-    int rc = train_cfg_find_paths(&cfg, &err);
+    int rc = train_cfg_find_paths(&a.cfg, &err);
     if (!rc)
-        rc = train_cfg_check(&cfg, &err);
+        rc = train_cfg_check(&a.cfg, &err);
     if (rc)
         return cli_fail_err(rc, &err);
     char exp_dir[PATH_MAX];
     if (snprintf(exp_dir, sizeof exp_dir, out ? "%s" : "runs/%s", out ? out : name) >=
         (int)sizeof exp_dir)
         return cli_fail(2, "--out: path longer than %d bytes", PATH_MAX - 1);
+    ssize_t len = readlink("/proc/self/exe", a.self, sizeof a.self - 1);
+    if (len <= 0)
+        return cli_fail(1, "experiment: cannot find the gan executable (/proc/self/exe)");
+    a.self[len] = '\0';
 
     static experiment_t exp;
-    experiment_init(&exp, &cfg, exp_dir);
-    rc = experiment_add_inits(&exp, inits_text, &err);
-    for (int i = 0; i < n_vary && !rc; i++) {
-        rc = experiment_add_vary(&exp, vary[i], &err);
-        const char *axis = rc ? NULL : exp.axes[exp.n_axes - 1].option;
-        for (int g = 0; axis && g < given.n && g < TRAIN_OPT_ROOM; g++)
-            if (strcmp(given.names[g], axis) == 0)
-                rc = gan_err_set(&err, GAN_ERR_INPUT, "--%s: also given as an axis (--vary=%s)",
-                                 axis, vary[i]);
-    }
-    if (!rc)
-        rc = experiment_add_seeds(&exp, cfg.seed, seeds, &err);
-    if (!rc)
-        rc = experiment_finish(&exp, &err);
-    if (rc) {
-        experiment_free(&exp);
-        return cli_fail_err(rc, &err);
-    }
-
-    char self[PATH_MAX];
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (len <= 0) {
-        experiment_free(&exp);
-        return cli_fail(1, "experiment: cannot find the gan executable (/proc/self/exe)");
-    }
-    self[len] = '\0';
-    int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    int threads = threads_given ? cfg.threads : (cores / (int)jobs > 0 ? cores / (int)jobs : 1);
-
-    if (plan_only) {
-        /* Buffered: a run made with other settings refuses the whole plan
-         * before a line of it is printed. */
-        char *text = NULL;
-        size_t len = 0, n_damaged = 0;
-        FILE *mem = open_memstream(&text, &len);
-        rc = mem ? experiment_write_plan(mem, &exp, self, threads_given ? cfg.threads : 0,
-                                         &n_damaged, &err)
-                 : gan_err_set(&err, GAN_ERR_RUNTIME, "out of memory");
-        if (mem)
-            fclose(mem);
-        if (!rc && (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0))
-            rc = gan_err_set(&err, GAN_ERR_RUNTIME, "plan: cannot write to standard output");
-        free(text);
-        experiment_free(&exp);
-        if (!rc && n_damaged)
-            fprintf(stderr, "gan: experiment: %zu run%s of the plan cannot be judged (state "
-                    "\"damaged\", see its \"reason\")\n", n_damaged, n_damaged > 1 ? "s" : "");
-        return rc ? cli_fail_err(rc, &err) : 0;
-    }
+    if (build_plan(&exp, &a, exp_dir, inits_text, vary, n_vary, &given))
+        return 2;
+    if (a.plan_only)
+        rc = mode_plan(&exp, &a);
     /* Nothing is trained, skipped or summarized under settings a run does
      * not have. */
-    rc = experiment_check_settings(&exp, &err);
-    if (rc) {
-        experiment_free(&exp);
-        return cli_fail_err(rc, &err);
-    }
-    if (final_only) {
+    else if ((rc = experiment_check_settings(&exp, &err)) != 0)
+        rc = cli_fail_err(rc, &err);
+    else if (a.final_only)
         rc = finalize(&exp);
-        experiment_free(&exp);
-        return rc;
-    }
-
-    /* Every run would stop on these: say it once, before starting any. */
-    if (cfg.eval_every > 0 && access(cfg.classifier, R_OK) != 0) {
-        experiment_free(&exp);
-        return cli_fail(2, "%s: no classifier file; make one with ./gan classifier train "
-                           "(--out=%s)", cfg.classifier, cfg.classifier);
-    }
-    mnist_t ds;
-    rc = mnist_load_dir(&ds, cfg.data_dir, 1, &err);
-    mnist_free(&ds);
-    if (!rc)
-        rc = fs_mkdirs(exp_dir, &err);
-    if (rc) {
-        experiment_free(&exp);
-        return cli_fail_err(rc, &err);
-    }
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-
-    if (worker || task_count > 0 || mpi_size > 1) {
-        /* Several ranks usually share a machine: one thread each unless told. */
-        int wthreads = threads_given ? cfg.threads : mpi_size > 1 ? 1 : cores;
-        exp_work_opts_t wopts = {
-            .share_index = task_count > 0 ? task_index : 0,
-            .share_count = task_count > 0 ? task_count : 1,
-            .threads = wthreads,
-            .threads_given = threads_given,
-            .stale_seconds = stale,
-            .on_progress = on_work,
-            .ctx = &exp,
-            .stop = &interrupted,
-        };
-        char host[256];
-        gethostname(host, sizeof host);
-        fprintf(stderr, "worker pid %ld on %s%s: %s, %zu runs in the plan, %d thread%s\n",
-                (long)getpid(), host, mpi_size > 1 ? " (MPI rank)" : "", exp_dir, exp.n_runs,
-                wthreads, wthreads > 1 ? "s" : "");
-        exp_work_stats_t stats;
-        rc = experiment_work(&exp, &wopts, &stats, &err);
-        if (rc == TRAIN_STOPPED) {
-            experiment_free(&exp);
-            mpi_world_end();
-            fprintf(stderr, "gan: worker stopped; its run is checkpointed and will be resumed\n");
-            return 128 + interrupted;
-        }
-        if (rc) {
-            experiment_free(&exp);
-            mpi_world_end();
-            return cli_fail_err(rc, &err);
-        }
-        fprintf(stderr, "worker pid %ld: trained %d run%s, %d failed\n", (long)getpid(),
-                stats.trained, stats.trained == 1 ? "" : "s", stats.failed);
-        mpi_world_wait_all();
-        int code = stats.failed ? 1 : 0;
-        if (mpi_size > 1 && mpi_rank == 0 && !code)
-            code = finalize(&exp);
-        experiment_free(&exp);
-        mpi_world_end();
-        return code;
-    }
-
-    fprintf(stderr, "experiment %s: %zu runs, %ld at a time, %d thread%s each, %d epochs\n",
-            exp_dir, exp.n_runs, jobs, threads, threads > 1 ? "s" : "", cfg.epochs);
-    double t0 = clock_seconds();
-    int failed = train_plan(&exp, (int)jobs, threads, threads_given, self);
-    if (interrupted) {
-        experiment_free(&exp);
-        fprintf(stderr, "gan: experiment stopped; rerun the same command to resume it\n");
-        return 128 + interrupted;
-    }
-    if (failed) {
-        experiment_free(&exp);
-        if (failed < 0)
-            return cli_fail(1, "experiment: fork failed (%s)", strerror(errno));
-        return cli_fail(1, "experiment: %d run%s failed or busy; see the .log files in %s",
-                        failed, failed > 1 ? "s" : "", exp_dir);
-    }
-    rc = experiment_write_summary(&exp, &err);
+    else if ((rc = prepare_training(&exp, &a.cfg)) != 0)
+        ;
+    else if (working || a.mpi_size > 1)
+        rc = mode_worker(&exp, &a);
+    else
+        rc = mode_local(&exp, &a);
     experiment_free(&exp);
-    if (rc)
-        return cli_fail_err(rc, &err);
-    const char *inputs[1] = {exp_dir};
-    report_opts_t ropts = {.inputs = inputs, .n_inputs = 1};
-    char html[PATH_MAX];
-    rc = report_write(&ropts, html, sizeof html, &err);
-    if (rc)
-        return cli_fail_err(rc, &err);
-    fprintf(stderr, "done in %.0fs: %s/summary.csv\nreport: %s\n", clock_seconds() - t0, exp_dir,
-            html);
-    return 0;
+    return rc;
 }
