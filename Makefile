@@ -167,7 +167,7 @@ fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 	done
 
 # The chaos test (tests/chaos/chaos.sh, issue 22): six workers on one small
-# plan on real MNIST under random SIGKILL, SIGSTOP, deleted and foreign
+# plan on real MNIST under random SIGKILL, SIGSTOP, SIGTERM, deleted and foreign
 # locks and planted FIFOs; then every run is checked against a local run
 # of the plan. A few minutes with 40 faults; CHAOS_FAULTS=300 for the long one.
 CHAOS_FAULTS ?= 40

@@ -30,6 +30,10 @@
 #   stop     SIGSTOP a worker (a holder when there is one), SIGCONT after 0.2
 #            to 3 s. No repair: the stopped holder keeps its flock, so its run
 #            is live and nobody may take it over.
+#   term     SIGTERM a worker (a holder when there is one): it checkpoints
+#            (mid-epoch) and exits 143; on odd draws its lock is deleted just
+#            before (as unlock), so its stop path must write nothing. Repair:
+#            start a new worker (the run resumes mid-epoch, bit-exact).
 #   unlock   delete the lock of a run under its live holder (moved away first,
 #            so the pid read is the holder's). The holder must write nothing
 #            more to the run; another worker may claim it at once. No repair
@@ -52,7 +56,7 @@
 #            the FIFO (or the FIFO removed); a new worker resumes the run.
 #
 # Checks: workers exit 0 (plan done), 1 (a run failed in it: a refused FIFO,
-# a lost lock), 2 (refused input) or 137 (our SIGKILL), nothing else; no
+# a lost lock), 2 (refused input), 137 or 143 (our SIGKILL, SIGTERM); no
 # worker blocks on a FIFO; each foreign lock is taken over and each FIFO
 # refused within CHAOS_WAIT s; each round's plan finishes within
 # CHAOS_ROUND_TIMEOUT s of its last fault and --finalize exits 0; then per
@@ -168,7 +172,7 @@ reap_workers() {
     EXITS[$code]=$((${EXITS[$code]:-0} + 1))
     unset "STOPPED[$pid]" "BLOCKED[$pid]"
     case "$code" in
-      0|1|2|137) ;;
+      0|1|2|137|143) ;;
       *) fail worker-exit "round $ROUND: worker pid $pid exited with $code: $(tail -n 1 "${WLOG[$pid]}")" ;;
     esac
   done
@@ -191,6 +195,8 @@ stop_all_workers() {
   STOPPED=()
 }
 trap stop_all_workers EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # ---- runs ------------------------------------------------------------------
 # LOCK_HOST and LOCK_PID from the claim at path $1 (a regular file only);
@@ -303,6 +309,8 @@ check_watches() {
     elif [ "$NOW" -ge "${WK_DEADLINE[$k]}" ]; then
       fail fifo "round $ROUND fault #$k: the FIFO $run/${WK_FILE[$k]} was not refused within $WAIT_S s"
       OUTCOME["fifo not refused"]=$((${OUTCOME["fifo not refused"]:-0} + 1))
+      # A holder stuck on it unseen by check_hangs would hold the run forever.
+      holder "$run" > /dev/null && kill_worker "$LOCK_PID"
       restore_fifo "$k"; close_watch "$k"
     fi
   done
@@ -312,11 +320,16 @@ check_watches() {
 # nobody will open the other end. It is named, killed, and its FIFO put
 # right.
 check_hangs() {
-  local pid wchan k run culprit
+  local pid wchan call k run culprit
   for pid in "${WORKERS[@]}"; do
-    wchan=""
+    wchan="" call=""
     read -r wchan < "/proc/$pid/wchan" 2> /dev/null || true
-    if [[ "$wchan" != wait_for_partner && "$wchan" != pipe_* ]]; then
+    # Where wchan is hidden ("0"), the syscall it sleeps in: open, openat.
+    if [[ "$wchan" = 0 || -z "$wchan" ]]; then
+      read -r call _ < "/proc/$pid/syscall" 2> /dev/null || true
+      [[ "$call" = 2 || "$call" = 257 ]] && wchan="open()"
+    fi
+    if [[ "$wchan" != wait_for_partner && "$wchan" != pipe_* && "$wchan" != "open()" ]]; then
       unset "BLOCKED[$pid]"; continue
     fi
     [ -n "${BLOCKED[$pid]:-}" ] || BLOCKED[$pid]="$NOW"
@@ -354,8 +367,9 @@ draw_fault() {
   local r1=$RANDOM
   R_TARGET=$RANDOM R_FILE=$RANDOM R_PAUSE=$RANDOM R_GAP=$RANDOM
   local w=$((r1 % 100))
-  if [ "$w" -lt 30 ]; then KIND="kill"
-  elif [ "$w" -lt 50 ]; then KIND="stop"
+  if [ "$w" -lt 25 ]; then KIND="kill"
+  elif [ "$w" -lt 40 ]; then KIND="stop"
+  elif [ "$w" -lt 50 ]; then KIND="term"
   elif [ "$w" -lt 65 ]; then KIND="unlock"
   elif [ "$w" -lt 80 ]; then KIND="foreign"
   else KIND="fifo"; fi
@@ -385,9 +399,10 @@ inject() {
   local holders runs n pick run pid file path aside mode
   mapfile -t holders < <(list_holders)
   case "$KIND" in
-  kill|stop)
+  kill|stop|term)
+    run=""
     if [ ${#holders[@]} -gt 0 ]; then
-      pick="${holders[$((R_TARGET % ${#holders[@]}))]}"; pid="${pick#* }"
+      pick="${holders[$((R_TARGET % ${#holders[@]}))]}"; pid="${pick#* }"; run="${pick% *}"
     elif [ ${#WORKERS[@]} -gt 0 ]; then
       pid="${WORKERS[$((R_TARGET % ${#WORKERS[@]}))]}"
     else
@@ -395,6 +410,15 @@ inject() {
     fi
     if [ "$KIND" = kill ]; then
       kill_worker "$pid"
+    elif [ "$KIND" = term ]; then
+      # Odd draws take the holder's lock first: its stop path (step rows,
+      # events, a mid-epoch checkpoint, a release line) must then write
+      # nothing into the run it lost.
+      if [ -n "$run" ] && [ $((R_FILE % 2)) = 1 ] && ! watched "$run" &&
+         take_lock "$run" > /dev/null; then
+        KIND="term after unlock"
+      fi
+      kill -TERM "$pid" 2> /dev/null || true
     else
       [ -z "${STOPPED[$pid]:-}" ] || return 1
       kill -STOP "$pid" 2> /dev/null || return 1
