@@ -262,6 +262,8 @@ int run_restore_state(gan_t *gan, run_t *run, const ckpt_file_t *ckpt, const cha
     gan->d_opt.step = adam_steps[1];
     run->epoch = pos.epoch;
     run->step = pos.step;
+    double log_every;
+    run->steps_csv_from_start = json_get_number(ckpt->header, "log_every", &log_every) == 0;
     return GAN_OK;
 }
 
