@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gan/ckpt_meaning.h"
 #include "gan/clock.h"
 #include "gan/data_path.h"
 #include "gan/fsutil.h"
@@ -406,22 +407,47 @@ static int start_new_run(run_t *run, gan_err_t *err)
     return rc;
 }
 
-/* --from-prev: the damaged checkpoint.bin is kept aside, so the run
+/* --from-prev: a damaged checkpoint.bin is kept aside, so the run
  * continues from checkpoint.prev.bin (the next checkpoint then does not
- * push the damaged one over the good previous one). */
+ * push the damaged one over the good previous one). Only a checkpoint.bin
+ * that fails to read is damaged: a good one is never filed away (that
+ * would throw the newest state away), and an earlier damaged one is never
+ * overwritten (the next free checkpoint.damaged.N.bin is used). */
 static int set_damaged_aside(run_t *run, gan_err_t *err)
 {
+    const char *dir = run->opts->run_dir;
     if (!fs_exists(run->path_prev))
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: no checkpoint.prev.bin to resume from",
-                           run->opts->run_dir);
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: no checkpoint.prev.bin to resume from", dir);
     if (!fs_exists(run->path_ckpt))
         return GAN_OK;
-    char aside[PATH_MAX + 32];
-    snprintf(aside, sizeof aside, "%s/checkpoint.damaged.bin", run->opts->run_dir);
-    if (rename(run->path_ckpt, aside) != 0)
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot move aside to %s (%s)",
-                           run->path_ckpt, aside, strerror(errno));
-    return GAN_OK;
+    ckpt_file_t ckpt;
+    gan_err_t why;
+    int rc = ckpt_read(&ckpt, run->path_ckpt, &why);
+    if (!rc) {
+        rc = ckpt_meaning_check(&ckpt, run->path_ckpt, 0, NULL, &why);
+        ckpt_free(&ckpt);
+        if (!rc)
+            return gan_err_set(err, GAN_ERR_INPUT, "%s: reads fine, so --from-prev would file "
+                               "the newest state away; resume from it without --from-prev: gan "
+                               "train --resume=%s", run->path_ckpt, dir);
+    }
+    if (rc != GAN_ERR_INPUT) { /* not damage: an I/O error, out of memory */
+        if (err)
+            *err = why;
+        return rc;
+    }
+    char aside[PATH_MAX];
+    rc = run_path(aside, dir, RUN_CKPT_DAMAGED, err);
+    /* checkpoint.damaged.bin, else checkpoint.damaged.1.bin, ... (we hold
+     * the lock: no other gan renames into the folder meanwhile). */
+    size_t stem = strlen(aside) - strlen(".bin");
+    for (int n = 1; !rc && fs_exists(aside); n++)
+        if (snprintf(aside + stem, sizeof aside - stem, ".%d.bin", n) >= (int)(sizeof aside - stem))
+            rc = gan_err_set(err, GAN_ERR_RUNTIME, "%s: path too long", dir);
+    if (!rc && rename(run->path_ckpt, aside) != 0)
+        rc = gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot move aside to %s (%s)",
+                         run->path_ckpt, aside, strerror(errno));
+    return rc;
 }
 
 /* Trims one CSV log to the rows the checkpoint vouches for (csv_vouch_t),

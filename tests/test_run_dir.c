@@ -632,3 +632,46 @@ Test(run_dir, a_nul_line_after_the_vouched_rows_is_dropped_with_a_note)
                        "'%s'", err_text());
     expect_epochs_once(run, 3);
 }
+
+/* ---- issue 22, defect 12: --from-prev files away only a damaged checkpoint -- */
+
+Test(run_dir, from_prev_on_a_healthy_run_is_refused_and_files_nothing_away)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=2", TINY);
+    size_t n;
+    char *good = must_read(join(run, "checkpoint.bin"), &n);
+    cr_expect_eq(GAN("train", "--resume", run, "--from-prev", "--epochs=3"), 2);
+    cr_expect_not_null(strstr(err_text(), "checkpoint.bin: reads fine"), "'%s'", err_text());
+    cr_expect_not_null(strstr(err_text(), "without --from-prev"), "'%s'", err_text());
+    cr_expect(!exists(join(run, "checkpoint.damaged.bin")), "a good checkpoint was filed away");
+    size_t n2;
+    char *after = must_read(join(run, "checkpoint.bin"), &n2);
+    cr_expect(n2 == n && memcmp(after, good, n) == 0, "checkpoint.bin changed");
+    GAN_OK("train", "--resume", run, "--epochs=3");
+    expect_epochs_once(run, 3);
+}
+
+Test(run_dir, from_prev_never_overwrites_an_earlier_damaged_checkpoint)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=2", TINY);
+    char *earlier = join(run, "checkpoint.damaged.bin");
+    write_text(earlier, "an earlier damaged checkpoint\n");
+    char *ckpt = join(run, "checkpoint.bin");
+    size_t n;
+    char *blob = must_read(ckpt, &n);
+    blob[n / 2] ^= 0x40;
+    test_write_file(ckpt, blob, n);
+    GAN_OK("train", "--resume", run, "--from-prev", "--epochs=3");
+    cr_expect_str_eq(must_read(earlier, NULL), "an earlier damaged checkpoint\n",
+                     "checkpoint.damaged.bin was overwritten");
+    size_t n2;
+    char *aside = must_read(join(run, "checkpoint.damaged.1.bin"), &n2);
+    cr_expect(n2 == n && memcmp(aside, blob, n) == 0, "the damaged checkpoint was not kept");
+    expect_epochs_once(run, 3);
+}
