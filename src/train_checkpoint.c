@@ -236,7 +236,8 @@ int run_restore_state(gan_t *gan, run_t *run, const ckpt_file_t *ckpt, const cha
     if (!rc)
         rc = restore(gan->d_opt.v, ckpt, CKPT_SEC_D_ADAM_V, db, path, "D Adam v", err);
     if (!rc)
-        rc = restore(adam_steps, ckpt, CKPT_SEC_ADAM_STEPS, sizeof adam_steps, path, "Adam steps", err);
+        rc = restore(adam_steps, ckpt, CKPT_SEC_ADAM_STEPS, sizeof adam_steps, path, "Adam steps",
+                     err);
     if (!rc)
         rc = restore(rng_bytes, ckpt, CKPT_SEC_NOISE_RNG, sizeof rng_bytes, path, "RNG", err);
     if (!rc)
@@ -244,7 +245,8 @@ int run_restore_state(gan_t *gan, run_t *run, const ckpt_file_t *ckpt, const cha
                      (size_t)run->n_samples * run->cfg.arch.z_dim * sizeof(float), path,
                      "fixed noise", err);
     if (!rc)
-        rc = restore(&run->sums, ckpt, CKPT_SEC_EPOCH_SUMS, sizeof run->sums, path, "epoch sums", err);
+        rc = restore(&run->sums, ckpt, CKPT_SEC_EPOCH_SUMS, sizeof run->sums, path, "epoch sums",
+                     err);
     if (!rc)
         rc = restore(run->grad_norm_sums, ckpt, CKPT_SEC_GRAD_NORM_SUMS, sizeof run->grad_norm_sums,
                      path, "gradient norm sums", err);
