@@ -149,13 +149,14 @@ valgrind: gan
 FUZZ_SECONDS ?= 30
 FUZZ_CC      ?= clang
 FUZZ_TARGETS := idx checkpoint json csv
-FUZZ_LIB_SRC := src/idx.c src/checkpoint.c src/json.c src/metrics_csv.c src/fsutil.c src/error.c
+FUZZ_LIB_SRC := src/idx.c src/checkpoint.c src/ckpt_meaning.c src/rng.c src/json.c \
+                src/metrics_csv.c src/fsutil.c src/error.c
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC) $(wildcard include/gan/*.h) Makefile
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(shell pkg-config --libs zlib)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(shell pkg-config --libs zlib) -lm
 
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 	@for t in $(FUZZ_TARGETS); do \

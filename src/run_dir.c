@@ -30,6 +30,7 @@ static const char *const file_names[RUN_N_FILES] = {
     [RUN_CLAIMS] = "claims.log",
     [RUN_STEPS] = "steps.csv",
     [RUN_KEPT] = "checkpoints",
+    [RUN_CKPT_DAMAGED] = "checkpoint.damaged.bin",
 };
 
 /* The file name of a kept epoch inside checkpoints/ (like the grids': the

@@ -84,79 +84,26 @@ static void format_metrics_row(char *out, size_t size, const train_metrics_t *m,
     snprintf(out + len, size - (size_t)len, "\n");
 }
 
-/* Checks one complete line of a CSV log: as many fields as the header,
- * epoch a whole number. *epoch gets it. 0 if fine, else what is wrong. */
-static const char *check_row(long *epoch, const char *line, size_t len, int n_fields)
+int run_trim_csv(const char *path, const csv_vouch_t *vouch, csv_trim_report_t *report,
+                 gan_err_t *err)
 {
-    if (memchr(line, '\0', len))
-        return "a NUL byte";
-    int fields = 1;
-    for (size_t i = 0; i < len; i++)
-        fields += line[i] == ',';
-    if (fields != n_fields)
-        return "a row with the wrong number of fields";
-    char *end = NULL;
-    *epoch = strtol(line, &end, 10);
-    if (end == line || *end != ',' || *epoch < 0)
-        return "a row that does not start with an epoch";
-    return NULL;
-}
-
-int run_trim_csv(const char *path, const char *header, long max_key, int strict_epochs,
-                 int *dropped, gan_err_t *err)
-{
-    *dropped = 0;
+    memset(report, 0, sizeof *report);
     char *text = NULL;
     size_t len = 0;
-    if (fs_exists(path)) {
+    int exists = fs_exists(path);
+    if (exists) {
         int rc = fs_read_all(path, METRICS_CSV_MAX_BYTES, &text, &len, err);
         if (rc)
             return rc;
     }
-    int n_fields = 1;
-    for (const char *p = header; *p; p++)
-        n_fields += *p == ',';
     atomic_file_t af;
     int rc = atomic_begin(&af, path, err);
     if (rc) {
         free(text);
         return rc;
     }
-    fprintf(af.fp, "%s\n", header);
-    long last = -1;
-    size_t pos = 0;
-    /* The first line is the old header: rewritten above. */
-    const char *nl = text ? memchr(text, '\n', len) : NULL;
-    pos = nl ? (size_t)(nl - text) + 1 : len;
-    for (int line_no = 2; pos < len && !rc; line_no++) {
-        const char *line = text + pos;
-        nl = memchr(line, '\n', len - pos);
-        if (!nl) { /* torn last line: the append a kill interrupted */
-            (*dropped)++;
-            break;
-        }
-        size_t n = (size_t)(nl - line);
-        pos += n + 1;
-        if (n > 0 && line[n - 1] == '\r')
-            n--;
-        long epoch = -1;
-        const char *bad = check_row(&epoch, line, n, n_fields);
-        /* Later rows, and a row repeating the one before (a second writer
-         * of old; training is deterministic, so the first is as good). */
-        if (!bad && (epoch > max_key || (strict_epochs && epoch == last))) {
-            (*dropped)++;
-            continue;
-        }
-        if (!bad && epoch < last)
-            bad = "an epoch that goes back";
-        if (bad)
-            rc = gan_err_set(err, GAN_ERR_INPUT, "%s:%d: %s, in the rows the checkpoint vouches "
-                             "for; remove that line (sed -i '%dd' %s) and resume again",
-                             path, line_no, bad, line_no, path);
-        else
-            fprintf(af.fp, "%.*s\n", (int)n, line);
-        last = epoch;
-    }
+    rc = metrics_csv_trim(af.fp, exists ? (text ? text : "") : NULL, len, path, vouch, report,
+                          err);
     free(text);
     if (rc) {
         atomic_abort(&af);

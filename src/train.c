@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gan/ckpt_meaning.h"
 #include "gan/clock.h"
 #include "gan/data_path.h"
 #include "gan/fsutil.h"
@@ -416,38 +417,93 @@ static int start_new_run(run_t *run, gan_err_t *err)
     return rc;
 }
 
-/* --from-prev: the damaged checkpoint.bin is kept aside, so the run
+/* --from-prev: a damaged checkpoint.bin is kept aside, so the run
  * continues from checkpoint.prev.bin (the next checkpoint then does not
- * push the damaged one over the good previous one). */
+ * push the damaged one over the good previous one). Only a checkpoint.bin
+ * that fails to read is damaged: a good one is never filed away (that
+ * would throw the newest state away), and an earlier damaged one is never
+ * overwritten (the next free checkpoint.damaged.N.bin is used). */
 static int set_damaged_aside(run_t *run, gan_err_t *err)
 {
+    const char *dir = run->opts->run_dir;
     if (!fs_exists(run->path_prev))
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: no checkpoint.prev.bin to resume from",
-                           run->opts->run_dir);
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: no checkpoint.prev.bin to resume from", dir);
     if (!fs_exists(run->path_ckpt))
         return GAN_OK;
-    char aside[PATH_MAX + 32];
-    snprintf(aside, sizeof aside, "%s/checkpoint.damaged.bin", run->opts->run_dir);
-    if (rename(run->path_ckpt, aside) != 0)
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot move aside to %s (%s)",
-                           run->path_ckpt, aside, strerror(errno));
-    return GAN_OK;
+    ckpt_file_t ckpt;
+    gan_err_t why;
+    int rc = ckpt_read(&ckpt, run->path_ckpt, &why);
+    if (!rc) {
+        rc = ckpt_meaning_check(&ckpt, run->path_ckpt, 0, NULL, &why);
+        ckpt_free(&ckpt);
+        if (!rc)
+            return gan_err_set(err, GAN_ERR_INPUT, "%s: reads fine, so --from-prev would file "
+                               "the newest state away; resume from it without --from-prev: gan "
+                               "train --resume=%s", run->path_ckpt, dir);
+    }
+    if (rc != GAN_ERR_INPUT) { /* not damage: an I/O error, out of memory */
+        if (err)
+            *err = why;
+        return rc;
+    }
+    char aside[PATH_MAX];
+    rc = run_path(aside, dir, RUN_CKPT_DAMAGED, err);
+    /* checkpoint.damaged.bin, else checkpoint.damaged.1.bin, ... (we hold
+     * the lock: no other gan renames into the folder meanwhile). */
+    size_t stem = strlen(aside) - strlen(".bin");
+    for (int n = 1; !rc && fs_exists(aside); n++)
+        if (snprintf(aside + stem, sizeof aside - stem, ".%d.bin", n) >= (int)(sizeof aside - stem))
+            rc = gan_err_set(err, GAN_ERR_RUNTIME, "%s: path too long", dir);
+    if (!rc && rename(run->path_ckpt, aside) != 0)
+        rc = gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot move aside to %s (%s)",
+                         run->path_ckpt, aside, strerror(errno));
+    return rc;
 }
 
-/* max_key: the last epoch (the last global step for steps.csv) the
- * checkpoint vouches for. */
-static int trim_log(run_t *run, const char *path, const char *header, long max_key, int strict,
-                    gan_err_t *err)
+/* Trims one CSV log to the rows the checkpoint vouches for (csv_vouch_t),
+ * saying in one notice line each what was repaired. */
+static int trim_log(run_t *run, const char *path, const char *header, long first_key,
+                    long max_key, int rows_per_key, long last_logged, gan_err_t *err)
 {
-    int dropped = 0;
-    int rc = run_trim_csv(path, header, max_key, strict, &dropped, err);
-    if (!rc && dropped) {
-        char text[PATH_MAX + 200];
-        snprintf(text, sizeof text, "%s: dropped %d line%s that the checkpoint (epoch %d, step "
-                 "%ld) does not vouch for: later rows, repeated rows, or a line torn by a kill",
-                 path, dropped, dropped > 1 ? "s" : "", run->epoch, run->step);
+    csv_vouch_t vouch = {header, run->opts->run_dir, first_key, max_key, rows_per_key,
+                         last_logged};
+    csv_trim_report_t rep;
+    int rc = run_trim_csv(path, &vouch, &rep, err);
+    char text[PATH_MAX + 200];
+    if (!rc && rep.header_restored) {
+        snprintf(text, sizeof text, "%s: no header line (or a damaged one); restored it from "
+                 "the run's settings", path);
         notice(run, text);
     }
+    if (!rc && rep.repeats) {
+        snprintf(text, sizeof text, "%s: dropped %d repeated row%s (identical to an earlier "
+                 "one)", path, rep.repeats, rep.repeats > 1 ? "s" : "");
+        notice(run, text);
+    }
+    if (!rc && rep.tail) {
+        snprintf(text, sizeof text, "%s: dropped %d line%s after the rows the checkpoint (epoch "
+                 "%d, step %ld) vouches for: later rows, or an append torn by a kill", path,
+                 rep.tail, rep.tail > 1 ? "s" : "", run->epoch, run->step);
+        notice(run, text);
+    }
+    return rc;
+}
+
+/* metrics.csv: one row per epoch 1..epoch; layers.csv: a row per layer of
+ * G and D for epochs 0..epoch; steps.csv: rows up to the global step,
+ * logged every log_every steps and at step 1. */
+static int trim_logs(run_t *run, gan_err_t *err)
+{
+    int64_t step = run_global_step(run);
+    long every = run->cfg.log_every, last_logged = 0;
+    if (every > 0 && step >= 1 && run->steps_csv_from_start)
+        last_logged = step < every ? 1 : (long)(step - step % every);
+    int rc = trim_log(run, run->path_metrics, run_metrics_header(run), 1, run->epoch, 1, 0, err);
+    if (!rc)
+        rc = trim_log(run, run->path_layers, LAYERS_CSV_COLUMNS, 0, run->epoch,
+                      run->gan.g.n_layers + run->gan.d.n_layers, 0, err);
+    if (!rc)
+        rc = trim_log(run, run->path_steps, STEPS_CSV_COLUMNS, 1, (long)step, 0, last_logged, err);
     return rc;
 }
 
@@ -542,12 +598,7 @@ static int resume_run(run_t *run, gan_err_t *err)
     if (!rc)
         run_detect_metrics_shape(run);
     if (!rc)
-        rc = trim_log(run, run->path_metrics, run_metrics_header(run), run->epoch, 1, err);
-    if (!rc)
-        rc = trim_log(run, run->path_layers, LAYERS_CSV_COLUMNS, run->epoch, 0, err);
-    if (!rc)
-        rc = trim_log(run, run->path_steps, STEPS_CSV_COLUMNS, (long)run_global_step(run), 1,
-                      err);
+        rc = trim_logs(run, err);
     if (!rc)
         rc = fs_mkdirs(run->path_samples, err);
     if (!rc)

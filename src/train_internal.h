@@ -12,6 +12,7 @@
 #include "gan/eval.h"
 #include "gan/events.h"
 #include "gan/idx.h"
+#include "gan/metrics_csv.h"
 #include "gan/mnist_packed.h"
 #include "gan/rng.h"
 #include "gan/run_dir.h"
@@ -71,6 +72,8 @@ typedef struct {
     int force;                 /* a new run replaces what the folder holds */
     char products[64];         /* the library of the products (threads.h) */
     int metrics_without_g_acc; /* a run begun before g_acc: its rows keep that shape */
+    int steps_csv_from_start;  /* the checkpoint knows log_every: steps.csv has every
+                                * logged step (runs from before it began steps.csv later) */
     double next_refresh;       /* clock_seconds() of the lock's next refresh */
 } run_t;
 
@@ -114,17 +117,11 @@ const char *run_metrics_header(const run_t *run);
 int run_append_metrics(run_t *run, const train_metrics_t *m, gan_err_t *err);
 /* Appends text to a log file and makes it durable (fflush + fsync). */
 int run_append_durably(const char *path, const char *text, gan_err_t *err);
-/* Rewrites a CSV log (atomically) from what the checkpoint vouches for: the
- * header and the rows whose first column (the epoch; the global step of
- * steps.csv) is at most max_key. Later rows (a kill between a
- * row and its checkpoint), a row repeating the epoch before (strict_epochs)
- * and a torn last line (a kill inside an append) are dropped and counted in
- * *dropped. Bytes that cannot be parsed inside
- * the vouched rows (a NUL, a row of the wrong shape, an epoch out of
- * order) are GAN_ERR_INPUT naming file and line, with the command that
- * removes the line. A missing file gets just the header. */
-int run_trim_csv(const char *path, const char *header, long max_key, int strict_epochs,
-                 int *dropped, gan_err_t *err);
+/* Rewrites a CSV log (atomically) from what the checkpoint vouches for
+ * (metrics_csv_trim: repairs in *report, refusals naming file, line and
+ * the fix); a refused file is left as it was. */
+int run_trim_csv(const char *path, const csv_vouch_t *vouch, csv_trim_report_t *report,
+                 gan_err_t *err);
 /* The layers.csv rows of an epoch (0: before training), from the probe
  * batches and the epoch's gradient-norm sums over `steps` steps. */
 int run_write_layer_rows(run_t *run, int epoch, double steps, gan_err_t *err);

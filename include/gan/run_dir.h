@@ -44,6 +44,8 @@ typedef enum {
     RUN_STEPS,       /* steps.csv: step-level losses every --log-every steps */
     RUN_KEPT,        /* checkpoints/ (folder of epoch_NNNN.bin: the weights of
                         the epochs --keep-every keeps) */
+    RUN_CKPT_DAMAGED, /* checkpoint.damaged.bin: a damaged checkpoint.bin that
+                         --from-prev set aside (then .1.bin, .2.bin, ...) */
     RUN_N_FILES
 } run_file_t;
 
