@@ -48,10 +48,17 @@ const char *run_metrics_header(const run_t *run)
 void run_detect_metrics_shape(run_t *run)
 {
     char head[sizeof METRICS_CSV_COLUMNS + 1];
-    FILE *fp = fopen(run->path_metrics, "rb");
-    size_t n = fp ? fread(head, 1, sizeof head - 1, fp) : 0;
-    if (fp)
-        fclose(fp);
+    size_t n = 0;
+    int fd;
+    /* Never blocks: a FIFO is refused here (and named by the trim that
+     * reads the file next). */
+    if (fs_open_regular(run->path_metrics, NULL, &fd, NULL, NULL) == GAN_OK) {
+        ssize_t got;
+        while (n < sizeof head - 1 &&
+               ((got = read(fd, head + n, sizeof head - 1 - n)) > 0 || (got < 0 && errno == EINTR)))
+            n += got > 0 ? (size_t)got : 0;
+        close(fd);
+    }
     head[n] = '\0';
     /* A run started before g_acc existed keeps its rows' shape to the end. */
     size_t legacy = strlen(METRICS_CSV_REQUIRED_COLUMNS);
@@ -112,17 +119,29 @@ int run_trim_csv(const char *path, const csv_vouch_t *vouch, csv_trim_report_t *
     return atomic_commit(&af, err);
 }
 
+/* fs_open_append: a FIFO planted as the file is refused, never waited on. */
 int run_append_durably(const char *path, const char *text, gan_err_t *err)
 {
-    FILE *fp = fopen(path, "a");
-    if (!fp)
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot append (%s)", path,
-                           strerror(errno));
-    int bad = fputs(text, fp) < 0 || fflush(fp) != 0 || fsync(fileno(fp)) != 0;
-    int saved = errno;
-    if (fclose(fp) != 0)
-        bad = 1;
-    if (bad)
+    int fd;
+    int rc = fs_open_append(path, &fd, err);
+    if (rc)
+        return rc;
+    size_t len = strlen(text), done = 0;
+    int saved = 0;
+    while (done < len && !saved) {
+        ssize_t got = write(fd, text + done, len - done);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            saved = got < 0 ? errno : EIO;
+        else
+            done += (size_t)got;
+    }
+    if (!saved && fsync(fd) != 0)
+        saved = errno;
+    if (close(fd) != 0 && !saved)
+        saved = errno;
+    if (saved)
         return gan_err_set(err, GAN_ERR_RUNTIME, "%s: write failed (%s)", path, strerror(saved));
     return GAN_OK;
 }

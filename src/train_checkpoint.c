@@ -318,14 +318,24 @@ static int read_kept(ckpt_file_t *ckpt, char path[PATH_MAX], const char *run_dir
         rc = ckpt_read(ckpt, path, err);
     if (rc)
         return rc;
-    char format[64];
+    char format[64] = "", found[96], found_epoch[32] = "none";
     double e = -1;
-    if (json_get_string(ckpt->header, "format", format, sizeof format) != 0 ||
-        strcmp(format, CKPT_FORMAT_KEPT) != 0 || json_get_number(ckpt->header, "epoch", &e) != 0 ||
-        e != epoch) {
+    int has_format = json_get_string(ckpt->header, "format", format, sizeof format) == 0;
+    int has_epoch = json_get_number(ckpt->header, "epoch", &e) == 0;
+    if (!has_format || strcmp(format, CKPT_FORMAT_KEPT) != 0 || !has_epoch || e != epoch) {
         ckpt_free(ckpt);
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: not the kept weights of epoch %d (header "
-                           "format \"%s\", epoch %g)", path, epoch, CKPT_FORMAT_KEPT, e);
+        /* What the header says, not what was wanted: the format found and
+         * its epoch (or "none" for a key that is not there). */
+        if (has_format)
+            snprintf(found, sizeof found, "\"%s\"", format);
+        else
+            snprintf(found, sizeof found, "none");
+        if (has_epoch)
+            snprintf(found_epoch, sizeof found_epoch, "%g", e);
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: not the kept weights of epoch %d: its "
+                           "header says format %s (want \"%s\") and epoch %s; put epoch %d's "
+                           "file back or remove this one", path, epoch, found, CKPT_FORMAT_KEPT,
+                           found_epoch, epoch);
     }
     rc = ckpt_meaning_check(ckpt, path, 0, NULL, err);
     if (rc)

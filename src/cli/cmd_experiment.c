@@ -96,8 +96,18 @@ static pid_t spawn_run(char **argv, const char *log_path, pid_t parent, int defa
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) /* the parent died before prctl */
         _exit(1);
-    if (!freopen(log_path, "a", stderr))
+    /* Never blocks on a FIFO planted as the log: refused, said on the
+     * parent's stderr (still ours), exit 2. */
+    int log_fd;
+    gan_err_t why;
+    int log_rc = fs_open_append(log_path, &log_fd, &why);
+    if (log_rc != GAN_OK) {
+        fprintf(stderr, "gan: %s\n", why.msg);
+        _exit(log_rc);
+    }
+    if (dup2(log_fd, STDERR_FILENO) < 0)
         _exit(1);
+    close(log_fd);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     if (default_threads > 0) {
