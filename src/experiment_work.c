@@ -1,7 +1,7 @@
 /* Workers of a plan: claim a run by its lock, train it in this process,
  * repeat (experiment.h). Any number of workers, on any number of machines
  * sharing the experiment folder, may work on one plan: the run lock
- * (run_dir.h) makes one of them the only writer of a run, and the state is
+ * (run_lock.h) makes one of them the only writer of a run, and the state is
  * judged again under the lock, so a run finished by another worker between
  * our first look and our claim is never trained again. Nothing here forks
  * or prints. */

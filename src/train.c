@@ -502,7 +502,7 @@ static int journal_claim(const run_t *run, gan_err_t *err)
     if (run_lock_took_over(run->lock, &prev))
         snprintf(what + n, sizeof what - (size_t)n, ", took over a stale claim of pid %ld on %s",
                  prev.pid, prev.host[0] ? prev.host : "?");
-    return run_journal(run->lock, what, err);
+    return run_lock_journal(run->lock, what, err);
 }
 
 int train_run(const train_cfg_t *cfg, const train_opts_t *opts, gan_err_t *err)
@@ -535,7 +535,7 @@ int train_run(const train_cfg_t *cfg, const train_opts_t *opts, gan_err_t *err)
             *err = close_err;
     }
     if (run.lock)
-        run_journal(run.lock, rc == GAN_OK ? "release: finished"
+        run_lock_journal(run.lock, rc == GAN_OK ? "release: finished"
                               : rc == TRAIN_STOPPED ? "release: stopped, resumable"
                                                     : "release: failed", NULL);
     if (run.lock != opts->lock)

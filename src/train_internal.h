@@ -15,6 +15,7 @@
 #include "gan/mnist_packed.h"
 #include "gan/rng.h"
 #include "gan/run_dir.h"
+#include "gan/run_lock.h"
 #include "gan/train.h"
 
 /* Running sums of the epoch in progress (saved in checkpoints, so a run

@@ -23,6 +23,7 @@
 
 #include "gan/error.h"
 #include "gan/run_dir.h"
+#include "gan/run_lock.h"
 #include "gan/train.h"
 
 #define EXP_MAX_AXES 16
