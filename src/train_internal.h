@@ -68,9 +68,20 @@ typedef struct {
     long n_step_rows, max_step_rows;
     events_writer_t *events;
     run_lock_t *lock;          /* held from before the first write to the end */
+    int lock_lost;             /* run_guard found the lock gone: nothing more is written */
+    gan_err_t lost;            /* ... and why (its one line) */
     int metrics_without_g_acc; /* a run begun before g_acc: its rows keep that shape */
     double next_refresh;       /* clock_seconds() of the lock's next refresh */
 } run_t;
+
+/* train.c */
+
+/* Called before every write to the run folder (checkpoint, kept epoch, CSV
+ * append, grid, event file, journal line): GAN_OK while run->lock is still
+ * this process's claim (run_lock_check). Once it is not, this and every
+ * later call fail at once with the same GAN_ERR_RUNTIME line, so a writer
+ * that lost its lock writes nothing more. */
+int run_guard(run_t *run, gan_err_t *err);
 
 /* train_checkpoint.c */
 
