@@ -166,11 +166,11 @@ int run_read_checkpoint(ckpt_file_t *ckpt, char *used, size_t used_size, const c
         if (!fs_exists(prev)) {
             if (!fs_is_dir(run_dir))
                 return gan_err_set(err, GAN_ERR_INPUT, "%s: no such run folder", run_dir);
-            /* A live holder may be writing its first checkpoint: say so,
-             * rather than advise --force. */
+            /* A live holder may be writing its first checkpoint: say so
+             * (a runtime condition, exit 1), rather than advise --force. */
             if (run_status(&st, run_dir, NULL) == GAN_OK && st.state == RUN_STATE_STARTED &&
                 (rc = run_lock_probe(run_dir, 0, err)) != GAN_OK)
-                return rc;
+                return rc == RUN_LOCK_BUSY ? GAN_ERR_RUNTIME : rc;
             if (run_status(&st, run_dir, NULL) == GAN_OK && st.state == RUN_STATE_STARTED)
                 return gan_err_set(err, GAN_ERR_INPUT,
                                    "%s: the run stopped before its first checkpoint, so there is "

@@ -184,7 +184,7 @@ int cmd_train(int argc, char **argv)
         int done = 0;
         int rc = train_load_config(&saved, &done, resume, from_prev, &err);
         if (rc)
-            return cli_fail_err(rc == RUN_LOCK_BUSY ? GAN_ERR_RUNTIME : rc, &err);
+            return cli_fail_err(rc, &err);
         if (epochs_given) {
             if (cfg.epochs < done)
                 return cli_fail(2, "--epochs=%d: the run already has %d finished epochs",
