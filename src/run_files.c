@@ -152,7 +152,9 @@ int run_append_metrics(run_t *run, const train_metrics_t *m, gan_err_t *err)
 {
     char line[4096];
     format_metrics_row(line, sizeof line, m, run->cfg.eval_every > 0, !run->metrics_without_g_acc);
-    int rc = run_append_durably(run->path_metrics, line, err);
+    int rc = run_guard(run, err);
+    if (!rc)
+        rc = run_append_durably(run->path_metrics, line, err);
     return rc ? rc : run_log_metrics(run, run_metrics_header(run), line,
                                      (int64_t)m->epoch * run->steps_per_epoch, err);
 }
@@ -211,6 +213,8 @@ int run_write_layer_rows(run_t *run, int epoch, double steps, gan_err_t *err)
                                run->probe_prob, err);
     fclose(mem);
     if (!rc)
+        rc = run_guard(run, err);
+    if (!rc)
         rc = run_append_durably(run->path_layers, text, err);
     free(text);
     return rc;
@@ -227,7 +231,9 @@ int run_write_samples(run_t *run, int epoch, gan_err_t *err)
         memcpy(run->samples + (size_t)start * pixels, out, (size_t)n * pixels * sizeof(float));
     }
     char path[PATH_MAX];
-    int rc = run_sample_path(path, run->opts->run_dir, epoch, err);
+    int rc = run_guard(run, err);
+    if (!rc)
+        rc = run_sample_path(path, run->opts->run_dir, epoch, err);
     if (!rc)
         rc = png_grid_write(path, run->samples, run->n_samples, cfg->grid, run->data.rows,
                             run->data.cols, 2, err);

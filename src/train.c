@@ -236,12 +236,42 @@ static void progress_from_sums(train_progress_t *p, const run_t *run, double sec
     p->run_dir = run->opts->run_dir;
 }
 
+/* Sticky: once the claim is not ours, no later write even looks. */
+static int lose_lock(run_t *run, const gan_err_t *why, gan_err_t *err)
+{
+    run->lock_lost = 1;
+    run->lost = *why;
+    if (err)
+        *err = *why;
+    return GAN_ERR_RUNTIME;
+}
+
+int run_guard(run_t *run, gan_err_t *err)
+{
+    if (run->lock_lost) {
+        if (err)
+            *err = run->lost;
+        return GAN_ERR_RUNTIME;
+    }
+    gan_err_t why;
+    if (!run->lock || run_lock_check(run->lock, &why) == GAN_OK)
+        return GAN_OK;
+    return lose_lock(run, &why, err);
+}
+
 /* Tells other processes (and machines) that the run is alive; a lost lock
- * stops the run before it writes anything more. */
+ * (or a claim that cannot be rewritten) stops the run before it writes
+ * anything more, so a holder judged stale elsewhere stops within one
+ * refresh period. */
 static int refresh_lock(run_t *run, gan_err_t *err)
 {
     run->next_refresh = clock_seconds() + RUN_LOCK_REFRESH_SECONDS;
-    return run_lock_refresh(run->lock, err);
+    if (run->lock_lost)
+        return run_guard(run, err);
+    gan_err_t why;
+    if (run_lock_refresh(run->lock, &why) == GAN_OK)
+        return GAN_OK;
+    return lose_lock(run, &why, err);
 }
 
 static void notice(const run_t *run, const char *text)
@@ -385,9 +415,10 @@ static int start_new_run(run_t *run, gan_err_t *err)
 {
     const char *dir = run->opts->run_dir;
     int rc = run_make_folder(run, dir, run->force, err);
-    if (rc)
-        return rc;
-    rc = run_write_config(run, dir, err);
+    if (!rc)
+        rc = run_guard(run, err);
+    if (!rc)
+        rc = run_write_config(run, dir, err);
     if (!rc)
         rc = run_log_open(run, 0, err);
     if (rc)
@@ -399,7 +430,9 @@ static int start_new_run(run_t *run, gan_err_t *err)
                     (size_t)run->n_samples * run->cfg.arch.z_dim, 0.0f, 1.0f);
     char header[1024];
     snprintf(header, sizeof header, "%s\n", run_metrics_header(run));
-    rc = atomic_write_bytes(run->path_metrics, header, strlen(header), err);
+    rc = run_guard(run, err);
+    if (!rc)
+        rc = atomic_write_bytes(run->path_metrics, header, strlen(header), err);
     if (!rc)
         rc = atomic_write_bytes(run->path_layers, LAYERS_CSV_COLUMNS "\n",
                                 strlen(LAYERS_CSV_COLUMNS) + 1, err);
@@ -468,7 +501,9 @@ static int trim_log(run_t *run, const char *path, const char *header, long first
     csv_vouch_t vouch = {header, run->opts->run_dir, first_key, max_key, rows_per_key,
                          last_logged};
     csv_trim_report_t rep;
-    int rc = run_trim_csv(path, &vouch, &rep, err);
+    int rc = run_guard(run, err);
+    if (!rc)
+        rc = run_trim_csv(path, &vouch, &rep, err);
     char text[PATH_MAX + 200];
     if (!rc && rep.header_restored) {
         snprintf(text, sizeof text, "%s: no header line (or a damaged one); restored it from "
@@ -570,6 +605,13 @@ static int resume_run(run_t *run, gan_err_t *err)
     if (rc == GAN_OK && st.state == RUN_STATE_NONE)
         return gan_err_set(err, GAN_ERR_INPUT, "%s: no run here (no checkpoint.bin); start one "
                            "with gan train --out=%s", dir, dir);
+    /* No checkpoint yet: a live holder may be writing its first one, so
+     * the lock is looked at before --force is advised. */
+    if (rc == GAN_OK && st.state == RUN_STATE_STARTED && !run->lock) {
+        int busy = run_lock_probe(dir, run->opts->stale_seconds, err);
+        if (busy)
+            return busy;
+    }
     if (rc == GAN_OK && st.state == RUN_STATE_STARTED)
         return gan_err_set(err, GAN_ERR_INPUT, "%s: the run stopped before its first checkpoint, "
                            "so there is nothing to resume; start it over with the same options "
@@ -594,6 +636,8 @@ static int resume_run(run_t *run, gan_err_t *err)
     ckpt_free(&ckpt);
     /* --epochs may have been raised: config.json follows the checkpoint. */
     if (!rc)
+        rc = run_guard(run, err);
+    if (!rc)
         rc = run_write_config(run, dir, err);
     if (!rc)
         run_detect_metrics_shape(run);
@@ -609,8 +653,11 @@ static int resume_run(run_t *run, gan_err_t *err)
 }
 
 /* claims.log: who trained this run from where (one claim per start). */
-static int journal_claim(const run_t *run, gan_err_t *err)
+static int journal_claim(run_t *run, gan_err_t *err)
 {
+    int rc = run_guard(run, err);
+    if (rc)
+        return rc;
     char what[600];
     int n = snprintf(what, sizeof what, "claim: %s epoch %d of %d",
                      run->resuming ? "resume at" : "new run,", run->epoch, run->cfg.epochs);
@@ -618,7 +665,7 @@ static int journal_claim(const run_t *run, gan_err_t *err)
     if (run_lock_took_over(run->lock, &prev))
         snprintf(what + n, sizeof what - (size_t)n, ", took over a stale claim of pid %ld on %s",
                  prev.pid, prev.host[0] ? prev.host : "?");
-    return run_journal(run->lock, what, err);
+    return run_lock_journal(run->lock, what, err);
 }
 
 /* opts->ensure: what to do with the run is judged under its lock, from its
@@ -679,9 +726,11 @@ int train_run(const train_cfg_t *cfg, const train_opts_t *opts, gan_err_t *err)
         rc = run_prepare(&run, &use, err);
     if (!rc)
         rc = run.resuming ? resume_run(&run, err) : start_new_run(&run, err);
+    int claimed = 0;
     if (!rc)
         rc = journal_claim(&run, err);
     if (!rc) {
+        claimed = 1;
         train_progress_t p = {.event = TRAIN_EVENT_START};
         progress_from_sums(&p, &run, run.sums.seconds);
         report(&run, &p);
@@ -697,8 +746,10 @@ int train_run(const train_cfg_t *cfg, const train_opts_t *opts, gan_err_t *err)
         if (err)
             *err = close_err;
     }
-    if (run.lock && rc != TRAIN_ALREADY_FINISHED)
-        run_journal(run.lock, rc == GAN_OK ? "release: finished"
+    /* A release only follows a journaled claim, and a writer that lost its
+     * lock writes no line (run_lock_journal checks too). */
+    if (claimed && !run.lock_lost)
+        run_lock_journal(run.lock, rc == GAN_OK ? "release: finished"
                               : rc == TRAIN_STOPPED ? "release: stopped, resumable"
                                                     : "release: failed", NULL);
     if (run.lock != opts->lock)

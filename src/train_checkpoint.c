@@ -40,6 +40,9 @@ _Static_assert(offsetof(epoch_sums_t, d_loss) == CKPT_SUM_D_LOSS * sizeof(double
 
 int run_write_checkpoint(run_t *run, gan_err_t *err)
 {
+    int rc = run_guard(run, err);
+    if (rc)
+        return rc;
     char *header = NULL;
     size_t header_len = 0;
     FILE *mem = open_memstream(&header, &header_len);
@@ -76,8 +79,12 @@ int run_write_checkpoint(run_t *run, gan_err_t *err)
     /* Write the new one under a temporary name first (ckpt_write is
      * atomic), keeping the previous as checkpoint.prev.bin. */
     const char *fresh = run->path_ckpt_new;
-    int rc = ckpt_write(fresh, header, sections, (int)(sizeof sections / sizeof sections[0]), err);
+    rc = ckpt_write(fresh, header, sections, (int)(sizeof sections / sizeof sections[0]), err);
     free(header);
+    /* Writing takes a while: the lock is looked at again before the renames
+     * put the new checkpoint in place. */
+    if (!rc)
+        rc = run_guard(run, err);
     if (rc) {
         unlink(fresh);
         return rc;
@@ -100,7 +107,9 @@ int run_keeps_epoch(const run_t *run, int epoch)
 int run_write_kept(run_t *run, gan_err_t *err)
 {
     char path[PATH_MAX];
-    int rc = run_kept_path(path, run->opts->run_dir, run->epoch, err);
+    int rc = run_guard(run, err);
+    if (!rc)
+        rc = run_kept_path(path, run->opts->run_dir, run->epoch, err);
     if (!rc)
         rc = fs_mkdirs(run->path_kept, err);
     if (rc)
@@ -127,9 +136,12 @@ int run_write_kept(run_t *run, gan_err_t *err)
 int run_trim_kept(run_t *run, gan_err_t *err)
 {
     const char *dir = run->opts->run_dir;
+    int rc = run_guard(run, err);
+    if (rc)
+        return rc;
     fs_remove_stale_temps(run->path_kept);
     int *kept = NULL, n = 0;
-    int rc = run_kept_epochs(&kept, &n, dir, err);
+    rc = run_kept_epochs(&kept, &n, dir, err);
     char path[PATH_MAX];
     for (int i = 0; i < n && !rc; i++) {
         if (kept[i] <= run->epoch)
@@ -162,6 +174,11 @@ int run_read_checkpoint(ckpt_file_t *ckpt, char *used, size_t used_size, const c
         if (!fs_exists(prev)) {
             if (!fs_is_dir(run_dir))
                 return gan_err_set(err, GAN_ERR_INPUT, "%s: no such run folder", run_dir);
+            /* A live holder may be writing its first checkpoint: say so
+             * (a runtime condition, exit 1), rather than advise --force. */
+            if (run_status(&st, run_dir, NULL) == GAN_OK && st.state == RUN_STATE_STARTED &&
+                (rc = run_lock_probe(run_dir, 0, err)) != GAN_OK)
+                return rc == RUN_LOCK_BUSY ? GAN_ERR_RUNTIME : rc;
             if (run_status(&st, run_dir, NULL) == GAN_OK && st.state == RUN_STATE_STARTED)
                 return gan_err_set(err, GAN_ERR_INPUT,
                                    "%s: the run stopped before its first checkpoint, so there is "

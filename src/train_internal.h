@@ -16,6 +16,7 @@
 #include "gan/mnist_packed.h"
 #include "gan/rng.h"
 #include "gan/run_dir.h"
+#include "gan/run_lock.h"
 #include "gan/train.h"
 
 /* Running sums of the epoch in progress (saved in checkpoints, so a run
@@ -71,11 +72,22 @@ typedef struct {
     int resuming;              /* continuing the run's checkpoint (else a new run) */
     int force;                 /* a new run replaces what the folder holds */
     char products[64];         /* the library of the products (threads.h) */
+    int lock_lost;             /* run_guard found the lock gone: nothing more is written */
+    gan_err_t lost;            /* ... and why (its one line) */
     int metrics_without_g_acc; /* a run begun before g_acc: its rows keep that shape */
     int steps_csv_from_start;  /* the checkpoint knows log_every: steps.csv has every
                                 * logged step (runs from before it began steps.csv later) */
     double next_refresh;       /* clock_seconds() of the lock's next refresh */
 } run_t;
+
+/* train.c */
+
+/* Called before every write to the run folder (checkpoint, kept epoch, CSV
+ * append, grid, event file, journal line): GAN_OK while run->lock is still
+ * this process's claim (run_lock_check). Once it is not, this and every
+ * later call fail at once with the same GAN_ERR_RUNTIME line, so a writer
+ * that lost its lock writes nothing more. */
+int run_guard(run_t *run, gan_err_t *err);
 
 /* train_checkpoint.c */
 

@@ -11,6 +11,7 @@
 #include "gan/experiment.h"
 #include "gan/fsutil.h"
 #include "gan/run_dir.h"
+#include "gan/run_lock.h"
 #include "test_cli.h"
 
 #define SMALL_NETS "--g-hidden=32,64", "--d-hidden=64,32"

@@ -75,8 +75,8 @@ static void usage(FILE *out)
             "                   (e.g. --task=$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)\n"
             "  --finalize       write summary.csv and report.html if every run is\n"
             "                   finished; otherwise list the missing ones and exit 1\n"
-            "  --stale=SECONDS  a claim not refreshed for this long, by a process on\n"
-            "                   another host, is taken over (default %.0f)\n"
+            "  --stale=SECONDS  a claim of another host that this worker has seen\n"
+            "                   unchanged for this long is taken over (default %.0f)\n"
             "  under mpirun (make MPI=1), every rank is a worker and rank 0 finalizes\n"
             "\n",
             experiment_vary_options(), RUN_LOCK_STALE_SECONDS);
@@ -525,7 +525,10 @@ int cmd_experiment(int argc, char **argv)
         if (rc == TRAIN_STOPPED) {
             experiment_free(&exp);
             mpi_world_end();
-            fprintf(stderr, "gan: worker stopped; its run is checkpointed and will be resumed\n");
+            fprintf(stderr, stats.stopped_in_run
+                                ? "gan: worker stopped; its run is checkpointed and will be "
+                                  "resumed\n"
+                                : "gan: worker stopped (no run in progress)\n");
             return 128 + interrupted;
         }
         if (rc) {

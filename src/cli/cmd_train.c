@@ -18,6 +18,7 @@
 #include "gan/dense_bf16.h"
 #include "gan/fsutil.h"
 #include "gan/run_dir.h"
+#include "gan/run_lock.h"
 #include "train_options.h"
 
 static volatile sig_atomic_t stop_signal = 0;
