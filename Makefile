@@ -4,6 +4,7 @@
 #   make test            build and run the Criterion suite
 #   make SANITIZE=1 test the same under AddressSanitizer + UBSan
 #   make fuzz FUZZ_SECONDS=30  each libFuzzer target for that long (clang)
+#   make chaos           6 workers on one plan under 40 random faults (CHAOS_FAULTS=300: long)
 #   make bench           training speed, where it goes, and against a PyTorch twin
 #   make demo            build, fetch MNIST, run the paired init experiment
 #   make install PREFIX=/usr/local DESTDIR=   gan, gan-download-mnist, gan.1, bash completion
@@ -86,7 +87,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test bench demo clean install uninstall valgrind fuzz
+.PHONY: all test bench demo clean install uninstall valgrind fuzz chaos
 all: gan
 
 gan: $(BUILD)/gan
@@ -148,13 +149,14 @@ valgrind: gan
 FUZZ_SECONDS ?= 30
 FUZZ_CC      ?= clang
 FUZZ_TARGETS := idx checkpoint json csv
-FUZZ_LIB_SRC := src/idx.c src/checkpoint.c src/json.c src/metrics_csv.c src/fsutil.c src/error.c
+FUZZ_LIB_SRC := src/idx.c src/checkpoint.c src/ckpt_meaning.c src/rng.c src/json.c \
+                src/metrics_csv.c src/fsutil.c src/error.c
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC) $(wildcard include/gan/*.h) Makefile
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(shell pkg-config --libs zlib)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(shell pkg-config --libs zlib) -lm
 
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 	@for t in $(FUZZ_TARGETS); do \
@@ -165,6 +167,14 @@ fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 	    || exit 1; \
 	done
 
+# The chaos test (tests/chaos/chaos.sh, issue 22): six workers on one small
+# plan on real MNIST under random SIGKILL, SIGSTOP, SIGTERM, deleted and foreign
+# locks and planted FIFOs; then every run is checked against a local run
+# of the plan. A few minutes with 40 faults; CHAOS_FAULTS=300 for the long one.
+CHAOS_FAULTS ?= 40
+CHAOS_SEED   ?= 1
+chaos: $(BUILD)/gan
+	tests/chaos/chaos.sh $(BUILD)/gan $(BUILD)/chaos $(CHAOS_FAULTS) $(CHAOS_SEED)
 
 # The classifier (~20 s) is trained once; with it every epoch is evaluated
 # (FD and class coverage), so the report opens with the FD chart.

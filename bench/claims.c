@@ -15,6 +15,7 @@
 #include "gan/clock.h"
 #include "gan/fsutil.h"
 #include "gan/run_dir.h"
+#include "gan/run_lock.h"
 
 int bench_claims(int n, const char *parent)
 {
@@ -30,8 +31,8 @@ int bench_claims(int n, const char *parent)
         run_status_t st;
         run_lock_t *lock = NULL;
         if (run_status(&st, dir, &err) || run_lock_held(dir, 0) || fs_mkdirs(dir, &err) ||
-            run_lock_acquire(&lock, dir, 0, &err) || run_journal(lock, "claim: bench", &err) ||
-            run_lock_refresh(lock, &err) || run_journal(lock, "release: bench", &err)) {
+            run_lock_acquire(&lock, dir, 0, &err) || run_lock_journal(lock, "claim: bench", &err) ||
+            run_lock_refresh(lock, &err) || run_lock_journal(lock, "release: bench", &err)) {
             fprintf(stderr, "gan-bench: claim %d: %s\n", i, err.msg);
             run_lock_release(lock);
             return 1;

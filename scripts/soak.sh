@@ -9,8 +9,9 @@
 # (0-1.5 s after its start: data loading, training, checkpoint writes), each
 # kill followed by a rerun (--resume when a checkpoint exists, else --force),
 # then trained to the end. gan experiment: a 2-run plan killed the same way,
-# rerun until it exits 0. Every run must end with a checkpoint byte-identical
-# to an uninterrupted run's and a metrics.csv with each epoch exactly once.
+# rerun until it exits 0. Every run must end with the files of an
+# uninterrupted run (checkpoint, CSVs, samples: tests/chaos/run-checks.sh)
+# and each epoch exactly once in every CSV.
 # Prints the counts; exit 0 when every check held, 1 otherwise.
 set -euo pipefail
 
@@ -27,13 +28,14 @@ trap 'rm -rf "$work"' EXIT
 bad=0
 fail() { echo "soak: FAIL: $*" >&2; bad=$((bad + 1)); }
 
-# Epochs of metrics.csv rows must be exactly 1..3.
+# shellcheck source=tests/chaos/run-checks.sh
+. "$ROOT/tests/chaos/run-checks.sh"
+
+# The run's contract files as the uninterrupted run's, each epoch once.
 check_run() {
-  local run="$1" ref="$2"
-  cmp -s "$run/checkpoint.bin" "$ref/checkpoint.bin" || fail "$run: checkpoint differs"
-  local epochs
-  epochs="$(tail -n +2 "$run/metrics.csv" | cut -d, -f1 | tr '\n' ' ')"
-  [ "$epochs" = "1 2 3 " ] || fail "$run: metrics.csv epochs are '$epochs'"
+  local run="$1" ref="$2" out
+  out="$(runcheck_same "$run" "$ref")" || fail "$out"
+  out="$(runcheck_epochs_once "$run" 3)" || fail "$out"
 }
 
 # Starts cmd in the background and SIGKILLs it after a random 0-1.5 s.

@@ -37,6 +37,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -99,10 +100,19 @@ enum { SLICE_SHIFT = 48, SLICES = 1 << 15, SLICES_FINITE = 0x7FF0 };
 
 struct events_writer {
     FILE *fp;
+    char *iobuf;           /* stdio's buffer, EVENTS_STDIO_BUFFER bytes: ours, so
+                              its size is known (glibc ignores the size of
+                              setvbuf without a buffer and uses st_blksize) */
     char path[PATH_MAX];
     pbuf_t rec;            /* one framed record: header, Event, footer */
     int failed;            /* sticky after a failed write */
     gan_err_t failure;     /* the message of that write */
+    /* At least the bytes in stdio's buffer (written since the last fflush):
+     * a record that could overflow it flushes first, after the gate, so
+     * stdio never writes to the file on its own. */
+    size_t pending;
+    events_gate_fn gate;   /* asked before anything reaches the file; may be NULL */
+    void *gate_ctx;
     /* TF's default histogram: n_limits = 2 * n_pos + 1 limits, namely
      * -pos[n_pos-1] .. -pos[0], 0, pos[0] .. pos[n_pos-1], where pos holds
      * the positive limits ending with DBL_MAX. */
@@ -217,6 +227,34 @@ static void record_begin(events_writer_t *w, int64_t step, double wall_time)
         pbuf_int64(&w->rec, EVENT_STEP, step);
 }
 
+/* Marks the writer failed (every later write and flush fails; close
+ * discards what is buffered) with the message in err. */
+static int fail(events_writer_t *w, gan_err_t *err)
+{
+    w->failed = 1;
+    snprintf(w->failure.msg, sizeof w->failure.msg, "%s", err ? err->msg : "");
+    return GAN_ERR_RUNTIME;
+}
+
+/* The gate before bytes reach the file; a refusal fails the writer. */
+static int pass_gate(events_writer_t *w, gan_err_t *err)
+{
+    if (!w->gate)
+        return GAN_OK;
+    gan_err_t why;
+    if (w->gate(w->gate_ctx, &why) == GAN_OK)
+        return GAN_OK;
+    if (err)
+        *err = why;
+    return fail(w, &why);
+}
+
+void events_set_gate(events_writer_t *w, events_gate_fn gate, void *ctx)
+{
+    w->gate = gate;
+    w->gate_ctx = ctx;
+}
+
 /* Frames and writes the record built since record_begin. */
 static int record_finish(events_writer_t *w, gan_err_t *err)
 {
@@ -230,6 +268,22 @@ static int record_finish(events_writer_t *w, gan_err_t *err)
     if (!pbuf_ok(r))
         return gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory for a %zu-byte event",
                            w->path, r->len);
+    /* The record would overflow stdio's buffer, which would then write on
+     * its own: ask the gate and write the buffer out ourselves first. */
+    if (w->pending + r->len >= EVENTS_STDIO_BUFFER) {
+        int rc = pass_gate(w, err);
+        if (rc)
+            return rc;
+        if (fflush(w->fp) != 0) {
+            int e = errno;
+            w->failed = 1;
+            gan_err_set(&w->failure, GAN_ERR_RUNTIME, "%s: write failed (%s)", w->path,
+                        e ? strerror(e) : "I/O error");
+            return gan_err_set(err, GAN_ERR_RUNTIME, "%s", w->failure.msg);
+        }
+        w->pending = 0;
+    }
+    w->pending += r->len;
     if (fwrite(r->data, 1, r->len, w->fp) != r->len) {
         int e = errno;
         w->failed = 1;
@@ -391,8 +445,11 @@ int events_write_session_start(events_writer_t *w, int64_t step, double wall_tim
 int events_flush(events_writer_t *w, gan_err_t *err)
 {
     int rc = write_check(w, NULL, err);
+    if (!rc)
+        rc = pass_gate(w, err);
     if (rc)
         return rc;
+    w->pending = 0;
     if (fflush(w->fp) != 0 || fsync(fileno(w->fp)) != 0) {
         int e = errno;
         w->failed = 1;
@@ -414,6 +471,7 @@ static void writer_free(events_writer_t *w)
     free(w->out_limit);
     free(w->out_count);
     free(w->pos_below);
+    free(w->iobuf);
     free(w);
 }
 
@@ -452,7 +510,7 @@ static int create_file(events_writer_t *w, const char *dir, double wall_time, ga
             return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot open (%s)", w->path,
                                strerror(e));
         }
-        setvbuf(w->fp, NULL, _IOFBF, EVENTS_STDIO_BUFFER);
+        setvbuf(w->fp, w->iobuf, _IOFBF, EVENTS_STDIO_BUFFER);
         return GAN_OK;
     }
     return gan_err_set(err, GAN_ERR_RUNTIME,
@@ -467,7 +525,8 @@ int events_open(events_writer_t **out, const char *dir, double wall_time, gan_er
     if (!w)
         return gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory for an events writer", dir);
     int rc = pbuf_init_grow(&w->rec, EVENTS_INITIAL_BUFFER, err);
-    if (rc == GAN_OK && !histo_init(w))
+    w->iobuf = malloc(EVENTS_STDIO_BUFFER);
+    if (rc == GAN_OK && (!histo_init(w) || !w->iobuf))
         rc = gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory for an events writer", dir);
     if (rc == GAN_OK)
         rc = create_file(w, dir, wall_time, err);
@@ -495,6 +554,10 @@ int events_close(events_writer_t *w, gan_err_t *err)
     if (!w)
         return GAN_OK;
     int rc = events_flush(w, err);
+    /* After a failure or a refused gate nothing more may reach the file:
+     * what stdio still buffers is dropped, not written by fclose. */
+    if (w->failed)
+        __fpurge(w->fp);
     if (fclose(w->fp) != 0 && rc == GAN_OK)
         rc = gan_err_set(err, GAN_ERR_RUNTIME, "%s: close failed (%s)", w->path,
                          strerror(errno));

@@ -1,7 +1,7 @@
 /* Workers of a plan: claim a run by its lock, train it in this process,
  * repeat (experiment.h). Any number of workers, on any number of machines
  * sharing the experiment folder, may work on one plan: the run lock
- * (run_dir.h) makes one of them the only writer of a run, and the state is
+ * (run_lock.h) makes one of them the only writer of a run, and the state is
  * judged again under the lock, so a run finished by another worker between
  * our first look and our claim is never trained again. Nothing here forks
  * or prints. */
@@ -98,6 +98,10 @@ int experiment_work(const experiment_t *e, const exp_work_opts_t *opts, exp_work
     memset(stats, 0, sizeof *stats);
     long count = opts->share_count > 0 ? opts->share_count : 1;
     double poll = opts->poll_seconds > 0 ? opts->poll_seconds : 5.0;
+    /* A claim turns stale after stale_seconds of watching it: look at least
+     * that often, so a short --stale takes a dead holder's run over soon. */
+    if (opts->stale_seconds > 0 && opts->stale_seconds < poll)
+        poll = opts->stale_seconds;
     unsigned char *failed = calloc(e->n_runs ? e->n_runs : 1, 1);
     if (!failed)
         return gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
@@ -130,7 +134,7 @@ int experiment_work(const experiment_t *e, const exp_work_opts_t *opts, exp_work
             case TRY_TRAINED: stats->trained++; progressed = 1; break;
             case TRY_FINISHED: break;
             case TRY_BUSY: n_busy++; break;
-            case TRY_STOPPED: rc = TRAIN_STOPPED; goto done;
+            case TRY_STOPPED: stats->stopped_in_run = 1; rc = TRAIN_STOPPED; goto done;
             case TRY_FAILED: {
                 failed[i] = 1;
                 stats->failed++;

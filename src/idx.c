@@ -12,13 +12,17 @@
  *
  * gzip is decided by the first two bytes (1f 8b), as gzip(1) does, and
  * inflated with zlib directly rather than gzread, which would read any
- * trailing data to its end to find further gzip members.
+ * trailing data to its end to find further gzip members. Several members
+ * (`cat a.gz b.gz`, pigz, bgzip) are one content, as gzip(1) reads them:
+ * after a member ends, a byte 1f starts the next one; anything else there
+ * is trailing garbage.
  *
  * It deliberately knows nothing about MNIST (that is mnist.c) and only
  * accepts unsigned-byte elements, the one type MNIST-like datasets use. */
 #include "gan/idx.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -45,6 +49,7 @@
  * stream either way, so both entry points share every check. */
 typedef struct {
     const char *name; /* for messages */
+    int want_rank;    /* 0: any; else the rank the caller expects */
     int fd;           /* -1: all input is in zs.next_in from the start */
     uint64_t in_size; /* bytes of the whole file or buffer */
     unsigned char *in_buf;
@@ -145,9 +150,20 @@ static int src_read(idx_src_t *src, void *buf, size_t n, size_t *got, gan_err_t 
         src->zs.avail_out = chunk;
         int zrc = inflate(&src->zs, Z_NO_FLUSH);
         *got += chunk - src->zs.avail_out;
-        if (zrc == Z_STREAM_END)
-            src->stream_end = 1;
-        else if (zrc == Z_MEM_ERROR)
+        if (zrc == Z_STREAM_END) {
+            /* The end of one member: another may follow (gzip(1) reads
+             * concatenated members as one content). */
+            rc = refill(src, err);
+            if (rc != GAN_OK)
+                return rc;
+            if (src->zs.avail_in > 0 && src->zs.next_in[0] == 0x1f) {
+                if (inflateReset(&src->zs) != Z_OK)
+                    return gan_err_set(err, GAN_ERR_RUNTIME, "%s: zlib cannot start the next "
+                                       "gzip member", src->name);
+            } else {
+                src->stream_end = 1;
+            }
+        } else if (zrc == Z_MEM_ERROR)
             return gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory in zlib", src->name);
         else if (zrc == Z_DATA_ERROR || zrc == Z_NEED_DICT || zrc == Z_STREAM_ERROR)
             return gan_err_set(err, GAN_ERR_INPUT, "%s: corrupt gzip stream (%s); " IDX_REFETCH,
@@ -169,6 +185,42 @@ static int bytes_after_stream(int *any, idx_src_t *src, gan_err_t *err)
 static uint32_t be32(const unsigned char *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/* What a file of an IDX rank holds, by the MNIST naming (idx1 labels,
+ * idx3 images), for the message when the other one was expected. */
+static void rank_text(char *out, size_t size, int rank)
+{
+    if (rank == 1)
+        snprintf(out, size, "a labels file (IDX magic 0x00000801)");
+    else if (rank == 3)
+        snprintf(out, size, "an images file (IDX magic 0x00000803)");
+    else
+        snprintf(out, size, "an IDX file of rank %d (magic 0x000008%02x)", rank, rank);
+}
+
+/* "<d0> x <d1> x ..." of the dims and their product in bytes, for the
+ * message of a header promising more than IDX_MAX_BYTES. */
+static int too_large(idx_src_t *src, const unsigned char *dims, int rank, gan_err_t *err)
+{
+    char shape[128] = "", total[40];
+    unsigned long long n = 1;
+    int overflow = 0;
+    for (int i = 0; i < rank; i++) {
+        uint32_t d = be32(dims + 4 * i);
+        snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%u", i ? " x " : "", d);
+        overflow |= n > ULLONG_MAX / d;
+        n = overflow ? n : n * d;
+    }
+    if (overflow)
+        snprintf(total, sizeof total, "over 2^64");
+    else
+        snprintf(total, sizeof total, "%llu", n);
+    return gan_err_set(err, GAN_ERR_INPUT,
+                       "%s: too large: the header promises %u items (%s = %s bytes, over the "
+                       "1 GiB limit) in a %llu-byte %sfile; corrupt header? " IDX_REFETCH, src->name,
+                       be32(dims), shape, total, (unsigned long long)src->in_size,
+                       src->gzip ? "gzip " : "");
 }
 
 /* Checks the header fields of the open file and fills rank, dims and
@@ -196,6 +248,13 @@ static int read_header(idx_t *out, idx_src_t *src, gan_err_t *err)
     if (rank < 1 || rank > IDX_MAX_RANK)
         return gan_err_set(err, GAN_ERR_INPUT, "%s: rank %d, expected 1..%d; " IDX_REFETCH,
                            path, rank, IDX_MAX_RANK);
+    if (src->want_rank && rank != src->want_rank) {
+        char is[64], want[64];
+        rank_text(is, sizeof is, rank);
+        rank_text(want, sizeof want, src->want_rank);
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: %s where %s was expected; check which file "
+                           "is which, or " IDX_REFETCH, path, is, want);
+    }
 
     size_t n_dim_bytes = 4 * (size_t)rank;
     rc = src_read(src, dims, n_dim_bytes, &got, err);
@@ -213,11 +272,13 @@ static int read_header(idx_t *out, idx_src_t *src, gan_err_t *err)
             return gan_err_set(err, GAN_ERR_INPUT, "%s: dimension %d is 0; " IDX_REFETCH,
                                path, i);
         /* n * d > IDX_MAX_BYTES, written so that it cannot overflow. */
-        if (n > IDX_MAX_BYTES / d)
-            return gan_err_set(err, GAN_ERR_INPUT,
-                               "%s: dimensions too large (dimension %d is %u; the data "
-                               "would exceed the 1 GiB limit); corrupt header? " IDX_REFETCH,
-                               path, i, d);
+        if (n > IDX_MAX_BYTES / d) {
+            for (int j = i + 1; j < rank; j++) /* a later 0 is the fault to name */
+                if (be32(dims + 4 * j) == 0)
+                    return gan_err_set(err, GAN_ERR_INPUT, "%s: dimension %d is 0; "
+                                       IDX_REFETCH, path, j);
+            return too_large(src, dims, rank, err);
+        }
         n *= d;
         out->dims[i] = d;
     }
@@ -333,8 +394,13 @@ int idx_read_mem(idx_t *out, const void *data, size_t size, const char *name, ga
 
 int idx_read(idx_t *out, const char *path, gan_err_t *err)
 {
+    return idx_read_rank(out, path, 0, err);
+}
+
+int idx_read_rank(idx_t *out, const char *path, int rank, gan_err_t *err)
+{
     memset(out, 0, sizeof *out);
-    idx_src_t src = {.name = path, .fd = -1};
+    idx_src_t src = {.name = path, .fd = -1, .want_rank = rank};
     int rc = fs_open_regular(path, "run ./download_mnist.sh", &src.fd, &src.in_size, err);
     if (rc != GAN_OK)
         return rc;

@@ -7,6 +7,7 @@
 #include "gan/metrics_csv.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -464,4 +465,288 @@ int metrics_csv_read_steps(metrics_csv_t **out, const char *path, gan_err_t *err
 int metrics_csv_read_layers_fp(metrics_csv_t **out, FILE *fp, const char *name, gan_err_t *err)
 {
     return read_stream(out, fp, name, &layers_spec, err);
+}
+
+/* --- trimming a run's log to what its checkpoint vouches for ------------ */
+
+/* One line of the file: its bytes (without "\n" or "\r\n"), and whether
+ * its newline was written (a last line without one is a torn append). */
+typedef struct {
+    const char *s;
+    size_t n;
+    int complete;
+} trim_line_t;
+
+/* A row written to the output: its key and line index. */
+typedef struct {
+    long key;
+    size_t line;
+} trim_row_t;
+
+/* The header's shape: how many fields, and which hold text (layers.csv's
+ * net and act); every other field must be a number. */
+typedef struct {
+    int n_fields;
+    unsigned char is_text[64];
+} trim_shape_t;
+
+static void trim_shape(trim_shape_t *sh, const char *header)
+{
+    memset(sh, 0, sizeof *sh);
+    const char *p = header;
+    for (;;) {
+        size_t n = strcspn(p, ",");
+        if (sh->n_fields < 64)
+            sh->is_text[sh->n_fields] = (n == 3 && strncmp(p, "net", 3) == 0) ||
+                                        (n == 3 && strncmp(p, "act", 3) == 0);
+        sh->n_fields++;
+        if (!p[n])
+            break;
+        p += n + 1;
+    }
+}
+
+/* Checks one complete line as a row of the shape: *key gets its first
+ * field. NULL if fine, else what is wrong. */
+static const char *trim_parse_row(long *key, const trim_line_t *l, const trim_shape_t *sh)
+{
+    if (memchr(l->s, '\0', l->n))
+        return "a NUL byte";
+    int field = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= l->n; i++) {
+        if (i < l->n && l->s[i] != ',')
+            continue;
+        size_t n = i - start;
+        const char *f = l->s + start;
+        if (field >= sh->n_fields)
+            return "a row with the wrong number of fields";
+        if (n == 0 || n > 64)
+            return "an empty or overlong field";
+        if (field == 0) {
+            long v = 0;
+            for (size_t k = 0; k < n; k++) {
+                if (f[k] < '0' || f[k] > '9' || k >= 18)
+                    return "a row that does not start with a whole number";
+                v = v * 10 + (f[k] - '0');
+            }
+            *key = v;
+        } else if (field >= 64 || !sh->is_text[field]) {
+            char buf[65], *end = NULL;
+            memcpy(buf, f, n);
+            buf[n] = '\0';
+            strtod(buf, &end);
+            if (end != buf + n || buf[0] == ' ' || buf[0] == '\t')
+                return "a field that is not a number";
+        }
+        field++;
+        start = i + 1;
+    }
+    return field == sh->n_fields ? NULL : "a row with the wrong number of fields";
+}
+
+/* The first kept row with key (rows are kept in key order), or n. */
+static size_t trim_find(const trim_row_t *rows, size_t n, long key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (rows[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int trim_same(const trim_line_t *a, const trim_line_t *b)
+{
+    return a->n == b->n && memcmp(a->s, b->s, a->n) == 0;
+}
+
+int metrics_csv_trim(FILE *out, const char *text, size_t len, const char *name,
+                     const csv_vouch_t *v, csv_trim_report_t *rep, gan_err_t *err)
+{
+    memset(rep, 0, sizeof *rep);
+    char key_name[32];
+    snprintf(key_name, sizeof key_name, "%.*s", (int)strcspn(v->header, ","), v->header);
+    const int grouped = v->rows_per_key > 0;
+    /* Whether the checkpoint vouches for any row at all. */
+    const int any_vouched = grouped ? v->max_key >= v->first_key : v->last_logged > 0;
+    char fix[2 * PATH_MAX + 160];
+    snprintf(fix, sizeof fix, "restore %s from a backup, or start the run over (gan train "
+             "--out=%s --force with the settings of its config.json)", name, v->run_dir);
+    if (!text) {
+        if (any_vouched) {
+            if (grouped)
+                return gan_err_set(err, GAN_ERR_INPUT, "%s: missing, but the checkpoint vouches "
+                                   "for its rows of %ss %ld..%ld; %s", name, key_name,
+                                   v->first_key, v->max_key, fix);
+            return gan_err_set(err, GAN_ERR_INPUT, "%s: missing, but the checkpoint vouches for "
+                               "its rows up to %s %ld; %s", name, key_name, v->last_logged, fix);
+        }
+        rep->header_restored = 1;
+        fprintf(out, "%s\n", v->header);
+        return GAN_OK;
+    }
+
+    size_t n_lines = 0;
+    for (size_t i = 0; i < len; i++)
+        n_lines += text[i] == '\n';
+    n_lines += len > 0 && text[len - 1] != '\n';
+    trim_line_t *lines = malloc((n_lines ? n_lines : 1) * sizeof *lines);
+    trim_row_t *rows = malloc((n_lines ? n_lines : 1) * sizeof *rows);
+    if (!lines || !rows) {
+        free(lines);
+        free(rows);
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory", name);
+    }
+    for (size_t i = 0, pos = 0; i < n_lines; i++) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+        lines[i] = (trim_line_t){text + pos, n, nl != NULL};
+        if (nl && n > 0 && text[pos + n - 1] == '\r')
+            lines[i].n--;
+        pos += n + 1;
+    }
+
+    trim_shape_t shape;
+    trim_shape(&shape, v->header);
+    fprintf(out, "%s\n", v->header);
+    size_t first = 0;
+    long key = -1;
+    /* The first line is the header, unless it is missing (the first line
+     * is a row) or damaged: either way the settings give it back. */
+    if (n_lines == 0 || !lines[0].complete || strlen(v->header) != lines[0].n ||
+        memcmp(lines[0].s, v->header, lines[0].n) != 0) {
+        rep->header_restored = 1;
+        if (n_lines == 0 || !lines[0].complete || trim_parse_row(&key, &lines[0], &shape))
+            first = n_lines > 0;
+    } else {
+        first = 1;
+    }
+
+    size_t n_rows = 0;
+    long last = -1;     /* key of the last kept row */
+    int last_count = 0; /* kept rows with that key */
+    /* The first problem inside the vouched rows, by line. */
+    size_t bad_line = 0, gap_line = 0;
+    const char *bad = NULL;
+    char bad_text[160] = "";
+    long gap_key = -1;
+    int in_tail = 0;
+    for (size_t i = first; i < n_lines; i++) {
+        const trim_line_t *l = &lines[i];
+        /* All vouched rows written: what follows is the torn tail. */
+        int complete = grouped ? (v->max_key < v->first_key ||
+                                  (gap_key < 0 && last == v->max_key &&
+                                   last_count == v->rows_per_key))
+                               : last >= v->last_logged;
+        if (in_tail || !l->complete) {
+            rep->tail++;
+            continue;
+        }
+        const char *what = trim_parse_row(&key, l, &shape);
+        if (what) {
+            /* After every vouched row and before any other row that could
+             * be one: the tail a kill tore. Else it hides a vouched row. */
+            int vouched_follows = 0;
+            for (size_t j = i + 1; complete && j < n_lines && !vouched_follows; j++) {
+                long k;
+                vouched_follows = lines[j].complete && !trim_parse_row(&k, &lines[j], &shape) &&
+                                  k <= v->max_key && k > last;
+            }
+            if (complete && !vouched_follows) {
+                in_tail = 1;
+                rep->tail++;
+            } else if (!bad) {
+                bad = what;
+                bad_line = i + 1;
+            }
+            continue;
+        }
+        if (key > v->max_key) { /* a row the checkpoint does not vouch for */
+            rep->tail++;
+            continue;
+        }
+        size_t at = trim_find(rows, n_rows, key);
+        int repeat = 0, same_key = 0;
+        for (size_t k = at; k < n_rows && rows[k].key == key && !repeat; k++) {
+            same_key = 1;
+            repeat = trim_same(&lines[rows[k].line], l);
+        }
+        if (repeat) {
+            rep->repeats++;
+            continue;
+        }
+        int full = key == last && (!grouped || last_count >= v->rows_per_key);
+        if (key < last || full || (!grouped && same_key) || (grouped && key < v->first_key)) {
+            if (complete) {
+                rep->tail++;
+            } else if (!bad) {
+                bad_line = i + 1;
+                bad = bad_text;
+                if (grouped && key < v->first_key)
+                    snprintf(bad_text, sizeof bad_text, "a row of %s %ld, before the first (%ld)",
+                             key_name, key, v->first_key);
+                else if (same_key && v->rows_per_key > 1)
+                    snprintf(bad_text, sizeof bad_text, "a row too many for %s %ld (it has %d, "
+                             "from line %zu)", key_name, key, v->rows_per_key,
+                             rows[at].line + 1);
+                else if (same_key)
+                    snprintf(bad_text, sizeof bad_text, "a second, different row of %s %ld "
+                             "(line %zu has the first)", key_name, key, rows[at].line + 1);
+                else
+                    snprintf(bad_text, sizeof bad_text, "a %s that goes back (%ld after %ld)",
+                             key_name, key, last);
+            }
+            continue;
+        }
+        /* Keys of a grouped log follow each other, each with all its rows. */
+        if (grouped && gap_key < 0) {
+            long expect = last < 0 ? v->first_key : last + 1;
+            if (last >= 0 && key != last && last_count < v->rows_per_key)
+                gap_key = last;
+            else if (key != last && key != expect)
+                gap_key = expect;
+            if (gap_key >= 0)
+                gap_line = i + 1;
+        }
+        last_count = key == last ? last_count + 1 : 1;
+        last = key;
+        rows[n_rows++] = (trim_row_t){key, i};
+        fprintf(out, "%.*s\n", (int)l->n, l->s);
+    }
+    if (grouped && gap_key < 0 && v->max_key >= v->first_key) {
+        if (last < 0)
+            gap_key = v->first_key;
+        else if (last_count < v->rows_per_key)
+            gap_key = last;
+        else if (last < v->max_key)
+            gap_key = last + 1;
+        gap_line = n_lines + 1;
+    }
+    free(lines);
+    free(rows);
+
+    if (bad && (gap_key < 0 || bad_line <= gap_line)) {
+        /* Removing the line is the fix only when no vouched row is lost. */
+        if (gap_key < 0)
+            return gan_err_set(err, GAN_ERR_INPUT, "%s:%zu: %s, in the rows the checkpoint "
+                               "vouches for; remove that line (sed -i '%zud' %s) and resume "
+                               "again", name, bad_line, bad, bad_line, name);
+        return gan_err_set(err, GAN_ERR_INPUT, "%s:%zu: %s, in the rows the checkpoint vouches "
+                           "for, and no other line holds the row%s of %s %ld; %s", name, bad_line,
+                           bad, v->rows_per_key > 1 ? "s" : "", key_name, gap_key, fix);
+    }
+    if (gap_key >= 0 && v->rows_per_key == 1)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: no row of %s %ld, which the checkpoint (%s "
+                           "%ld) vouches for; %s", name, key_name, gap_key, key_name, v->max_key,
+                           fix);
+    if (gap_key >= 0)
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: %s %ld lacks rows (the checkpoint, at %s "
+                           "%ld, vouches for %d rows of each %s from %ld); %s", name, key_name,
+                           gap_key, key_name, v->max_key, v->rows_per_key, key_name, v->first_key,
+                           fix);
+    return GAN_OK;
 }

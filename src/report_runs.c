@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gan/fsutil.h"
 #include "gan/json.h"
@@ -272,18 +273,22 @@ static int read_samples(report_run_t *run, gan_err_t *err)
     return rc;
 }
 
-/* Optional: a run without a readable config.json keeps has_config 0 and
- * its folder name as init value. A config.json that train_cfg_read_json
+/* Optional: a run without config.json keeps has_config 0 and its folder
+ * name as init value; one that is there but cannot be read (a FIFO, a
+ * device, over 1 MB) is an error naming it, never waited on. A config.json that train_cfg_read_json
  * takes gives every axis; a partial one (hand-written, or from an older
  * version) gives the init keys and the seed as they are, the other axes
  * stay unknown (""). */
-static void read_config(report_run_t *run)
+static int read_config(report_run_t *run, gan_err_t *err)
 {
     char path[2048], *json = NULL;
     size_t n = 0;
-    if (fs_join(path, sizeof path, run->dir, "config.json", NULL) ||
-        fs_read_all(path, (size_t)1 << 20 /* config.json: about 1 KB */, &json, &n, NULL))
-        json = NULL;
+    int rc = fs_join(path, sizeof path, run->dir, "config.json", err);
+    struct stat st;
+    if (!rc && lstat(path, &st) == 0)
+        rc = fs_read_all(path, (size_t)1 << 20 /* config.json: about 1 KB */, &json, &n, err);
+    if (rc)
+        return rc;
     run->has_config = json != NULL;
     char (*axis)[sizeof run->axis[0]] = run->axis;
     int g_init = report_axis_index("g-init"), d_init = report_axis_index("d-init");
@@ -326,6 +331,7 @@ static void read_config(report_run_t *run)
     else
         snprintf(init, sizeof init, "%s", g[0] ? g : d[0] ? d : run->label);
     str_copy(axis[AXIS_INIT], sizeof axis[AXIS_INIT], init);
+    return GAN_OK;
 }
 
 const char *report_base_name(const char *path)
@@ -350,7 +356,9 @@ static int read_run(report_run_t *run, const char *dir, int want_steps, gan_err_
     rc = metrics_csv_read(&run->metrics, path, err);
     if (rc)
         return rc;
-    read_config(run);
+    rc = read_config(run, err);
+    if (rc)
+        return rc;
     rc = read_samples(run, err);
     if (rc)
         return rc;
@@ -718,17 +726,42 @@ int report_load(report_data_t *d, const report_opts_t *opts, int *single_experim
 }
 
 /* "progress-<label>.png" with every character a file name should not
- * hold (the "/" of a disambiguated label) as "_". */
+ * hold (the "/" of a disambiguated label, a space, a comma, a quote) as
+ * "_". When that changed the label, 8 hex digits of its FNV-1a hash follow
+ * ("progress-a_b-1c2f3e4d.png"), so "a b" and "a,b" get names of their
+ * own; report_make_strips settles any collision left. */
 static void strip_file_name(char *out, size_t size, const char *label)
 {
     int n = snprintf(out, size, "progress-%s.png", label);
     size_t end = n > 0 && (size_t)n < size ? (size_t)n - 4 : strlen(out);
+    int changed = 0;
     for (size_t i = strlen("progress-"); i < end; i++) {
         char c = out[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '-' || c == '_'))
+              c == '.' || c == '-' || c == '_')) {
             out[i] = '_';
+            changed = 1;
+        }
     }
+    if (!changed)
+        return;
+    uint32_t h = 2166136261u; /* FNV-1a, 32 bits */
+    for (const char *p = label; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    char hex[16];
+    snprintf(hex, sizeof hex, "-%08x.png", h);
+    /* room for the hash: cut the name part if it must */
+    size_t keep = end < size - strlen(hex) ? end : size - strlen(hex) - 1;
+    memcpy(out + keep, hex, strlen(hex) + 1);
+}
+
+/* 1 if a run before `upto` already writes file. */
+static int strip_name_taken(const report_data_t *d, int upto, const char *file)
+{
+    for (int q = 0; q < upto; q++)
+        if (d->runs[q].strip_png && strcmp(d->runs[q].strip_file, file) == 0)
+            return 1;
+    return 0;
 }
 
 static int make_strip(report_run_t *run, gan_err_t *err)
@@ -768,11 +801,25 @@ static int make_strip(report_run_t *run, gan_err_t *err)
     return rc;
 }
 
+/* Every run's strip gets a file name of its own, whatever the run names:
+ * a name an earlier run took (equal labels from different parents, or a
+ * hash collision) gets "-2", "-3", ... before ".png". */
 int report_make_strips(report_data_t *d, gan_err_t *err)
 {
     int rc = GAN_OK;
-    for (int r = 0; r < d->n_runs && !rc; r++)
-        if (d->runs[r].n_samples > 0)
-            rc = make_strip(&d->runs[r], err);
+    for (int r = 0; r < d->n_runs && !rc; r++) {
+        report_run_t *run = &d->runs[r];
+        if (run->n_samples > 0)
+            rc = make_strip(run, err);
+        if (rc || !run->strip_png)
+            continue;
+        char base[sizeof run->strip_file];
+        str_copy(base, sizeof base, run->strip_file);
+        size_t stem = strlen(base) - 4; /* without ".png" */
+        if (stem > sizeof base - 16)
+            stem = sizeof base - 16;
+        for (int k = 2; strip_name_taken(d, r, run->strip_file); k++)
+            snprintf(run->strip_file, sizeof run->strip_file, "%.*s-%d.png", (int)stem, base, k);
+    }
     return rc;
 }

@@ -48,10 +48,17 @@ const char *run_metrics_header(const run_t *run)
 void run_detect_metrics_shape(run_t *run)
 {
     char head[sizeof METRICS_CSV_COLUMNS + 1];
-    FILE *fp = fopen(run->path_metrics, "rb");
-    size_t n = fp ? fread(head, 1, sizeof head - 1, fp) : 0;
-    if (fp)
-        fclose(fp);
+    size_t n = 0;
+    int fd;
+    /* Never blocks: a FIFO is refused here (and named by the trim that
+     * reads the file next). */
+    if (fs_open_regular(run->path_metrics, NULL, &fd, NULL, NULL) == GAN_OK) {
+        ssize_t got;
+        while (n < sizeof head - 1 &&
+               ((got = read(fd, head + n, sizeof head - 1 - n)) > 0 || (got < 0 && errno == EINTR)))
+            n += got > 0 ? (size_t)got : 0;
+        close(fd);
+    }
     head[n] = '\0';
     /* A run started before g_acc existed keeps its rows' shape to the end. */
     size_t legacy = strlen(METRICS_CSV_REQUIRED_COLUMNS);
@@ -84,79 +91,26 @@ static void format_metrics_row(char *out, size_t size, const train_metrics_t *m,
     snprintf(out + len, size - (size_t)len, "\n");
 }
 
-/* Checks one complete line of a CSV log: as many fields as the header,
- * epoch a whole number. *epoch gets it. 0 if fine, else what is wrong. */
-static const char *check_row(long *epoch, const char *line, size_t len, int n_fields)
+int run_trim_csv(const char *path, const csv_vouch_t *vouch, csv_trim_report_t *report,
+                 gan_err_t *err)
 {
-    if (memchr(line, '\0', len))
-        return "a NUL byte";
-    int fields = 1;
-    for (size_t i = 0; i < len; i++)
-        fields += line[i] == ',';
-    if (fields != n_fields)
-        return "a row with the wrong number of fields";
-    char *end = NULL;
-    *epoch = strtol(line, &end, 10);
-    if (end == line || *end != ',' || *epoch < 0)
-        return "a row that does not start with an epoch";
-    return NULL;
-}
-
-int run_trim_csv(const char *path, const char *header, long max_key, int strict_epochs,
-                 int *dropped, gan_err_t *err)
-{
-    *dropped = 0;
+    memset(report, 0, sizeof *report);
     char *text = NULL;
     size_t len = 0;
-    if (fs_exists(path)) {
+    int exists = fs_exists(path);
+    if (exists) {
         int rc = fs_read_all(path, METRICS_CSV_MAX_BYTES, &text, &len, err);
         if (rc)
             return rc;
     }
-    int n_fields = 1;
-    for (const char *p = header; *p; p++)
-        n_fields += *p == ',';
     atomic_file_t af;
     int rc = atomic_begin(&af, path, err);
     if (rc) {
         free(text);
         return rc;
     }
-    fprintf(af.fp, "%s\n", header);
-    long last = -1;
-    size_t pos = 0;
-    /* The first line is the old header: rewritten above. */
-    const char *nl = text ? memchr(text, '\n', len) : NULL;
-    pos = nl ? (size_t)(nl - text) + 1 : len;
-    for (int line_no = 2; pos < len && !rc; line_no++) {
-        const char *line = text + pos;
-        nl = memchr(line, '\n', len - pos);
-        if (!nl) { /* torn last line: the append a kill interrupted */
-            (*dropped)++;
-            break;
-        }
-        size_t n = (size_t)(nl - line);
-        pos += n + 1;
-        if (n > 0 && line[n - 1] == '\r')
-            n--;
-        long epoch = -1;
-        const char *bad = check_row(&epoch, line, n, n_fields);
-        /* Later rows, and a row repeating the one before (a second writer
-         * of old; training is deterministic, so the first is as good). */
-        if (!bad && (epoch > max_key || (strict_epochs && epoch == last))) {
-            (*dropped)++;
-            continue;
-        }
-        if (!bad && epoch < last)
-            bad = "an epoch that goes back";
-        if (bad)
-            rc = gan_err_set(err, GAN_ERR_INPUT, "%s:%d: %s, in the rows the checkpoint vouches "
-                             "for; remove that line (sed -i '%dd' %s) and resume again",
-                             path, line_no, bad, line_no, path);
-        else
-            fprintf(af.fp, "%.*s\n", (int)n, line);
-        last = epoch;
-    }
+    rc = metrics_csv_trim(af.fp, exists ? (text ? text : "") : NULL, len, path, vouch, report,
+                          err);
     free(text);
     if (rc) {
         atomic_abort(&af);
@@ -165,17 +119,29 @@ int run_trim_csv(const char *path, const char *header, long max_key, int strict_
     return atomic_commit(&af, err);
 }
 
+/* fs_open_append: a FIFO planted as the file is refused, never waited on. */
 int run_append_durably(const char *path, const char *text, gan_err_t *err)
 {
-    FILE *fp = fopen(path, "a");
-    if (!fp)
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot append (%s)", path,
-                           strerror(errno));
-    int bad = fputs(text, fp) < 0 || fflush(fp) != 0 || fsync(fileno(fp)) != 0;
-    int saved = errno;
-    if (fclose(fp) != 0)
-        bad = 1;
-    if (bad)
+    int fd;
+    int rc = fs_open_append(path, &fd, err);
+    if (rc)
+        return rc;
+    size_t len = strlen(text), done = 0;
+    int saved = 0;
+    while (done < len && !saved) {
+        ssize_t got = write(fd, text + done, len - done);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            saved = got < 0 ? errno : EIO;
+        else
+            done += (size_t)got;
+    }
+    if (!saved && fsync(fd) != 0)
+        saved = errno;
+    if (close(fd) != 0 && !saved)
+        saved = errno;
+    if (saved)
         return gan_err_set(err, GAN_ERR_RUNTIME, "%s: write failed (%s)", path, strerror(saved));
     return GAN_OK;
 }
@@ -186,7 +152,9 @@ int run_append_metrics(run_t *run, const train_metrics_t *m, gan_err_t *err)
 {
     char line[4096];
     format_metrics_row(line, sizeof line, m, run->cfg.eval_every > 0, !run->metrics_without_g_acc);
-    int rc = run_append_durably(run->path_metrics, line, err);
+    int rc = run_guard(run, err);
+    if (!rc)
+        rc = run_append_durably(run->path_metrics, line, err);
     return rc ? rc : run_log_metrics(run, run_metrics_header(run), line,
                                      (int64_t)m->epoch * run->steps_per_epoch, err);
 }
@@ -245,6 +213,8 @@ int run_write_layer_rows(run_t *run, int epoch, double steps, gan_err_t *err)
                                run->probe_prob, err);
     fclose(mem);
     if (!rc)
+        rc = run_guard(run, err);
+    if (!rc)
         rc = run_append_durably(run->path_layers, text, err);
     free(text);
     return rc;
@@ -261,7 +231,9 @@ int run_write_samples(run_t *run, int epoch, gan_err_t *err)
         memcpy(run->samples + (size_t)start * pixels, out, (size_t)n * pixels * sizeof(float));
     }
     char path[PATH_MAX];
-    int rc = run_sample_path(path, run->opts->run_dir, epoch, err);
+    int rc = run_guard(run, err);
+    if (!rc)
+        rc = run_sample_path(path, run->opts->run_dir, epoch, err);
     if (!rc)
         rc = png_grid_write(path, run->samples, run->n_samples, cfg->grid, run->data.rows,
                             run->data.cols, 2, err);

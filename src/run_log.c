@@ -47,12 +47,23 @@ int run_log_prepare(run_t *run, gan_err_t *err)
     return GAN_OK;
 }
 
+/* The event writer asks before anything reaches its file: a writer that
+ * lost its lock writes no event (and drops what it buffered). */
+static int lock_gate(void *ctx, gan_err_t *err)
+{
+    return run_guard(ctx, err);
+}
+
 int run_log_open(run_t *run, int resumed, gan_err_t *err)
 {
     if (!run->cfg.events)
         return GAN_OK;
     double now = events_wall_time();
-    int rc = events_open(&run->events, run->opts->run_dir, now, err);
+    int rc = run_guard(run, err);
+    if (!rc)
+        rc = events_open(&run->events, run->opts->run_dir, now, err);
+    if (!rc)
+        events_set_gate(run->events, lock_gate, run);
     /* The first step this process trains: see the top of this file. */
     if (!rc && resumed)
         rc = events_write_session_start(run->events, run_global_step(run) + 1, now, err);
@@ -115,7 +126,9 @@ int run_log_write_steps(run_t *run, gan_err_t *err)
         free(text);
         return gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
     }
-    int rc = run_append_durably(run->path_steps, text, err);
+    int rc = run_guard(run, err);
+    if (!rc)
+        rc = run_append_durably(run->path_steps, text, err);
     free(text);
     if (!rc)
         run->n_step_rows = 0;

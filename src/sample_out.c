@@ -4,20 +4,16 @@
  * Why the folder is not written file by file atomically: an fsync per file
  * costs a disk flush each (50,000 of them would take minutes on a disk), and
  * a folder of samples is only useful whole. So the files go into a private
- * folder without fsync, one syncfs() flushes them together, and one rename
- * publishes the folder. This file does not generate images: it only stores
+ * folder without fsync and fsutil's atomic_dir publishes it whole (one
+ * syncfs, one rename). This file does not generate images: it only stores
  * what it is given. */
 #include "gan/sample_out.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "gan/fsutil.h"
 #include "gan/png_grid.h"
@@ -31,7 +27,7 @@ struct sample_out {
     npy_writer_t npy;     /* npy */
     uint8_t *pixels;      /* npy uint8, dir: one batch / one image of bytes */
     size_t pixels_cap;
-    char tmp_dir[PATH_MAX + 32]; /* dir: DIR.tmp.PID while writing */
+    atomic_dir_t dir;     /* dir: written into dir.tmp_path */
 };
 
 static const char *const format_names[] = {"png", "npy", "dir"};
@@ -51,66 +47,11 @@ int sample_format_from_name(sample_format_t *f, const char *name)
     return -1;
 }
 
-/* Number of entries of a folder besides . and ..; -1 if it cannot be read. */
-static long dir_entries(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d)
-        return -1;
-    long n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            n++;
-    closedir(d);
-    return n;
-}
-
-/* Removes the files of a folder we made and the folder itself. */
-static void remove_tmp_dir(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        char file[PATH_MAX + 300];
-        while ((e = readdir(d)))
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-                snprintf(file, sizeof file, "%s/%s", path, e->d_name);
-                unlink(file);
-            }
-        closedir(d);
-    }
-    rmdir(path);
-}
-
 static int open_dir(sample_out_t *o, gan_err_t *err)
 {
-    struct stat st;
-    if (lstat(o->path, &st) == 0) {
-        if (!S_ISDIR(st.st_mode))
-            return gan_err_set(err, GAN_ERR_INPUT,
-                               "%s: exists and is not a folder; --format=dir writes a new "
-                               "or empty folder", o->path);
-        long n = dir_entries(o->path);
-        if (n != 0)
-            return gan_err_set(err, GAN_ERR_INPUT,
-                               "%s: folder is not empty (%ld entries); samples go into a new "
-                               "or empty folder, so old and new ones never mix: remove it or "
-                               "pick another -o", o->path, n);
-    }
-    char parent[PATH_MAX];
-    fs_dirname(parent, sizeof parent, o->path);
-    int rc = fs_mkdirs(parent, err);
-    if (rc)
-        return rc;
-    snprintf(o->tmp_dir, sizeof o->tmp_dir, "%s.tmp.%ld", o->path, (long)getpid());
-    if (mkdir(o->tmp_dir, 0777) != 0) {
-        int e = errno;
-        o->tmp_dir[0] = '\0';
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot create the folder %s.tmp.%ld (%s)",
-                           o->path, o->path, (long)getpid(), strerror(e));
-    }
-    return GAN_OK;
+    return atomic_dir_begin(&o->dir, o->path, NULL,
+                            "samples go into a new or empty folder, so old and new ones never "
+                            "mix: remove it or pick another -o", err);
 }
 
 int sample_out_open(sample_out_t **out, const char *path, sample_format_t format,
@@ -123,6 +64,8 @@ int sample_out_open(sample_out_t **out, const char *path, sample_format_t format
                            n, sample_format_name(format), max);
     if (h < 1 || w < 1 || h > 4096 || w > 4096)
         return gan_err_set(err, GAN_ERR_INPUT, "%s: invalid image size %d x %d", path, h, w);
+    if (path[0] == '\0')
+        return gan_err_set(err, GAN_ERR_INPUT, "empty output path; give a file or folder name");
     sample_out_t *o = calloc(1, sizeof *o);
     if (!o)
         return gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory", path);
@@ -147,6 +90,8 @@ int sample_out_open(sample_out_t **out, const char *path, sample_format_t format
         o->grid = malloc((size_t)n * image * sizeof *o->grid);
         if (!o->grid)
             rc = gan_err_set(err, GAN_ERR_RUNTIME, "%s: out of memory", path);
+        else /* written only at close: a bad path must fail before the work */
+            rc = fs_check_output(o->path, err);
     } else if (format == SAMPLE_FORMAT_NPY) {
         size_t shape[3] = {(size_t)n, (size_t)h, (size_t)w};
         rc = npy_begin(&o->npy, o->path, dtype, 3, shape, err);
@@ -181,9 +126,9 @@ static int add_png_file(sample_out_t *o, const float *image, long index, gan_err
     if (rc)
         return rc;
     png_pixels_from_tanh(o->pixels, image, size);
-    char file[PATH_MAX + 64];
-    snprintf(file, sizeof file, "%s/%06ld.png", o->tmp_dir, index);
-    FILE *fp = fopen(file, "wb");
+    char file[PATH_MAX + 192];
+    snprintf(file, sizeof file, "%s/%06ld.png", o->dir.tmp_path, index);
+    FILE *fp = fopen(file, "wbx"); /* a new name in our private folder */
     if (!fp)
         return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot create (%s)", file, strerror(errno));
     rc = png_write_gray_fp(fp, o->pixels, o->w, o->h, file, err);
@@ -219,34 +164,6 @@ int sample_out_add(sample_out_t *o, const float *images, long count, gan_err_t *
     return rc;
 }
 
-/* Flushes every file of the folder with one syncfs, then publishes it. */
-static int close_dir(sample_out_t *o, gan_err_t *err)
-{
-    int fd = open(o->tmp_dir, O_RDONLY | O_DIRECTORY);
-    if (fd < 0 || syncfs(fd) != 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot flush the files to disk (%s)",
-                           o->tmp_dir, strerror(e));
-    }
-    close(fd);
-    /* rename() replaces an empty folder and refuses a non-empty one, so a
-     * folder that filled up meanwhile is never merged into. */
-    if (rename(o->tmp_dir, o->path) != 0)
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot rename %s into place (%s)",
-                           o->path, o->tmp_dir, strerror(errno));
-    o->tmp_dir[0] = '\0';
-    char parent[PATH_MAX];
-    fs_dirname(parent, sizeof parent, o->path);
-    fd = open(parent, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd); /* the rename itself */
-        close(fd);
-    }
-    return GAN_OK;
-}
-
 int sample_out_close(sample_out_t *o, gan_err_t *err)
 {
     int rc = GAN_OK;
@@ -258,7 +175,7 @@ int sample_out_close(sample_out_t *o, gan_err_t *err)
     else if (o->format == SAMPLE_FORMAT_NPY)
         rc = npy_commit(&o->npy, err);
     else
-        rc = close_dir(o, err);
+        rc = atomic_dir_commit(&o->dir, err);
     sample_out_abort(o);
     return rc;
 }
@@ -269,8 +186,8 @@ void sample_out_abort(sample_out_t *o)
         return;
     if (o->format == SAMPLE_FORMAT_NPY)
         npy_abort(&o->npy);
-    if (o->tmp_dir[0])
-        remove_tmp_dir(o->tmp_dir);
+    if (o->format == SAMPLE_FORMAT_DIR)
+        atomic_dir_abort(&o->dir);
     free(o->grid);
     free(o->pixels);
     free(o);

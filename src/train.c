@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gan/ckpt_meaning.h"
 #include "gan/clock.h"
 #include "gan/data_path.h"
 #include "gan/fsutil.h"
@@ -238,12 +239,42 @@ static void progress_from_sums(train_progress_t *p, const run_t *run, double sec
     p->run_dir = run->opts->run_dir;
 }
 
+/* Sticky: once the claim is not ours, no later write even looks. */
+static int lose_lock(run_t *run, const gan_err_t *why, gan_err_t *err)
+{
+    run->lock_lost = 1;
+    run->lost = *why;
+    if (err)
+        *err = *why;
+    return GAN_ERR_RUNTIME;
+}
+
+int run_guard(run_t *run, gan_err_t *err)
+{
+    if (run->lock_lost) {
+        if (err)
+            *err = run->lost;
+        return GAN_ERR_RUNTIME;
+    }
+    gan_err_t why;
+    if (!run->lock || run_lock_check(run->lock, &why) == GAN_OK)
+        return GAN_OK;
+    return lose_lock(run, &why, err);
+}
+
 /* Tells other processes (and machines) that the run is alive; a lost lock
- * stops the run before it writes anything more. */
+ * (or a claim that cannot be rewritten) stops the run before it writes
+ * anything more, so a holder judged stale elsewhere stops within one
+ * refresh period. */
 static int refresh_lock(run_t *run, gan_err_t *err)
 {
     run->next_refresh = clock_seconds() + RUN_LOCK_REFRESH_SECONDS;
-    return run_lock_refresh(run->lock, err);
+    if (run->lock_lost)
+        return run_guard(run, err);
+    gan_err_t why;
+    if (run_lock_refresh(run->lock, &why) == GAN_OK)
+        return GAN_OK;
+    return lose_lock(run, &why, err);
 }
 
 static void notice(const run_t *run, const char *text)
@@ -387,9 +418,10 @@ static int start_new_run(run_t *run, gan_err_t *err)
 {
     const char *dir = run->opts->run_dir;
     int rc = run_make_folder(run, dir, run->force, err);
-    if (rc)
-        return rc;
-    rc = run_write_config(run, dir, err);
+    if (!rc)
+        rc = run_guard(run, err);
+    if (!rc)
+        rc = run_write_config(run, dir, err);
     if (!rc)
         rc = run_log_open(run, 0, err);
     if (rc)
@@ -401,7 +433,9 @@ static int start_new_run(run_t *run, gan_err_t *err)
                     (size_t)run->n_samples * run->cfg.arch.z_dim, 0.0f, 1.0f);
     char header[1024];
     snprintf(header, sizeof header, "%s\n", run_metrics_header(run));
-    rc = atomic_write_bytes(run->path_metrics, header, strlen(header), err);
+    rc = run_guard(run, err);
+    if (!rc)
+        rc = atomic_write_bytes(run->path_metrics, header, strlen(header), err);
     if (!rc)
         rc = atomic_write_bytes(run->path_layers, LAYERS_CSV_COLUMNS "\n",
                                 strlen(LAYERS_CSV_COLUMNS) + 1, err);
@@ -419,38 +453,95 @@ static int start_new_run(run_t *run, gan_err_t *err)
     return rc;
 }
 
-/* --from-prev: the damaged checkpoint.bin is kept aside, so the run
+/* --from-prev: a damaged checkpoint.bin is kept aside, so the run
  * continues from checkpoint.prev.bin (the next checkpoint then does not
- * push the damaged one over the good previous one). */
+ * push the damaged one over the good previous one). Only a checkpoint.bin
+ * that fails to read is damaged: a good one is never filed away (that
+ * would throw the newest state away), and an earlier damaged one is never
+ * overwritten (the next free checkpoint.damaged.N.bin is used). */
 static int set_damaged_aside(run_t *run, gan_err_t *err)
 {
+    const char *dir = run->opts->run_dir;
     if (!fs_exists(run->path_prev))
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: no checkpoint.prev.bin to resume from",
-                           run->opts->run_dir);
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: no checkpoint.prev.bin to resume from", dir);
     if (!fs_exists(run->path_ckpt))
         return GAN_OK;
-    char aside[PATH_MAX + 32];
-    snprintf(aside, sizeof aside, "%s/checkpoint.damaged.bin", run->opts->run_dir);
-    if (rename(run->path_ckpt, aside) != 0)
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot move aside to %s (%s)",
-                           run->path_ckpt, aside, strerror(errno));
-    return GAN_OK;
+    ckpt_file_t ckpt;
+    gan_err_t why;
+    int rc = ckpt_read(&ckpt, run->path_ckpt, &why);
+    if (!rc) {
+        rc = ckpt_meaning_check(&ckpt, run->path_ckpt, 0, NULL, &why);
+        ckpt_free(&ckpt);
+        if (!rc)
+            return gan_err_set(err, GAN_ERR_INPUT, "%s: reads fine, so --from-prev would file "
+                               "the newest state away; resume from it without --from-prev: gan "
+                               "train --resume=%s", run->path_ckpt, dir);
+    }
+    if (rc != GAN_ERR_INPUT) { /* not damage: an I/O error, out of memory */
+        if (err)
+            *err = why;
+        return rc;
+    }
+    char aside[PATH_MAX];
+    rc = run_path(aside, dir, RUN_CKPT_DAMAGED, err);
+    /* checkpoint.damaged.bin, else checkpoint.damaged.1.bin, ... (we hold
+     * the lock: no other gan renames into the folder meanwhile). */
+    size_t stem = strlen(aside) - strlen(".bin");
+    for (int n = 1; !rc && fs_exists(aside); n++)
+        if (snprintf(aside + stem, sizeof aside - stem, ".%d.bin", n) >= (int)(sizeof aside - stem))
+            rc = gan_err_set(err, GAN_ERR_RUNTIME, "%s: path too long", dir);
+    if (!rc && rename(run->path_ckpt, aside) != 0)
+        rc = gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot move aside to %s (%s)",
+                         run->path_ckpt, aside, strerror(errno));
+    return rc;
 }
 
-/* max_key: the last epoch (the last global step for steps.csv) the
- * checkpoint vouches for. */
-static int trim_log(run_t *run, const char *path, const char *header, long max_key, int strict,
-                    gan_err_t *err)
+/* Trims one CSV log to the rows the checkpoint vouches for (csv_vouch_t),
+ * saying in one notice line each what was repaired. */
+static int trim_log(run_t *run, const char *path, const char *header, long first_key,
+                    long max_key, int rows_per_key, long last_logged, gan_err_t *err)
 {
-    int dropped = 0;
-    int rc = run_trim_csv(path, header, max_key, strict, &dropped, err);
-    if (!rc && dropped) {
-        char text[PATH_MAX + 200];
-        snprintf(text, sizeof text, "%s: dropped %d line%s that the checkpoint (epoch %d, step "
-                 "%ld) does not vouch for: later rows, repeated rows, or a line torn by a kill",
-                 path, dropped, dropped > 1 ? "s" : "", run->epoch, run->step);
+    csv_vouch_t vouch = {header, run->opts->run_dir, first_key, max_key, rows_per_key,
+                         last_logged};
+    csv_trim_report_t rep;
+    int rc = run_guard(run, err);
+    if (!rc)
+        rc = run_trim_csv(path, &vouch, &rep, err);
+    char text[PATH_MAX + 200];
+    if (!rc && rep.header_restored) {
+        snprintf(text, sizeof text, "%s: no header line (or a damaged one); restored it from "
+                 "the run's settings", path);
         notice(run, text);
     }
+    if (!rc && rep.repeats) {
+        snprintf(text, sizeof text, "%s: dropped %d repeated row%s (identical to an earlier "
+                 "one)", path, rep.repeats, rep.repeats > 1 ? "s" : "");
+        notice(run, text);
+    }
+    if (!rc && rep.tail) {
+        snprintf(text, sizeof text, "%s: dropped %d line%s after the rows the checkpoint (epoch "
+                 "%d, step %ld) vouches for: later rows, or an append torn by a kill", path,
+                 rep.tail, rep.tail > 1 ? "s" : "", run->epoch, run->step);
+        notice(run, text);
+    }
+    return rc;
+}
+
+/* metrics.csv: one row per epoch 1..epoch; layers.csv: a row per layer of
+ * G and D for epochs 0..epoch; steps.csv: rows up to the global step,
+ * logged every log_every steps and at step 1. */
+static int trim_logs(run_t *run, gan_err_t *err)
+{
+    int64_t step = run_global_step(run);
+    long every = run->cfg.log_every, last_logged = 0;
+    if (every > 0 && step >= 1 && run->steps_csv_from_start)
+        last_logged = step < every ? 1 : (long)(step - step % every);
+    int rc = trim_log(run, run->path_metrics, run_metrics_header(run), 1, run->epoch, 1, 0, err);
+    if (!rc)
+        rc = trim_log(run, run->path_layers, LAYERS_CSV_COLUMNS, 0, run->epoch,
+                      run->gan.g.n_layers + run->gan.d.n_layers, 0, err);
+    if (!rc)
+        rc = trim_log(run, run->path_steps, STEPS_CSV_COLUMNS, 1, (long)step, 0, last_logged, err);
     return rc;
 }
 
@@ -517,6 +608,13 @@ static int resume_run(run_t *run, gan_err_t *err)
     if (rc == GAN_OK && st.state == RUN_STATE_NONE)
         return gan_err_set(err, GAN_ERR_INPUT, "%s: no run here (no checkpoint.bin); start one "
                            "with gan train --out=%s", dir, dir);
+    /* No checkpoint yet: a live holder may be writing its first one, so
+     * the lock is looked at before --force is advised. */
+    if (rc == GAN_OK && st.state == RUN_STATE_STARTED && !run->lock) {
+        int busy = run_lock_probe(dir, run->opts->stale_seconds, err);
+        if (busy)
+            return busy;
+    }
     if (rc == GAN_OK && st.state == RUN_STATE_STARTED)
         return gan_err_set(err, GAN_ERR_INPUT, "%s: the run stopped before its first checkpoint, "
                            "so there is nothing to resume; start it over with the same options "
@@ -541,16 +639,13 @@ static int resume_run(run_t *run, gan_err_t *err)
     ckpt_free(&ckpt);
     /* --epochs may have been raised: config.json follows the checkpoint. */
     if (!rc)
+        rc = run_guard(run, err);
+    if (!rc)
         rc = run_write_config(run, dir, err);
     if (!rc)
         run_detect_metrics_shape(run);
     if (!rc)
-        rc = trim_log(run, run->path_metrics, run_metrics_header(run), run->epoch, 1, err);
-    if (!rc)
-        rc = trim_log(run, run->path_layers, LAYERS_CSV_COLUMNS, run->epoch, 0, err);
-    if (!rc)
-        rc = trim_log(run, run->path_steps, STEPS_CSV_COLUMNS, (long)run_global_step(run), 1,
-                      err);
+        rc = trim_logs(run, err);
     if (!rc)
         rc = fs_mkdirs(run->path_samples, err);
     if (!rc)
@@ -561,8 +656,11 @@ static int resume_run(run_t *run, gan_err_t *err)
 }
 
 /* claims.log: who trained this run from where (one claim per start). */
-static int journal_claim(const run_t *run, gan_err_t *err)
+static int journal_claim(run_t *run, gan_err_t *err)
 {
+    int rc = run_guard(run, err);
+    if (rc)
+        return rc;
     char what[600];
     int n = snprintf(what, sizeof what, "claim: %s epoch %d of %d",
                      run->resuming ? "resume at" : "new run,", run->epoch, run->cfg.epochs);
@@ -570,7 +668,7 @@ static int journal_claim(const run_t *run, gan_err_t *err)
     if (run_lock_took_over(run->lock, &prev))
         snprintf(what + n, sizeof what - (size_t)n, ", took over a stale claim of pid %ld on %s",
                  prev.pid, prev.host[0] ? prev.host : "?");
-    return run_journal(run->lock, what, err);
+    return run_lock_journal(run->lock, what, err);
 }
 
 /* opts->ensure: what to do with the run is judged under its lock, from its
@@ -632,9 +730,11 @@ int train_run(const train_cfg_t *cfg, const train_opts_t *opts, gan_err_t *err)
         rc = run_prepare(&run, &use, err);
     if (!rc)
         rc = run.resuming ? resume_run(&run, err) : start_new_run(&run, err);
+    int claimed = 0;
     if (!rc)
         rc = journal_claim(&run, err);
     if (!rc) {
+        claimed = 1;
         train_progress_t p = {.event = TRAIN_EVENT_START};
         progress_from_sums(&p, &run, run.sums.seconds);
         report(&run, &p);
@@ -650,8 +750,10 @@ int train_run(const train_cfg_t *cfg, const train_opts_t *opts, gan_err_t *err)
         if (err)
             *err = close_err;
     }
-    if (run.lock && rc != TRAIN_ALREADY_FINISHED)
-        run_journal(run.lock, rc == GAN_OK ? "release: finished"
+    /* A release only follows a journaled claim, and a writer that lost its
+     * lock writes no line (run_lock_journal checks too). */
+    if (claimed && !run.lock_lost)
+        run_lock_journal(run.lock, rc == GAN_OK ? "release: finished"
                               : rc == TRAIN_STOPPED ? "release: stopped, resumable"
                                                     : "release: failed", NULL);
     if (run.lock != opts->lock)

@@ -10,11 +10,13 @@
  * default nets) for a use no command has: checkpoint.bin stays the one
  * resume point. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "gan/ckpt_meaning.h"
 #include "gan/fsutil.h"
 #include "gan/json.h"
 #include "train_internal.h"
@@ -23,25 +25,36 @@
 #error "checkpoints store floats in host order, which must be little-endian"
 #endif
 
-/* Checkpoint section tags. */
-enum {
-    SEC_G_PARAMS = 1, SEC_G_ADAM_M, SEC_G_ADAM_V,
-    SEC_D_PARAMS, SEC_D_ADAM_M, SEC_D_ADAM_V,
-    SEC_ADAM_STEPS, SEC_NOISE_RNG, SEC_FIXED_NOISE, SEC_EPOCH_SUMS, SEC_GRAD_NORM_SUMS
-};
+/* The epoch sums section is the struct's bytes: its layout is the one
+ * ckpt_meaning.h documents and checks. */
+_Static_assert(sizeof(epoch_sums_t) == CKPT_N_SUMS * sizeof(double), "epoch sums layout");
+_Static_assert(offsetof(epoch_sums_t, d_loss) == CKPT_SUM_D_LOSS * sizeof(double) &&
+               offsetof(epoch_sums_t, g_loss) == CKPT_SUM_G_LOSS * sizeof(double) &&
+               offsetof(epoch_sums_t, d_real) == CKPT_SUM_D_REAL * sizeof(double) &&
+               offsetof(epoch_sums_t, d_fake) == CKPT_SUM_D_FAKE * sizeof(double) &&
+               offsetof(epoch_sums_t, acc_real) == CKPT_SUM_ACC_REAL * sizeof(double) &&
+               offsetof(epoch_sums_t, acc_fake) == CKPT_SUM_ACC_FAKE * sizeof(double) &&
+               offsetof(epoch_sums_t, seconds) == CKPT_SUM_SECONDS * sizeof(double) &&
+               offsetof(epoch_sums_t, steps) == CKPT_SUM_STEPS * sizeof(double),
+               "epoch sums order");
 
 int run_write_checkpoint(run_t *run, gan_err_t *err)
 {
+    int rc = run_guard(run, err);
+    if (rc)
+        return rc;
     char *header = NULL;
     size_t header_len = 0;
     FILE *mem = open_memstream(&header, &header_len);
     if (!mem)
         return gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
-    fputs("{\n  \"format\": \"gan checkpoint\",\n", mem);
+    fputs("{\n  \"format\": \"" CKPT_FORMAT_RUN "\",\n", mem);
     train_cfg_write_fields(mem, &run->cfg);
     fprintf(mem, ",\n  \"train_pixels_crc32\": \"%08x\",\n  \"products\": \"%s\",\n"
-            "  \"epoch\": %d,\n  \"step\": %ld,\n  \"version\": \"%s\"\n}\n",
-            run->data_crc, run->products, run->epoch, run->step, GAN_VERSION);
+            "  \"epoch\": %d,\n  \"step\": %ld,\n  \"steps_per_epoch\": %ld,\n"
+            "  \"version\": \"%s\"\n}\n",
+            run->data_crc, run->products, run->epoch, run->step, run->steps_per_epoch,
+            GAN_VERSION);
     fclose(mem);
 
     const gan_t *g = &run->gan;
@@ -50,24 +63,28 @@ int run_write_checkpoint(run_t *run, gan_err_t *err)
     rng_pack(rng_bytes, &run->noise_rng);
     size_t gb = g->g.n_params * sizeof(float), db = g->d.n_params * sizeof(float);
     ckpt_section_t sections[] = {
-        {SEC_G_PARAMS, g->g.params, gb},
-        {SEC_G_ADAM_M, g->g_opt.m, gb},
-        {SEC_G_ADAM_V, g->g_opt.v, gb},
-        {SEC_D_PARAMS, g->d.params, db},
-        {SEC_D_ADAM_M, g->d_opt.m, db},
-        {SEC_D_ADAM_V, g->d_opt.v, db},
-        {SEC_ADAM_STEPS, adam_steps, sizeof adam_steps},
-        {SEC_NOISE_RNG, rng_bytes, sizeof rng_bytes},
-        {SEC_FIXED_NOISE, run->fixed_noise,
+        {CKPT_SEC_G_PARAMS, g->g.params, gb},
+        {CKPT_SEC_G_ADAM_M, g->g_opt.m, gb},
+        {CKPT_SEC_G_ADAM_V, g->g_opt.v, gb},
+        {CKPT_SEC_D_PARAMS, g->d.params, db},
+        {CKPT_SEC_D_ADAM_M, g->d_opt.m, db},
+        {CKPT_SEC_D_ADAM_V, g->d_opt.v, db},
+        {CKPT_SEC_ADAM_STEPS, adam_steps, sizeof adam_steps},
+        {CKPT_SEC_NOISE_RNG, rng_bytes, sizeof rng_bytes},
+        {CKPT_SEC_FIXED_NOISE, run->fixed_noise,
          (size_t)run->n_samples * run->cfg.arch.z_dim * sizeof(float)},
-        {SEC_EPOCH_SUMS, &run->sums, sizeof run->sums},
-        {SEC_GRAD_NORM_SUMS, run->grad_norm_sums, sizeof run->grad_norm_sums},
+        {CKPT_SEC_EPOCH_SUMS, &run->sums, sizeof run->sums},
+        {CKPT_SEC_GRAD_NORM_SUMS, run->grad_norm_sums, sizeof run->grad_norm_sums},
     };
     /* Write the new one under a temporary name first (ckpt_write is
      * atomic), keeping the previous as checkpoint.prev.bin. */
     const char *fresh = run->path_ckpt_new;
-    int rc = ckpt_write(fresh, header, sections, (int)(sizeof sections / sizeof sections[0]), err);
+    rc = ckpt_write(fresh, header, sections, (int)(sizeof sections / sizeof sections[0]), err);
     free(header);
+    /* Writing takes a while: the lock is looked at again before the renames
+     * put the new checkpoint in place. */
+    if (!rc)
+        rc = run_guard(run, err);
     if (rc) {
         unlink(fresh);
         return rc;
@@ -81,9 +98,6 @@ int run_write_checkpoint(run_t *run, gan_err_t *err)
     return GAN_OK;
 }
 
-/* The "format" of a kept epoch's header. */
-#define KEPT_FORMAT "gan kept epoch"
-
 int run_keeps_epoch(const run_t *run, int epoch)
 {
     int every = run->cfg.keep_every;
@@ -93,7 +107,9 @@ int run_keeps_epoch(const run_t *run, int epoch)
 int run_write_kept(run_t *run, gan_err_t *err)
 {
     char path[PATH_MAX];
-    int rc = run_kept_path(path, run->opts->run_dir, run->epoch, err);
+    int rc = run_guard(run, err);
+    if (!rc)
+        rc = run_kept_path(path, run->opts->run_dir, run->epoch, err);
     if (!rc)
         rc = fs_mkdirs(run->path_kept, err);
     if (rc)
@@ -103,14 +119,14 @@ int run_write_kept(run_t *run, gan_err_t *err)
     FILE *mem = open_memstream(&header, &header_len);
     if (!mem)
         return gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
-    fputs("{\n  \"format\": \"" KEPT_FORMAT "\",\n", mem);
+    fputs("{\n  \"format\": \"" CKPT_FORMAT_KEPT "\",\n", mem);
     train_cfg_write_fields(mem, &run->cfg);
     fprintf(mem, ",\n  \"epoch\": %d,\n  \"version\": \"%s\"\n}\n", run->epoch, GAN_VERSION);
     fclose(mem);
     const gan_t *g = &run->gan;
     ckpt_section_t sections[] = {
-        {SEC_G_PARAMS, g->g.params, g->g.n_params * sizeof(float)},
-        {SEC_D_PARAMS, g->d.params, g->d.n_params * sizeof(float)},
+        {CKPT_SEC_G_PARAMS, g->g.params, g->g.n_params * sizeof(float)},
+        {CKPT_SEC_D_PARAMS, g->d.params, g->d.n_params * sizeof(float)},
     };
     rc = ckpt_write(path, header, sections, (int)(sizeof sections / sizeof sections[0]), err);
     free(header);
@@ -120,9 +136,12 @@ int run_write_kept(run_t *run, gan_err_t *err)
 int run_trim_kept(run_t *run, gan_err_t *err)
 {
     const char *dir = run->opts->run_dir;
+    int rc = run_guard(run, err);
+    if (rc)
+        return rc;
     fs_remove_stale_temps(run->path_kept);
     int *kept = NULL, n = 0;
-    int rc = run_kept_epochs(&kept, &n, dir, err);
+    rc = run_kept_epochs(&kept, &n, dir, err);
     char path[PATH_MAX];
     for (int i = 0; i < n && !rc; i++) {
         if (kept[i] <= run->epoch)
@@ -155,6 +174,11 @@ int run_read_checkpoint(ckpt_file_t *ckpt, char *used, size_t used_size, const c
         if (!fs_exists(prev)) {
             if (!fs_is_dir(run_dir))
                 return gan_err_set(err, GAN_ERR_INPUT, "%s: no such run folder", run_dir);
+            /* A live holder may be writing its first checkpoint: say so
+             * (a runtime condition, exit 1), rather than advise --force. */
+            if (run_status(&st, run_dir, NULL) == GAN_OK && st.state == RUN_STATE_STARTED &&
+                (rc = run_lock_probe(run_dir, 0, err)) != GAN_OK)
+                return rc == RUN_LOCK_BUSY ? GAN_ERR_RUNTIME : rc;
             if (run_status(&st, run_dir, NULL) == GAN_OK && st.state == RUN_STATE_STARTED)
                 return gan_err_set(err, GAN_ERR_INPUT,
                                    "%s: the run stopped before its first checkpoint, so there is "
@@ -167,6 +191,9 @@ int run_read_checkpoint(ckpt_file_t *ckpt, char *used, size_t used_size, const c
     }
     snprintf(used, used_size, "%s", path);
     rc = ckpt_read(ckpt, path, err);
+    /* CRC-valid is not enough: values no run writes are refused too. */
+    if (!rc && (rc = ckpt_meaning_check(ckpt, path, 0, NULL, err)) != GAN_OK)
+        ckpt_free(ckpt);
     /* The way out of a damaged resume point, when there is one. */
     if (rc == GAN_ERR_INPUT && strcmp(path, prev) != 0 && fs_exists(prev) && err) {
         size_t len = strlen(err->msg);
@@ -212,48 +239,53 @@ int run_restore_state(gan_t *gan, run_t *run, const ckpt_file_t *ckpt, const cha
                          gan_err_t *err)
 {
     size_t gb = gan->g.n_params * sizeof(float), db = gan->d.n_params * sizeof(float);
-    int rc = restore(gan->g.params, ckpt, SEC_G_PARAMS, gb, path, "G params", err);
+    int rc = restore(gan->g.params, ckpt, CKPT_SEC_G_PARAMS, gb, path, "G params", err);
     if (!rc)
-        rc = restore(gan->d.params, ckpt, SEC_D_PARAMS, db, path, "D params", err);
+        rc = restore(gan->d.params, ckpt, CKPT_SEC_D_PARAMS, db, path, "D params", err);
     if (!rc)
         gan_params_changed(gan);
     if (rc || !run)
         return rc;
     int64_t adam_steps[2];
     uint8_t rng_bytes[RNG_PACKED_BYTES];
-    rc = restore(gan->g_opt.m, ckpt, SEC_G_ADAM_M, gb, path, "G Adam m", err);
+    rc = restore(gan->g_opt.m, ckpt, CKPT_SEC_G_ADAM_M, gb, path, "G Adam m", err);
     if (!rc)
-        rc = restore(gan->g_opt.v, ckpt, SEC_G_ADAM_V, gb, path, "G Adam v", err);
+        rc = restore(gan->g_opt.v, ckpt, CKPT_SEC_G_ADAM_V, gb, path, "G Adam v", err);
     if (!rc)
-        rc = restore(gan->d_opt.m, ckpt, SEC_D_ADAM_M, db, path, "D Adam m", err);
+        rc = restore(gan->d_opt.m, ckpt, CKPT_SEC_D_ADAM_M, db, path, "D Adam m", err);
     if (!rc)
-        rc = restore(gan->d_opt.v, ckpt, SEC_D_ADAM_V, db, path, "D Adam v", err);
+        rc = restore(gan->d_opt.v, ckpt, CKPT_SEC_D_ADAM_V, db, path, "D Adam v", err);
     if (!rc)
-        rc = restore(adam_steps, ckpt, SEC_ADAM_STEPS, sizeof adam_steps, path, "Adam steps", err);
+        rc = restore(adam_steps, ckpt, CKPT_SEC_ADAM_STEPS, sizeof adam_steps, path, "Adam steps",
+                     err);
     if (!rc)
-        rc = restore(rng_bytes, ckpt, SEC_NOISE_RNG, sizeof rng_bytes, path, "RNG", err);
+        rc = restore(rng_bytes, ckpt, CKPT_SEC_NOISE_RNG, sizeof rng_bytes, path, "RNG", err);
     if (!rc)
-        rc = restore(run->fixed_noise, ckpt, SEC_FIXED_NOISE,
+        rc = restore(run->fixed_noise, ckpt, CKPT_SEC_FIXED_NOISE,
                      (size_t)run->n_samples * run->cfg.arch.z_dim * sizeof(float), path,
                      "fixed noise", err);
     if (!rc)
-        rc = restore(&run->sums, ckpt, SEC_EPOCH_SUMS, sizeof run->sums, path, "epoch sums", err);
+        rc = restore(&run->sums, ckpt, CKPT_SEC_EPOCH_SUMS, sizeof run->sums, path, "epoch sums",
+                     err);
     if (!rc)
-        rc = restore(run->grad_norm_sums, ckpt, SEC_GRAD_NORM_SUMS, sizeof run->grad_norm_sums,
+        rc = restore(run->grad_norm_sums, ckpt, CKPT_SEC_GRAD_NORM_SUMS, sizeof run->grad_norm_sums,
                      path, "gradient norm sums", err);
+    if (rc)
+        return rc;
+    /* Against the steps an epoch of the data in use, which the reader's
+     * check (run_read_checkpoint) could not know. */
+    ckpt_position_t pos;
+    rc = ckpt_meaning_check(ckpt, path, run->steps_per_epoch, &pos, err);
     if (rc)
         return rc;
     if (rng_unpack(&run->noise_rng, rng_bytes) != 0)
         return gan_err_set(err, GAN_ERR_INPUT, "%s: bad RNG state", path);
     gan->g_opt.step = adam_steps[0];
     gan->d_opt.step = adam_steps[1];
-    double epoch = -1, step = -1;
-    if (json_get_number(ckpt->header, "epoch", &epoch) != 0 ||
-        json_get_number(ckpt->header, "step", &step) != 0 || epoch < 0 || step < 0 ||
-        step >= (double)run->steps_per_epoch)
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: bad epoch/step in header", path);
-    run->epoch = (int)epoch;
-    run->step = (long)step;
+    run->epoch = pos.epoch;
+    run->step = pos.step;
+    double log_every;
+    run->steps_csv_from_start = json_get_number(ckpt->header, "log_every", &log_every) == 0;
     return GAN_OK;
 }
 
@@ -303,16 +335,29 @@ static int read_kept(ckpt_file_t *ckpt, char path[PATH_MAX], const char *run_dir
         rc = ckpt_read(ckpt, path, err);
     if (rc)
         return rc;
-    char format[64];
+    char format[64] = "", found[96], found_epoch[32] = "none";
     double e = -1;
-    if (json_get_string(ckpt->header, "format", format, sizeof format) != 0 ||
-        strcmp(format, KEPT_FORMAT) != 0 || json_get_number(ckpt->header, "epoch", &e) != 0 ||
-        e != epoch) {
+    int has_format = json_get_string(ckpt->header, "format", format, sizeof format) == 0;
+    int has_epoch = json_get_number(ckpt->header, "epoch", &e) == 0;
+    if (!has_format || strcmp(format, CKPT_FORMAT_KEPT) != 0 || !has_epoch || e != epoch) {
         ckpt_free(ckpt);
-        return gan_err_set(err, GAN_ERR_INPUT, "%s: not the kept weights of epoch %d (header "
-                           "format \"%s\", epoch %g)", path, epoch, KEPT_FORMAT, e);
+        /* What the header says, not what was wanted: the format found and
+         * its epoch (or "none" for a key that is not there). */
+        if (has_format)
+            snprintf(found, sizeof found, "\"%s\"", format);
+        else
+            snprintf(found, sizeof found, "none");
+        if (has_epoch)
+            snprintf(found_epoch, sizeof found_epoch, "%g", e);
+        return gan_err_set(err, GAN_ERR_INPUT, "%s: not the kept weights of epoch %d: its "
+                           "header says format %s (want \"%s\") and epoch %s; put epoch %d's "
+                           "file back or remove this one", path, epoch, found, CKPT_FORMAT_KEPT,
+                           found_epoch, epoch);
     }
-    return GAN_OK;
+    rc = ckpt_meaning_check(ckpt, path, 0, NULL, err);
+    if (rc)
+        ckpt_free(ckpt);
+    return rc;
 }
 
 int train_load_weights(gan_t *gan, train_cfg_t *cfg, train_weights_t *from, const char *run_dir,

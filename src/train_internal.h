@@ -12,9 +12,11 @@
 #include "gan/eval.h"
 #include "gan/events.h"
 #include "gan/idx.h"
+#include "gan/metrics_csv.h"
 #include "gan/mnist_packed.h"
 #include "gan/rng.h"
 #include "gan/run_dir.h"
+#include "gan/run_lock.h"
 #include "gan/train.h"
 
 /* Running sums of the epoch in progress (saved in checkpoints, so a run
@@ -70,9 +72,22 @@ typedef struct {
     int resuming;              /* continuing the run's checkpoint (else a new run) */
     int force;                 /* a new run replaces what the folder holds */
     char products[64];         /* the library of the products (threads.h) */
+    int lock_lost;             /* run_guard found the lock gone: nothing more is written */
+    gan_err_t lost;            /* ... and why (its one line) */
     int metrics_without_g_acc; /* a run begun before g_acc: its rows keep that shape */
+    int steps_csv_from_start;  /* the checkpoint knows log_every: steps.csv has every
+                                * logged step (runs from before it began steps.csv later) */
     double next_refresh;       /* clock_seconds() of the lock's next refresh */
 } run_t;
+
+/* train.c */
+
+/* Called before every write to the run folder (checkpoint, kept epoch, CSV
+ * append, grid, event file, journal line): GAN_OK while run->lock is still
+ * this process's claim (run_lock_check). Once it is not, this and every
+ * later call fail at once with the same GAN_ERR_RUNTIME line, so a writer
+ * that lost its lock writes nothing more. */
+int run_guard(run_t *run, gan_err_t *err);
 
 /* train_checkpoint.c */
 
@@ -114,17 +129,11 @@ const char *run_metrics_header(const run_t *run);
 int run_append_metrics(run_t *run, const train_metrics_t *m, gan_err_t *err);
 /* Appends text to a log file and makes it durable (fflush + fsync). */
 int run_append_durably(const char *path, const char *text, gan_err_t *err);
-/* Rewrites a CSV log (atomically) from what the checkpoint vouches for: the
- * header and the rows whose first column (the epoch; the global step of
- * steps.csv) is at most max_key. Later rows (a kill between a
- * row and its checkpoint), a row repeating the epoch before (strict_epochs)
- * and a torn last line (a kill inside an append) are dropped and counted in
- * *dropped. Bytes that cannot be parsed inside
- * the vouched rows (a NUL, a row of the wrong shape, an epoch out of
- * order) are GAN_ERR_INPUT naming file and line, with the command that
- * removes the line. A missing file gets just the header. */
-int run_trim_csv(const char *path, const char *header, long max_key, int strict_epochs,
-                 int *dropped, gan_err_t *err);
+/* Rewrites a CSV log (atomically) from what the checkpoint vouches for
+ * (metrics_csv_trim: repairs in *report, refusals naming file, line and
+ * the fix); a refused file is left as it was. */
+int run_trim_csv(const char *path, const csv_vouch_t *vouch, csv_trim_report_t *report,
+                 gan_err_t *err);
 /* The layers.csv rows of an epoch (0: before training), from the probe
  * batches and the epoch's gradient-norm sums over `steps` steps. */
 int run_write_layer_rows(run_t *run, int epoch, double steps, gan_err_t *err);

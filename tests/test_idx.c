@@ -427,8 +427,8 @@ Test(idx, refuses_gzip_bomb_of_trailing_zeros)
     expect_idx_fault(p.s, GAN_ERR_INPUT, "trailing garbage: more than 65536 bytes");
 }
 
-/* Bytes after the end of the gzip stream (garbage, or a second member)
- * used to be ignored by gzread. */
+/* Bytes after the end of the gzip stream used to be ignored by gzread;
+ * garbage (not a further gzip member) is refused. */
 Test(idx, refuses_bytes_after_gzip_stream)
 {
     test_path_t p = tmp_path("after-stream.gz");
@@ -438,6 +438,48 @@ Test(idx, refuses_bytes_after_gzip_stream)
     cr_assert_eq(fwrite("junk", 1, 4, fp), 4);
     cr_assert_eq(fclose(fp), 0);
     expect_idx_fault(p.s, GAN_ERR_INPUT, "trailing garbage after the end of the gzip stream");
+}
+
+/* A valid file gzipped as several members (`cat a.gz b.gz`, pigz, bgzip),
+ * split mid-header and mid-data, is one content as gzip(1) reads it; an
+ * empty member between is fine too. Before the fix it was refused as
+ * "truncated data" (the reader stopped at the end of the first member). */
+Test(idx, reads_a_multi_member_gzip_as_one_file)
+{
+    test_path_t p = tmp_path("multi-idx3-ubyte.gz"), part = tmp_path("part.gz");
+    uint8_t buf[128];
+    const uint32_t dims[3] = {FIX_N, FIX_ROWS, FIX_COLS};
+    size_t n = idx_bytes(buf, sizeof buf, 0x08, 3, dims, fix_images, FIX_PIXELS);
+    const size_t cuts[] = {0, 6, 6, 20, n}; /* members [0,6) [6,6) [6,20) [20,n) */
+    FILE *out = fopen(p.s, "wb");
+    cr_assert_not_null(out);
+    for (int m = 0; m + 1 < 5; m++) {
+        write_gz(part.s, buf + cuts[m], cuts[m + 1] - cuts[m]);
+        size_t len;
+        uint8_t *gz = test_read_file(part.s, &len);
+        cr_assert_eq(fwrite(gz, 1, len, out), len);
+        free(gz);
+    }
+    cr_assert_eq(fclose(out), 0);
+    expect_fixture_idx(p.s);
+    /* Garbage after the last member is still garbage. */
+    out = fopen(p.s, "ab");
+    cr_assert_not_null(out);
+    cr_assert_eq(fwrite("junk", 1, 4, out), 4);
+    cr_assert_eq(fclose(out), 0);
+    expect_idx_fault(p.s, GAN_ERR_INPUT, "trailing garbage after the end of the gzip stream");
+}
+
+/* A header promising 10^9 images of 28 x 28 blamed "dimension 1 is 28":
+ * the message names the count, the total and the file's size. */
+Test(idx, a_huge_promise_names_the_count_and_the_file_size)
+{
+    test_path_t p = tmp_path("huge");
+    const uint32_t dims[3] = {1000000000u, 28, 28};
+    write_header_and_data(p.s, 0x08, 3, dims, FIX_PIXELS);
+    expect_idx_fault(p.s, GAN_ERR_INPUT, "promises 1000000000 items (1000000000 x 28 x 28 = "
+                                         "784000000000 bytes");
+    expect_idx_fault(p.s, GAN_ERR_INPUT, "in a 34-byte file");
 }
 
 /* A 16-byte file promising 1 GiB is short whatever follows: refused before
@@ -532,7 +574,7 @@ Test(mnist, rejects_images_of_wrong_rank)
     const uint32_t dims[2] = {FIX_N, FIX_ROWS * FIX_COLS};
     write_header_and_data(img.s, 0x08, 2, dims, FIX_PIXELS);
     write_labels(lab.s, fix_labels, FIX_N, 0);
-    expect_mnist_fault(img.s, lab.s, img.s, GAN_ERR_INPUT, "rank 2, expected 3");
+    expect_mnist_fault(img.s, lab.s, img.s, GAN_ERR_INPUT, "an IDX file of rank 2 (magic 0x00000802) where an images file");
 }
 
 Test(mnist, rejects_labels_of_wrong_rank)
@@ -541,7 +583,32 @@ Test(mnist, rejects_labels_of_wrong_rank)
     const uint32_t dims[2] = {FIX_N, 1};
     write_fix_images(img.s, 0);
     write_header_and_data(lab.s, 0x08, 2, dims, FIX_N);
-    expect_mnist_fault(img.s, lab.s, lab.s, GAN_ERR_INPUT, "rank 2, expected 1");
+    expect_mnist_fault(img.s, lab.s, lab.s, GAN_ERR_INPUT, "an IDX file of rank 2 (magic 0x00000802) where a labels file");
+}
+
+/* An image file whose magic says labels (0x0801) read as 60000 labels
+ * followed by "trailing garbage"; a labels file given as the images file
+ * is named as such too, and the other way round. */
+Test(mnist, a_labels_file_where_images_were_expected_is_named_so)
+{
+    test_path_t img = tmp_path("img"), lab = tmp_path("lab"), bad = tmp_path("bad");
+    write_fix_images(img.s, 0);
+    write_labels(lab.s, fix_labels, FIX_N, 0);
+    /* an images file whose magic was changed to the labels' 0x0801 */
+    uint8_t buf[128];
+    const uint32_t dims[3] = {FIX_N, FIX_ROWS, FIX_COLS};
+    size_t len = idx_bytes(buf, sizeof buf, 0x08, 3, dims, fix_images, FIX_PIXELS);
+    buf[3] = 1;
+    test_write_file(bad.s, buf, len);
+    expect_mnist_fault(bad.s, lab.s, bad.s, GAN_ERR_INPUT,
+                       "a labels file (IDX magic 0x00000801) where an images file "
+                       "(IDX magic 0x00000803) was expected");
+    /* the two files swapped */
+    expect_mnist_fault(lab.s, img.s, lab.s, GAN_ERR_INPUT,
+                       "a labels file (IDX magic 0x00000801) where an images file");
+    /* the images file given as the labels too */
+    expect_mnist_fault(img.s, img.s, img.s, GAN_ERR_INPUT,
+                       "an images file (IDX magic 0x00000803) where a labels file");
 }
 
 /* The images load, then the labels fail: the images must be freed (the

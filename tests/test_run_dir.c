@@ -11,6 +11,7 @@
 #include "gan/experiment.h"
 #include "gan/fsutil.h"
 #include "gan/run_dir.h"
+#include "gan/run_lock.h"
 #include "test_cli.h"
 
 #define SMALL_NETS "--g-hidden=32,64", "--d-hidden=64,32"
@@ -230,10 +231,24 @@ Test(run_dir, resume_reports_a_nul_in_vouched_rows_and_drops_a_torn_tail)
     test_write_file(metrics, bad, n);
     cr_expect_eq(GAN("train", "--resume", run, "--epochs=2"), 2);
     cr_expect_not_null(strstr(err_text(), "metrics.csv:2: a NUL byte"), "'%s'", err_text());
-    cr_expect_not_null(strstr(err_text(), "sed -i '2d'"), "'%s'", err_text());
+    /* The line was epoch 1's only row: removing it would lose the row. */
+    cr_expect_null(strstr(err_text(), "sed -i"), "'%s'", err_text());
+    cr_expect_not_null(strstr(err_text(), "from a backup"), "'%s'", err_text());
     size_t n2;
     char *after = must_read(metrics, &n2);
     cr_expect(n2 == n && memcmp(after, bad, n) == 0, "a refused resume changed metrics.csv");
+
+    /* A garbled extra line among the vouched rows: removing it loses
+     * nothing, and that is the fix given. */
+    char *extra = track(malloc(n + 8));
+    size_t head = (size_t)(strchr(good, '\n') - good) + 1;
+    memcpy(extra, good, head);
+    memcpy(extra + head, "1,\0x\n", 5);
+    memcpy(extra + head + 5, good + head, n - head);
+    test_write_file(metrics, extra, n + 5);
+    cr_expect_eq(GAN("train", "--resume", run, "--epochs=2"), 2);
+    cr_expect_not_null(strstr(err_text(), "metrics.csv:2: a NUL byte"), "'%s'", err_text());
+    cr_expect_not_null(strstr(err_text(), "sed -i '2d'"), "'%s'", err_text());
 
     /* A torn last line (a kill inside an append) is dropped, and said so. */
     test_write_file(metrics, good, n);
@@ -451,4 +466,213 @@ Test(run_dir, a_run_begun_before_g_acc_resumes_and_keeps_its_rows_shape)
         commas += *p == ',';
     cr_expect_eq(commas, 10, "epoch 2's row has %d fields, the run's rows have 11", commas + 1);
     expect_epochs_once(run, 2);
+}
+
+/* ---- issue 22, item 7: rows the checkpoint vouches for are never lost ----- */
+
+/* The line of text (0-based, "\n"-terminated) as a tracked string with
+ * its newline; NULL past the end. */
+static char *line_of(const char *text, int k)
+{
+    const char *p = text;
+    for (int i = 0; i < k && p; i++) {
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    if (!p || !*p)
+        return NULL;
+    size_t n = (size_t)(strchr(p, '\n') - p) + 1;
+    char *out = track(malloc(n + 1));
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return out;
+}
+
+/* text without its line k. */
+static char *without_line(const char *text, int k)
+{
+    char *out = track(malloc(strlen(text) + 1));
+    out[0] = '\0';
+    for (int i = 0; line_of(text, i); i++)
+        if (i != k)
+            strcat(out, line_of(text, i));
+    return out;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    test_write_file(path, text, strlen(text));
+}
+
+Test(run_dir, a_missing_metrics_header_is_restored_with_a_notice_and_no_row_is_lost)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=2", TINY);
+    char *metrics = join(run, "metrics.csv");
+    char *text = must_read(metrics, NULL);
+    write_text(metrics, without_line(text, 0));
+    GAN_OK("train", "--resume", run, "--epochs=3");
+    cr_expect_not_null(strstr(err_text(), "metrics.csv: no header line"), "'%s'", err_text());
+    char *after = must_read(metrics, NULL);
+    cr_expect(strncmp(after, text, strlen(text)) == 0, "header or rows 1-2 lost:\n%s", after);
+    expect_epochs_once(run, 3);
+}
+
+Test(run_dir, a_deleted_metrics_csv_of_a_run_with_epochs_is_refused_with_the_fix)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=2", TINY);
+    cr_assert_eq(unlink(join(run, "metrics.csv")), 0);
+    cr_expect_eq(GAN("train", "--resume", run, "--epochs=3"), 2);
+    cr_expect_not_null(strstr(err_text(), "metrics.csv: missing, but the checkpoint vouches for "
+                                          "its rows of epochs 1..2"), "'%s'", err_text());
+    cr_expect_not_null(strstr(err_text(), "from a backup, or start the run over"), "'%s'",
+                       err_text());
+    cr_expect(!exists(join(run, "metrics.csv")), "a refused resume wrote metrics.csv");
+}
+
+Test(run_dir, a_missing_epoch_row_is_refused_naming_the_epoch_and_the_file)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=3", TINY);
+    char *metrics = join(run, "metrics.csv");
+    char *gap = without_line(must_read(metrics, NULL), 2); /* epoch 2's row */
+    write_text(metrics, gap);
+    cr_expect_eq(GAN("train", "--resume", run, "--epochs=4"), 2);
+    cr_expect_not_null(strstr(err_text(), "metrics.csv: no row of epoch 2, which the checkpoint "
+                                          "(epoch 3) vouches for"), "'%s'", err_text());
+    cr_expect_str_eq(must_read(metrics, NULL), gap, "a refused resume changed metrics.csv");
+}
+
+Test(run_dir, a_missing_layers_csv_epoch_is_refused)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=2", TINY);
+    char *layers = join(run, "layers.csv");
+    char *text = must_read(layers, NULL);
+    /* G and D of SMALL_NETS: 3 layers each, rows of epochs 0, 1, 2. */
+    char *cut = text;
+    for (int k = 0; k < 6; k++)
+        cut = without_line(cut, 7); /* the rows of epoch 1 */
+    cr_assert(strncmp(line_of(cut, 7), "2,", 2) == 0, "%s", cut);
+    write_text(layers, cut);
+    cr_expect_eq(GAN("train", "--resume", run, "--epochs=3"), 2);
+    cr_expect_not_null(strstr(err_text(), "layers.csv: epoch 1 lacks rows"), "'%s'", err_text());
+}
+
+Test(run_dir, a_deleted_steps_csv_is_refused)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=2", "--log-every=2", TINY);
+    cr_assert_eq(unlink(join(run, "steps.csv")), 0);
+    cr_expect_eq(GAN("train", "--resume", run, "--epochs=3"), 2);
+    cr_expect_not_null(strstr(err_text(), "steps.csv: missing, but the checkpoint vouches for its "
+                                          "rows up to step 8"), "'%s'", err_text());
+}
+
+Test(run_dir, a_non_adjacent_repeated_row_is_trimmed_with_a_notice)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=3", "--log-every=1", TINY);
+    char *metrics = join(run, "metrics.csv");
+    char *text = must_read(metrics, NULL);
+    /* Epoch 1's row again between the rows of epochs 2 and 3. */
+    char *dup = track(malloc(strlen(text) + 256));
+    sprintf(dup, "%s%s%s%s%s", line_of(text, 0), line_of(text, 1), line_of(text, 2),
+            line_of(text, 1), line_of(text, 3));
+    write_text(metrics, dup);
+    /* steps.csv: step 2's row again after step 5's. */
+    char *steps = join(run, "steps.csv");
+    char *st = must_read(steps, NULL);
+    char *sdup = track(malloc(strlen(st) + 256));
+    sprintf(sdup, "%s%s%s%s", line_of(st, 0), line_of(st, 1), line_of(st, 2), line_of(st, 3));
+    for (int k = 4; line_of(st, k); k++) {
+        strcat(sdup, line_of(st, k));
+        if (k == 5)
+            strcat(sdup, line_of(st, 2));
+    }
+    write_text(steps, sdup);
+    GAN_OK("train", "--resume", run, "--epochs=4");
+    cr_expect_not_null(strstr(err_text(), "metrics.csv: dropped 1 repeated row"), "'%s'",
+                       err_text());
+    cr_expect_not_null(strstr(err_text(), "steps.csv: dropped 1 repeated row"), "'%s'",
+                       err_text());
+    expect_epochs_once(run, 4);
+    char *after = must_read(steps, NULL);
+    cr_expect(strncmp(after, st, strlen(st)) == 0, "steps.csv lost or changed rows:\n%s", after);
+}
+
+Test(run_dir, a_nul_line_after_the_vouched_rows_is_dropped_with_a_note)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=2", TINY);
+    char *metrics = join(run, "metrics.csv");
+    size_t n;
+    char *text = must_read(metrics, &n);
+    char *torn = track(malloc(n + 16));
+    memcpy(torn, text, n);
+    memcpy(torn + n, "\0\0\0\0\n", 5); /* a block of zeros a crash left */
+    test_write_file(metrics, torn, n + 5);
+    GAN_OK("train", "--resume", run, "--epochs=3");
+    cr_expect_not_null(strstr(err_text(), "metrics.csv: dropped 1 line after the rows the "
+                                          "checkpoint (epoch 2, step 0) vouches for"),
+                       "'%s'", err_text());
+    expect_epochs_once(run, 3);
+}
+
+/* ---- issue 22, defect 12: --from-prev files away only a damaged checkpoint -- */
+
+Test(run_dir, from_prev_on_a_healthy_run_is_refused_and_files_nothing_away)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=2", TINY);
+    size_t n;
+    char *good = must_read(join(run, "checkpoint.bin"), &n);
+    cr_expect_eq(GAN("train", "--resume", run, "--from-prev", "--epochs=3"), 2);
+    cr_expect_not_null(strstr(err_text(), "checkpoint.bin: reads fine"), "'%s'", err_text());
+    cr_expect_not_null(strstr(err_text(), "without --from-prev"), "'%s'", err_text());
+    cr_expect(!exists(join(run, "checkpoint.damaged.bin")), "a good checkpoint was filed away");
+    size_t n2;
+    char *after = must_read(join(run, "checkpoint.bin"), &n2);
+    cr_expect(n2 == n && memcmp(after, good, n) == 0, "checkpoint.bin changed");
+    GAN_OK("train", "--resume", run, "--epochs=3");
+    expect_epochs_once(run, 3);
+}
+
+Test(run_dir, from_prev_never_overwrites_an_earlier_damaged_checkpoint)
+{
+    need_mnist();
+    make_tmp_dir();
+    char *run = tmp_path("run");
+    GAN_OK("train", "--out", run, "--epochs=2", TINY);
+    char *earlier = join(run, "checkpoint.damaged.bin");
+    write_text(earlier, "an earlier damaged checkpoint\n");
+    char *ckpt = join(run, "checkpoint.bin");
+    size_t n;
+    char *blob = must_read(ckpt, &n);
+    blob[n / 2] ^= 0x40;
+    test_write_file(ckpt, blob, n);
+    GAN_OK("train", "--resume", run, "--from-prev", "--epochs=3");
+    cr_expect_str_eq(must_read(earlier, NULL), "an earlier damaged checkpoint\n",
+                     "checkpoint.damaged.bin was overwritten");
+    size_t n2;
+    char *aside = must_read(join(run, "checkpoint.damaged.1.bin"), &n2);
+    cr_expect(n2 == n && memcmp(aside, blob, n) == 0, "the damaged checkpoint was not kept");
+    expect_epochs_once(run, 3);
 }

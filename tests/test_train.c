@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <signal.h>
 #include <stdint.h>
@@ -766,17 +767,20 @@ Test(train, diverged_run_stops_naming_epoch_and_step_and_keeps_the_checkpoint)
     uint8_t *bytes = (uint8_t *)must_read(ckpt_path, &len);
     ckpt_t c;
     read_ckpt(&c, ckpt_path);
-    /* Walk the sections of our own copy to G's parameters (tag 1). */
+    /* Walk the sections of our own copy to D's parameters (tag 4). NaN
+     * weights are refused on load (issue 22): the largest finite ones in
+     * D's first row make its logits overflow at the first step instead. */
     size_t pos = 20 + strlen(c.header);
-    while (le32(bytes + pos) != 1)
+    while (le32(bytes + pos) != 4)
         pos += 16 + (size_t)le64(bytes + pos + 4);
-    uint8_t *g_params = bytes + pos + 12;
+    uint8_t *d_params = bytes + pos + 12;
     uint64_t n = le64(bytes + pos + 4);
-    float nan_value = NAN;
-    memcpy(g_params, &nan_value, sizeof nan_value);
-    uint32_t crc = crc_of(g_params, n);
+    float huge = FLT_MAX;
+    for (size_t k = 0; k < 784; k++)
+        memcpy(d_params + k * sizeof huge, &huge, sizeof huge);
+    uint32_t crc = crc_of(d_params, n);
     for (int k = 0; k < 4; k++)
-        g_params[n + (size_t)k] = (uint8_t)(crc >> (8 * k));
+        d_params[n + (size_t)k] = (uint8_t)(crc >> (8 * k));
     test_write_file(ckpt_path, bytes, len);
     char *metrics_before = must_read(join(run, "metrics.csv"), NULL);
 

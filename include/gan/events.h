@@ -57,8 +57,17 @@ int events_open(events_writer_t **out, const char *dir, double wall_time, gan_er
 
 /* Flushes, fsyncs and closes the file and frees the writer. Returns the
  * error of that final flush (GAN_ERR_RUNTIME naming the file) or of an
- * earlier failed write, else GAN_OK. Accepts NULL (GAN_OK). */
+ * earlier failed write, else GAN_OK; after a failed write or a refused
+ * gate what is still buffered is dropped, never written. Accepts NULL
+ * (GAN_OK). */
 int events_close(events_writer_t *w, gan_err_t *err);
+
+/* Asked before any bytes reach the file (a flush, the close, a record that
+ * would fill stdio's buffer): GAN_OK lets them through; anything else
+ * fails the writer as a failed write does, with the gate's message, and
+ * nothing more is ever written (a run's writer that lost its lock). */
+typedef int (*events_gate_fn)(void *ctx, gan_err_t *err);
+void events_set_gate(events_writer_t *w, events_gate_fn gate, void *ctx);
 
 /* Path of the writer's file (owned by the writer). */
 const char *events_path(const events_writer_t *w);

@@ -23,6 +23,7 @@
 
 #include "gan/error.h"
 #include "gan/run_dir.h"
+#include "gan/run_lock.h"
 #include "gan/train.h"
 
 #define EXP_MAX_AXES 16
@@ -175,6 +176,8 @@ typedef struct {
 typedef struct {
     int trained;   /* runs this worker trained to the end */
     int failed;    /* runs that failed in this worker (not retried by it) */
+    int stopped_in_run; /* TRAIN_STOPPED while training a run (checkpointed,
+                           resumable); 0: stopped while holding no run */
 } exp_work_stats_t;
 
 /* Works through the share of the plan until every run of it is finished

@@ -2,7 +2,8 @@
  *
  * An IDX file is a big-endian header (two zero bytes, an element-type byte,
  * a rank byte, then one u32 per dimension) followed by the elements. Files
- * may be gzipped or raw (told apart by the gzip magic 1f 8b). Only unsigned-byte
+ * may be gzipped (one or several concatenated members) or raw (told apart by
+ * the gzip magic 1f 8b). Only unsigned-byte
  * elements are accepted, because that is all MNIST (and Fashion-MNIST) use.
  *
  * Pixels stay uint8 (47 MB for the training set instead of 188 MB as float);
@@ -31,6 +32,12 @@ typedef struct {
  * missing file) or GAN_ERR_RUNTIME (out of memory, read error), fills err
  * with "<path>: <fault>" and leaves out zeroed. */
 int idx_read(idx_t *out, const char *path, gan_err_t *err);
+/* idx_read of a file that must have the given rank (1 labels, 3 images in
+ * the MNIST naming; 0: any). Another rank is refused right after the magic,
+ * naming what the file is and what was expected ("a labels file (IDX magic
+ * 0x00000801) where an images file (0x00000803) was expected"), before its
+ * body could be blamed for anything else. */
+int idx_read_rank(idx_t *out, const char *path, int rank, gan_err_t *err);
 /* The same on size bytes of a file's content in memory (at most 2 GiB);
  * name stands for the file in messages. */
 int idx_read_mem(idx_t *out, const void *data, size_t size, const char *name, gan_err_t *err);

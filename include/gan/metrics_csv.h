@@ -94,4 +94,44 @@ const char *metrics_csv_name(const metrics_csv_t *t);
 /* Frees t; NULL is fine. */
 void metrics_csv_free(metrics_csv_t *t);
 
+/* --- trimming a run's log to what its checkpoint vouches for (resume) --- */
+
+/* What the checkpoint vouches for in one of a run's CSV logs. Rows are
+ * keyed by their first column: the epoch (metrics.csv, layers.csv) or the
+ * global step (steps.csv). */
+typedef struct {
+    const char *header;  /* the header line the run's settings give (no newline) */
+    const char *run_dir; /* for the way out in messages */
+    long first_key;      /* the first vouched key: 1 (metrics.csv), 0 (layers.csv) */
+    long max_key;        /* the last vouched key: the checkpoint's epoch, or its global step */
+    /* Rows every key first_key..max_key has: 1 (metrics.csv), one per layer
+     * of G and D (layers.csv). 0: keys strictly increase with gaps
+     * (steps.csv, logged every log_every steps), and last_logged is the
+     * last vouched key there must be a row of (0: none, or not known). */
+    int rows_per_key;
+    long last_logged;
+} csv_vouch_t;
+
+/* What a trim repaired (each is said in one notice line by the caller). */
+typedef struct {
+    int header_restored; /* the first line was not the header (a row, damage, no
+                          * file): the header was written from the settings */
+    int repeats;         /* rows identical to an earlier row, dropped */
+    int tail;            /* lines after the vouched rows, dropped: later rows
+                          * (a kill between a row and its checkpoint), a torn
+                          * or garbled last append */
+} csv_trim_report_t;
+
+/* Writes to out the header and exactly the rows of text (len bytes; NULL:
+ * the file does not exist) that the checkpoint vouches for, repairing what
+ * is certain (report above). Refused with GAN_ERR_INPUT, one line naming
+ * name (and the line) and the fix, when a vouched row is lost or cannot
+ * be trusted: the file is missing but rows are vouched for; a vouched key
+ * has no row (a gap) or too few; a line inside the vouched rows that does
+ * not parse (a NUL, the wrong number of fields) or goes back, or a second,
+ * different row of a key. out is then partly written (the caller discards
+ * it). Allocates a table of the rows (GAN_ERR_RUNTIME if it cannot). */
+int metrics_csv_trim(FILE *out, const char *text, size_t len, const char *name,
+                     const csv_vouch_t *vouch, csv_trim_report_t *report, gan_err_t *err);
+
 #endif

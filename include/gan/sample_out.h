@@ -5,15 +5,18 @@
  * images, is kept until the end.
  *
  * Every format appears under its final name only when complete:
- *   png   rendered at close and written atomically (fsutil.h);
+ *   png   rendered at close and written atomically (fsutil.h); the path
+ *         is checked at open, so a bad one fails before any work;
  *   npy   streamed into a temporary file renamed at close (npy.h);
  *   dir   N files 000000.png, 000001.png, ... written into the sibling
- *         folder DIR.tmp.PID without an fsync per file; at close one
+ *         folder DIR.tmp.HOST.PID without an fsync per file; at close one
  *         syncfs() makes them all durable, then the folder is renamed to
- *         DIR. A crash leaves DIR.tmp.PID (never a half-filled DIR).
- *         DIR must be missing or an empty folder (a folder holding files is
- *         refused: mixing old and new samples would skew any FID quietly);
+ *         DIR (fsutil's atomic_dir). A crash leaves DIR.tmp.HOST.PID (never
+ *         a half-filled DIR). DIR must be missing or an empty folder (a
+ *         folder holding files is refused: mixing old and new samples would
+ *         skew any FID quietly), or a symlink to one (written through);
  *         its parent folders are created.
+ * An empty path is refused at open.
  *
  * Pixels: the tanh output mapped to bytes as png_grid.h says (png, dir,
  * npy uint8); npy float32 holds G's output itself, in [-1, 1]. */

@@ -116,7 +116,7 @@ typedef struct {
     volatile sig_atomic_t *stop; /* set non-zero (e.g. by SIGINT) to stop */
 } train_opts_t;
 
-/* Trains cfg into opts->run_dir, holding the folder's lock (run_dir.h) from
+/* Trains cfg into opts->run_dir, holding the folder's lock (run_lock.h) from
  * before the first write to the end: a second writer gets RUN_LOCK_BUSY
  * naming the holder, and changes nothing. A new run refuses an existing run
  * folder (GAN_ERR_INPUT) unless force. Returns GAN_OK, TRAIN_STOPPED (checkpoint

@@ -75,8 +75,8 @@ static void usage(FILE *out)
             "                   (e.g. --task=$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)\n"
             "  --finalize       write summary.csv and report.html if every run is\n"
             "                   finished; otherwise list the missing ones and exit 1\n"
-            "  --stale=SECONDS  a claim not refreshed for this long, by a process on\n"
-            "                   another host, is taken over (default %.0f)\n"
+            "  --stale=SECONDS  a claim of another host that this worker has seen\n"
+            "                   unchanged for this long is taken over (default %.0f)\n"
             "  under mpirun (make MPI=1), every rank is a worker and rank 0 finalizes\n"
             "\n",
             experiment_vary_options(), RUN_LOCK_STALE_SECONDS);
@@ -96,8 +96,18 @@ static pid_t spawn_run(char **argv, const char *log_path, pid_t parent, int defa
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) /* the parent died before prctl */
         _exit(1);
-    if (!freopen(log_path, "a", stderr))
+    /* Never blocks on a FIFO planted as the log: refused, said on the
+     * parent's stderr (still ours), exit 2. */
+    int log_fd;
+    gan_err_t why;
+    int log_rc = fs_open_append(log_path, &log_fd, &why);
+    if (log_rc != GAN_OK) {
+        fprintf(stderr, "gan: %s\n", why.msg);
+        _exit(log_rc);
+    }
+    if (dup2(log_fd, STDERR_FILENO) < 0)
         _exit(1);
+    close(log_fd);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     if (default_threads > 0) {
@@ -390,7 +400,10 @@ static int mode_worker(const experiment_t *e, const exp_args_t *a)
     int rc = experiment_work(e, &wopts, &stats, &err);
     if (rc == TRAIN_STOPPED) {
         mpi_world_end();
-        fprintf(stderr, "gan: worker stopped; its run is checkpointed and will be resumed\n");
+        fprintf(stderr, stats.stopped_in_run
+                            ? "gan: worker stopped; its run is checkpointed and will be "
+                              "resumed\n"
+                            : "gan: worker stopped (no run in progress)\n");
         return 128 + interrupted;
     }
     if (rc) {

@@ -1,9 +1,16 @@
 /* gan export: a run's weights (the latest, or a kept epoch's) as NumPy .npy
  * files plus manifest.json, so numpy / PyTorch users can load the model (W
- * is out x in like nn.Linear). */
+ * is out x in like nn.Linear).
+ *
+ * The folder is published whole (fsutil's atomic_dir): the files go into a
+ * private sibling folder renamed into place at the end, and an earlier
+ * export there (told by its manifest) is replaced whole, so a reader never
+ * sees a 4-layer G's G.3.*.npy next to a 3-layer G's manifest, and a kill
+ * leaves the old export or the new one. */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -22,7 +29,8 @@ static void usage(FILE *out)
             "manifest.json naming each file's net, layer, tensor, shape and activation.\n"
             "The weights are the fp32 master weights in every --precision.\n"
             "  --run=DIR   run folder (required)\n"
-            "  --out=DIR   output folder, created if missing (required)\n"
+            "  --out=DIR   output folder (required): a new or empty folder, or an earlier\n"
+            "              export, which is replaced whole; any other folder is refused\n"
             "  --epoch=K   the weights of kept epoch K (DIR/checkpoints/, gan train\n"
             "              --keep-every); an epoch not kept is an error naming the kept\n"
             "              ones (default: the latest checkpoint)\n");
@@ -36,7 +44,7 @@ static int export_net(FILE *manifest, int *first, const mlp_t *net, const char *
         const mlp_layer_t *layer = &net->layers[l];
         for (int is_bias = 0; is_bias <= 1; is_bias++) {
             const char *tensor = is_bias ? "bias" : "weight";
-            char file[128], path[PATH_MAX + 128];
+            char file[128], path[PATH_MAX + 256];
             snprintf(file, sizeof file, "%s.%d.%s.npy", prefix, l, tensor);
             int rc = fs_join(path, sizeof path, out_dir, file, err);
             if (rc)
@@ -60,6 +68,20 @@ static int export_net(FILE *manifest, int *first, const mlp_t *net, const char *
         }
     }
     return GAN_OK;
+}
+
+/* 1 if dir holds an earlier export: a manifest.json of format "gan export". */
+static int is_earlier_export(const char *dir)
+{
+    char path[PATH_MAX + 32], format[32] = "", *text = NULL;
+    size_t n = 0;
+    if (fs_join(path, sizeof path, dir, "manifest.json", NULL) ||
+        fs_read_all(path, (size_t)1 << 20, &text, &n, NULL))
+        return 0;
+    int yes = json_get_string(text, "format", format, sizeof format) == 0 &&
+              strcmp(format, "gan export") == 0;
+    free(text);
+    return yes;
 }
 
 int cmd_export(int argc, char **argv)
@@ -89,17 +111,27 @@ int cmd_export(int argc, char **argv)
     if (!run_dir || !out_dir)
         return cli_fail(2, "export: --run=DIR and --out=DIR are required");
 
-    gan_t gan;
-    train_cfg_t cfg;
+    if (!out_dir[0])
+        return cli_fail(2, "--out: empty path; give the folder to export into");
+
     gan_err_t err;
-    train_weights_t from;
-    int rc = train_load_weights(&gan, &cfg, &from, run_dir, (int)epoch, 1, &err);
+    atomic_dir_t out;
+    int rc = atomic_dir_begin(&out, out_dir, is_earlier_export,
+                              "it holds no earlier export (no manifest.json of gan export), so "
+                              "gan export would mix its files with others: remove it or pick "
+                              "another --out", &err);
     if (rc)
         return cli_fail_err(rc, &err);
+    gan_t gan;
+    train_cfg_t cfg;
+    train_weights_t from;
+    rc = train_load_weights(&gan, &cfg, &from, run_dir, (int)epoch, 1, &err);
+    if (rc) {
+        atomic_dir_abort(&out);
+        return cli_fail_err(rc, &err);
+    }
     atomic_file_t af = {0};
-    rc = fs_mkdirs(out_dir, &err);
-    if (!rc)
-        rc = atomic_begin_in(&af, out_dir, "manifest.json", &err);
+    rc = atomic_begin_in(&af, out.tmp_path, "manifest.json", &err);
     if (!rc) {
         fputs("{\n  \"format\": \"gan export\",\n  \"run\": ", af.fp);
         json_write_string(af.fp, run_dir);
@@ -112,16 +144,20 @@ int cmd_export(int argc, char **argv)
         train_cfg_write_fields(af.fp, &cfg);
         fputs("\n  },\n  \"tensors\": [", af.fp);
         int first = 1;
-        rc = export_net(af.fp, &first, &gan.g, "G", out_dir, &err);
+        rc = export_net(af.fp, &first, &gan.g, "G", out.tmp_path, &err);
         if (!rc)
-            rc = export_net(af.fp, &first, &gan.d, "D", out_dir, &err);
+            rc = export_net(af.fp, &first, &gan.d, "D", out.tmp_path, &err);
         fputs("\n  ]\n}\n", af.fp);
         rc = rc ? rc : atomic_commit(&af, &err);
         atomic_abort(&af);
     }
     gan_destroy(&gan);
+    rc = rc ? rc : atomic_dir_commit(&out, &err);
+    atomic_dir_abort(&out);
     if (rc)
         return cli_fail_err(rc, &err);
-    printf("%s\n", af.final_path);
+    char manifest[PATH_MAX + 32];
+    if (fs_join(manifest, sizeof manifest, out_dir, "manifest.json", NULL) == GAN_OK)
+        printf("%s\n", manifest);
     return 0;
 }

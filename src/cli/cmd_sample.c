@@ -218,6 +218,8 @@ int cmd_sample(int argc, char **argv)
         return cli_fail(2, "sample: unexpected argument '%s'", argv[optind]);
     if (!run_dir)
         return cli_fail(2, "sample: --run=DIR is required (a folder under runs/)");
+    if (out && !out[0])
+        return cli_fail(2, "-o: empty path; give a file or folder name (or leave -o out)");
     if (dtype_given && format != SAMPLE_FORMAT_NPY)
         return cli_fail(2, "--dtype: only with --format=npy (PNGs are 8-bit)");
     if (rows && n_given)

@@ -18,6 +18,7 @@
 #include "gan/dense_bf16.h"
 #include "gan/fsutil.h"
 #include "gan/run_dir.h"
+#include "gan/run_lock.h"
 #include "train_options.h"
 
 static volatile sig_atomic_t stop_signal = 0;
@@ -225,6 +226,11 @@ int cmd_train(int argc, char **argv)
     } else if (out) {
         if (snprintf(run_dir, sizeof run_dir, "%s", out) >= (int)sizeof run_dir)
             return cli_fail(2, "--out: path longer than %d bytes", PATH_MAX - 1);
+        /* Before the data is read: a dangling symlink or a file there is
+         * bad input (exit 2), found now rather than after loading MNIST. */
+        int rc = fs_check_folder(run_dir, &err);
+        if (rc)
+            return cli_fail_err(rc, &err);
     } else {
         char label[64], stamp[32];
         train_init_label(label, sizeof label, &cfg);

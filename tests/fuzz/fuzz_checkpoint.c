@@ -5,13 +5,20 @@
  * stop at the first CRC check. Each input is therefore read twice: as is,
  * and with every CRC the layout implies rewritten to match, which lets the
  * fuzzer reach the section walk and the lookups behind it. On success every
- * section is looked up with its own and a wrong length, and the header goes
- * through the JSON lookups the trainer and the classifier make. */
+ * section is looked up with its own and a wrong length, the header goes
+ * through the JSON lookups the trainer and the classifier make, and the
+ * whole file through the run checkpoint's meaning check (ckpt_meaning.h),
+ * with the steps an epoch unknown and known; what that check accepts is
+ * checked again here, independently, for the properties it promises. The
+ * seed mid-epoch.bin is a run's checkpoint 1 step into its second epoch, so
+ * that mutations reach every one of its checks. */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gan/checkpoint.h"
+#include "gan/ckpt_meaning.h"
 #include "gan/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -48,6 +55,35 @@ static void fix_crcs(uint8_t *p, size_t size)
     }
 }
 
+/* What an accepted checkpoint promises: a sane position (steps an epoch
+ * 0 for a kept epoch, which has none) and finite weights, re-checked here
+ * without the checker's code. */
+static void check_meaning(const ckpt_file_t *ckpt, long steps_per_epoch)
+{
+    gan_err_t err;
+    ckpt_position_t pos;
+    if (ckpt_meaning_check(ckpt, "fuzz.bin", steps_per_epoch, &pos, &err) != GAN_OK) {
+        if (strchr(err.msg, '\n') || strncmp(err.msg, "fuzz.bin: ", 10) != 0)
+            __builtin_trap();
+        return;
+    }
+    if (pos.epoch < 0 || pos.step < 0 || pos.steps_per_epoch < 0 ||
+        (pos.steps_per_epoch > 0 && pos.step >= pos.steps_per_epoch) ||
+        (steps_per_epoch > 0 && pos.steps_per_epoch && pos.steps_per_epoch != steps_per_epoch))
+        __builtin_trap();
+    for (int i = 0; i < ckpt->n_sections; i++) {
+        const ckpt_section_t *s = &ckpt->sections[i];
+        if (s->tag != CKPT_SEC_G_PARAMS && s->tag != CKPT_SEC_D_PARAMS)
+            continue;
+        for (uint64_t k = 0; k + sizeof(float) <= s->len; k += sizeof(float)) {
+            float v;
+            memcpy(&v, (const uint8_t *)s->data + k, sizeof v);
+            if (!isfinite(v))
+                __builtin_trap();
+        }
+    }
+}
+
 static void read_one(const uint8_t *data, size_t size)
 {
     ckpt_file_t ckpt;
@@ -70,6 +106,8 @@ static void read_one(const uint8_t *data, size_t size)
     json_get_string(ckpt.header, "kind", text, sizeof text);
     json_get_number(ckpt.header, "epoch", &v);
     json_get_int_array(ckpt.header, "sizes", sizes, 10, &n);
+    check_meaning(&ckpt, 0);
+    check_meaning(&ckpt, 2);
     ckpt_free(&ckpt);
 }
 

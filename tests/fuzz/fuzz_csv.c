@@ -2,7 +2,9 @@
  * (src/metrics_csv.c): any bytes, read through the stream entry points as
  * both kinds of table, must be either read completely or refused with one
  * message; on success every accessor is exercised on every column named in
- * the header. */
+ * the header. The same bytes then go through the resume's trim
+ * (metrics_csv_trim) as each of a run's three logs: refused with one line
+ * or trimmed, never a crash, a hang or a quadratic walk. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,9 +55,32 @@ static void read_as(int layers, const uint8_t *data, size_t size)
     metrics_csv_free(t);
 }
 
+static void trim_as(const csv_vouch_t *v, const uint8_t *data, size_t size)
+{
+    FILE *out = fopen("/dev/null", "w");
+    if (!out)
+        return;
+    csv_trim_report_t rep;
+    gan_err_t err;
+    int rc = metrics_csv_trim(out, (const char *)data, size, "fuzz.csv", v, &rep, &err);
+    fclose(out);
+    if (rc != GAN_OK && (strchr(err.msg, '\n') || strncmp(err.msg, "fuzz.csv", 8) != 0))
+        __builtin_trap();
+    if (rc == GAN_OK && (rep.repeats < 0 || rep.tail < 0))
+        __builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     read_as(0, data, size);
     read_as(1, data, size);
+    static const csv_vouch_t vouch[] = {
+        {METRICS_CSV_COLUMNS, "run", 1, 3, 1, 0},
+        {LAYERS_CSV_COLUMNS, "run", 0, 2, 2, 0},
+        {STEPS_CSV_COLUMNS, "run", 1, 40, 0, 40},
+        {STEPS_CSV_COLUMNS, "run", 1, 40, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof vouch / sizeof vouch[0]; i++)
+        trim_as(&vouch[i], data, size);
     return 0;
 }
