@@ -411,7 +411,10 @@ Test(run_dir, two_real_resumes_the_second_is_refused_and_the_first_finishes_unto
            SMALL_NETS, "--epochs=1");
     pid_t first = spawn_gan((const char *const[]){"train", "--resume", run, "--epochs=3", NULL});
     char *lock = join(run, "lock");
-    for (int i = 0; i < 300 && !exists(lock); i++)
+    /* Its claim written, not only the file created: the second resume then
+     * names the holder. */
+    struct stat lock_st;
+    for (int i = 0; i < 300 && !(stat(lock, &lock_st) == 0 && lock_st.st_size > 0); i++)
         usleep(20000);
     cr_assert(exists(lock), "the first resume never took the lock");
     /* Held still while the second one tries, however fast this machine
