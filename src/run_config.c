@@ -33,6 +33,8 @@ const cfg_option_t cfg_options[] = {
      TRAINING, MODEL, "N", "total epochs"},
     {"lr", "lr", CFG_FLOAT, F(adam.lr), 0, 1e-12, 9.99, "0.0002", 0, "lr", CFG_PASS_ALWAYS,
      TRAINING, MODEL, "X", "Adam learning rate"},
+    {"d-lr", "d_lr", CFG_FLOAT, F(d_lr), 0, 0, 9.99, "0", 1, "dlr", CFG_PASS_IF_CHANGED,
+     TRAINING, MODEL, "X", "D's Adam learning rate (0: --lr's)"},
     {"beta1", "beta1", CFG_FLOAT, F(adam.beta1), 0, 0, 0.999999, "0.5", 0, "b1_",
      CFG_PASS_ALWAYS, TRAINING, MODEL, "X", "Adam beta1"},
     {"beta2", "beta2", CFG_FLOAT, F(adam.beta2), 0, 0, 0.999999, "0.999", 0, "b2_",

@@ -126,7 +126,10 @@ static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
     if (run->cfg.threads == 0)
         run->cfg.threads = threads_products(cfg->precision);
     threads_products_library(run->products, sizeof run->products, cfg->precision);
-    rc = gan_create(&run->gan, &cfg->arch, cfg->adam, cfg->adam, cfg->batch, err);
+    adam_cfg_t d_adam = cfg->adam;
+    if (cfg->d_lr > 0)
+        d_adam.lr = cfg->d_lr;
+    rc = gan_create(&run->gan, &cfg->arch, cfg->adam, d_adam, cfg->batch, err);
     if (!rc)
         rc = gan_set_precision(&run->gan, cfg->precision, err);
     if (rc)

@@ -7,6 +7,7 @@
 #include "test_cli.h"
 
 #include "gan/run_config.h"
+#include "gan/train.h"
 
 static void setup(void)
 {
@@ -174,4 +175,45 @@ Test(options, an_out_of_range_value_gets_one_error_naming_the_range_from_every_c
             cr_expect_str_eq(output_of(args), want, "gan %s", args);
         }
     }
+}
+
+/* --d-lr (added through the table): 0 gives D --lr's rate, so a run with
+ * --d-lr equal to --lr is the same run bit for bit; another rate gives D
+ * other weights from the first step. */
+static void train_small(const char *name, float d_lr, gan_t *out)
+{
+    train_cfg_t cfg;
+    train_cfg_default(&cfg);
+    gan_err_t err;
+    cr_assert_eq(train_cfg_set(&cfg, "g-hidden", "16", &err), GAN_OK);
+    cr_assert_eq(train_cfg_set(&cfg, "d-hidden", "16", &err), GAN_OK);
+    cfg.limit = 256;
+    cfg.batch = 64;
+    cfg.epochs = 1;
+    cfg.threads = 1;
+    cfg.events = 0;
+    cfg.d_lr = d_lr;
+    char *dir = tmp_path(name);
+    train_opts_t opts = {.run_dir = dir};
+    cr_assert_eq(train_run(&cfg, &opts, &err), GAN_OK, "%s", err.msg);
+    train_cfg_t loaded;
+    cr_assert_eq(train_load_gan(out, &loaded, dir, 64, &err), GAN_OK, "%s", err.msg);
+    cr_expect_eq(loaded.d_lr, d_lr, "config.json/checkpoint keep --d-lr");
+}
+
+Test(options, d_lr_zero_is_lr_and_another_rate_reaches_only_d_first, .init = setup,
+     .fini = teardown, .timeout = 120)
+{
+    need_mnist();
+    gan_t same, explicit, other;
+    train_small("same", 0.0f, &same);
+    train_small("explicit", 2e-4f, &explicit);
+    train_small("other", 1e-3f, &other);
+    size_t gb = same.g.n_params * sizeof(float), db = same.d.n_params * sizeof(float);
+    cr_expect(memcmp(same.g.params, explicit.g.params, gb) == 0, "G: d-lr = lr is lr");
+    cr_expect(memcmp(same.d.params, explicit.d.params, db) == 0, "D: d-lr = lr is lr");
+    cr_expect(memcmp(same.d.params, other.d.params, db) != 0, "D: another rate");
+    gan_destroy(&same);
+    gan_destroy(&explicit);
+    gan_destroy(&other);
 }

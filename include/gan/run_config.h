@@ -32,7 +32,8 @@ typedef struct {
     gan_arch_t arch;
     init_scheme_t g_init, d_init;
     float init_std;          /* std of the `random` scheme */
-    adam_cfg_t adam;         /* same settings for G and D */
+    adam_cfg_t adam;         /* G's Adam, and D's but for its learning rate: */
+    float d_lr;              /* D's (0: adam.lr; two time-scale rule, Heusel et al. 2017) */
     int batch, epochs;
     uint64_t seed;
     char data_dir[PATH_MAX]; /* "": found when needed (data_path.h) */
