@@ -129,9 +129,10 @@ $(BUILD)/tests/%.o: tests/%.c
 
 # The suite runs with one OpenBLAS thread per test process: Criterion already
 # runs tests in parallel, and one thread keeps float sums reproducible.
+# tests/run.sh ends with how many tests were skipped and why.
 test: $(BUILD)/gan-tests $(BUILD)/gan $(BUILD)/gan.1 $(BUILD)/gan.bash
 	OPENBLAS_NUM_THREADS=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
-	  $(BUILD)/gan-tests --jobs=2
+	  tests/run.sh $(BUILD)/gan-tests --jobs=2
 
 # BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--rounds=3 --no-rss".
 bench: gan $(BUILD)/gan-bench
@@ -190,6 +191,9 @@ $(BUILD)/gan.1: $(BUILD)/gan scripts/gen-docs.sh
 $(BUILD)/gan.bash: $(BUILD)/gan scripts/gen-docs.sh
 	scripts/gen-docs.sh completion $< > $@.tmp && mv -f $@.tmp $@
 
+# make install ends saying how to read the page; MAN_CMD=none plays a machine
+# without man-db (a test does).
+MAN_CMD ?= man
 INSTALLED := $(PREFIX)/bin/gan $(PREFIX)/bin/gan-download-mnist \
              $(PREFIX)/share/man/man1/gan.1 $(PREFIX)/share/bash-completion/completions/gan
 
@@ -200,6 +204,7 @@ install: $(BUILD)/gan $(BUILD)/gan.1 $(BUILD)/gan.bash
 	install -m 755 download_mnist.sh $(DESTDIR)$(PREFIX)/bin/gan-download-mnist
 	install -m 644 $(BUILD)/gan.1 $(DESTDIR)$(PREFIX)/share/man/man1/gan.1
 	install -m 644 $(BUILD)/gan.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/gan
+	@scripts/man-hint.sh $(MAN_CMD) $(DESTDIR)$(PREFIX)/share/man/man1/gan.1
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
