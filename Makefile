@@ -7,6 +7,7 @@
 #   make chaos           6 workers on one plan under 40 random faults (CHAOS_FAULTS=300: long)
 #   make bench           training speed, where it goes, and against a PyTorch twin
 #   make demo            build, fetch MNIST, run the paired init experiment
+#   make figures         every figure of README.md and docs/ from the current code (hours)
 #   make install PREFIX=/usr/local DESTDIR=   gan, gan-download-mnist, gan.1, bash completion
 #   make uninstall PREFIX=/usr/local DESTDIR= removes exactly those four files
 
@@ -87,7 +88,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test bench demo clean install uninstall valgrind fuzz chaos
+.PHONY: all test bench demo figures clean install uninstall valgrind fuzz chaos
 all: gan
 
 gan: $(BUILD)/gan
@@ -183,6 +184,13 @@ demo: gan
 	./download_mnist.sh
 	[ -f data/mnist-classifier.bin ] || ./gan classifier train --data=data/mnist --out=data/mnist-classifier.bin
 	./gan experiment --name=demo --epochs=5 --jobs=2 --eval-every=1 --classifier=data/mnist-classifier.bin
+
+# Every figure of README.md and docs/, made again from the current code by the
+# commands the pages quote (runs/figures/; hours for all of them, so not part
+# of make test). FIGURES="demo probe progress" makes the quick ones.
+FIGURES ?= all
+figures: gan
+	scripts/figures.sh $(FIGURES)
 
 # The man page and the bash completion come from the built binary's --help.
 $(BUILD)/gan.1: $(BUILD)/gan scripts/gen-docs.sh
