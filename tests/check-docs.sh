@@ -15,7 +15,8 @@
 # its --help, and so on. An option anywhere else (prose, tables) must be an
 # option of one of those commands. gan's commands and their options come
 # from the built binary's --help, our scripts' from their --help; for the
-# programs of other projects the few options the pages use are listed below.
+# programs of other projects (and Criterion's gan-tests) the few options the
+# pages use are listed below.
 #
 # links: every Markdown link [text](target) or ![alt](target) that is not a
 # URL must name a file or folder of the repository (relative to the page,
@@ -46,6 +47,10 @@ parallel --will-cite
 parallel --workdir
 protoc --decode
 tensorboard --logdir
+gan-tests --list
+gan-tests --filter
+gan-tests --jobs
+gan-tests --verbose
 EOF
 }
 
@@ -82,7 +87,7 @@ options_mode() {
             for (i = 1; i <= n; i++) if (c[i] != "") alt = alt (alt == "" ? "" : "|") c[i]
             # A command: gan <command> (also ./gan, build/rel/gan), or a
             # program whose options are known.
-            prog_re = "(^|[^A-Za-z0-9_.-])((\\.?/?[A-Za-z0-9_/.-]*/)?gan (" alt ")|download_mnist\\.sh|gan-download-mnist|install-deps\\.sh|submit-sweep\\.sh|gan-bench|BENCH_ARGS|sbatch|mpirun|parallel|protoc|tensorboard)([^A-Za-z0-9_-]|$)"
+            prog_re = "(^|[^A-Za-z0-9_.-])((\\.?/?[A-Za-z0-9_/.-]*/)?gan (" alt ")|download_mnist\\.sh|gan-download-mnist|install-deps\\.sh|submit-sweep\\.sh|gan-bench|BENCH_ARGS|gan-tests|sbatch|mpirun|parallel|protoc|tensorboard)([^A-Za-z0-9_-]|$)"
             opt_re = "(^|[^A-Za-z0-9-])--[a-z][a-z0-9-]*"
             end_re = "`|[ ]#|&&|[|;)]"
         }
@@ -133,6 +138,10 @@ options_mode() {
     ' "$table" "$@"
 }
 
+headings() {  # the Markdown headings of a page, outside code blocks
+    awk '/^```/ { block = !block; next } !block && /^#+ /' "$1"
+}
+
 slug() {  # GitHub heading anchors: lower case, no punctuation, spaces as hyphens
     sed -E 's/^#+[ ]+//; s/[ ]+#*$//' | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9 _-]//g; s/ /-/g'
 }
@@ -177,7 +186,7 @@ links_mode() {
                 bad=1; continue
             fi
             if [ -n "$anchor" ]; then
-                if [ ! -f "$resolved" ] || ! grep -E '^#{1,6} ' "$resolved" | slug | grep -qxF -- "$anchor"; then
+                if [ ! -f "$resolved" ] || ! headings "$resolved" | slug | grep -qxF -- "$anchor"; then
                     echo "$file:$lineno: $target: no heading '#$anchor' in $resolved"
                     bad=1
                 fi
