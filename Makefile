@@ -179,7 +179,8 @@ chaos: $(BUILD)/gan
 	tests/chaos/chaos.sh $(BUILD)/gan $(BUILD)/chaos $(CHAOS_FAULTS) $(CHAOS_SEED)
 
 # The classifier (~20 s) is trained once; with it every epoch is evaluated
-# (FD and class coverage), so the report opens with the FD chart.
+# (FD and class coverage), so the report has the FD chart and each run's
+# share of every digit.
 demo: gan
 	./download_mnist.sh
 	[ -f data/mnist-classifier.bin ] || ./gan classifier train --data=data/mnist --out=data/mnist-classifier.bin
