@@ -7,6 +7,7 @@
 #   make chaos           6 workers on one plan under 40 random faults (CHAOS_FAULTS=300: long)
 #   make bench           training speed, where it goes, and against a PyTorch twin
 #   make demo            build, fetch MNIST, run the paired init experiment
+#   make figures         every figure of README.md and docs/ from the current code (hours)
 #   make install PREFIX=/usr/local DESTDIR=   gan, gan-download-mnist, gan.1, bash completion
 #   make uninstall PREFIX=/usr/local DESTDIR= removes exactly those four files
 
@@ -87,7 +88,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test bench demo clean install uninstall valgrind fuzz chaos
+.PHONY: all test bench demo figures clean install uninstall valgrind fuzz chaos
 all: gan
 
 gan: $(BUILD)/gan
@@ -129,9 +130,10 @@ $(BUILD)/tests/%.o: tests/%.c
 
 # The suite runs with one OpenBLAS thread per test process: Criterion already
 # runs tests in parallel, and one thread keeps float sums reproducible.
+# tests/run.sh ends with how many tests were skipped and why.
 test: $(BUILD)/gan-tests $(BUILD)/gan $(BUILD)/gan.1 $(BUILD)/gan.bash
 	OPENBLAS_NUM_THREADS=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
-	  $(BUILD)/gan-tests --jobs=2
+	  tests/run.sh $(BUILD)/gan-tests --jobs=2
 
 # BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--rounds=3 --no-rss".
 bench: gan $(BUILD)/gan-bench
@@ -177,11 +179,19 @@ chaos: $(BUILD)/gan
 	tests/chaos/chaos.sh $(BUILD)/gan $(BUILD)/chaos $(CHAOS_FAULTS) $(CHAOS_SEED)
 
 # The classifier (~20 s) is trained once; with it every epoch is evaluated
-# (FD and class coverage), so the report opens with the FD chart.
+# (FD and class coverage), so the report has the FD chart and each run's
+# share of every digit.
 demo: gan
 	./download_mnist.sh
 	[ -f data/mnist-classifier.bin ] || ./gan classifier train --data=data/mnist --out=data/mnist-classifier.bin
 	./gan experiment --name=demo --epochs=5 --jobs=2 --eval-every=1 --classifier=data/mnist-classifier.bin
+
+# Every figure of README.md and docs/, made again from the current code by the
+# commands the pages quote (runs/figures/; hours for all of them, so not part
+# of make test). FIGURES="demo probe progress" makes the quick ones.
+FIGURES ?= all
+figures: gan
+	scripts/figures.sh $(FIGURES)
 
 # The man page and the bash completion come from the built binary's --help.
 $(BUILD)/gan.1: $(BUILD)/gan scripts/gen-docs.sh
@@ -190,6 +200,9 @@ $(BUILD)/gan.1: $(BUILD)/gan scripts/gen-docs.sh
 $(BUILD)/gan.bash: $(BUILD)/gan scripts/gen-docs.sh
 	scripts/gen-docs.sh completion $< > $@.tmp && mv -f $@.tmp $@
 
+# make install ends saying how to read the page; MAN_CMD=none plays a machine
+# without man-db (a test does).
+MAN_CMD ?= man
 INSTALLED := $(PREFIX)/bin/gan $(PREFIX)/bin/gan-download-mnist \
              $(PREFIX)/share/man/man1/gan.1 $(PREFIX)/share/bash-completion/completions/gan
 
@@ -200,6 +213,7 @@ install: $(BUILD)/gan $(BUILD)/gan.1 $(BUILD)/gan.bash
 	install -m 755 download_mnist.sh $(DESTDIR)$(PREFIX)/bin/gan-download-mnist
 	install -m 644 $(BUILD)/gan.1 $(DESTDIR)$(PREFIX)/share/man/man1/gan.1
 	install -m 644 $(BUILD)/gan.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/gan
+	@scripts/man-hint.sh $(MAN_CMD) $(DESTDIR)$(PREFIX)/share/man/man1/gan.1
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))

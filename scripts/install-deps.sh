@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # install-deps.sh - install the Debian packages needed to build and test gan.
 #
-#   scripts/install-deps.sh [--with-browser] [--with-npm] [--with-cluster] [--with-torch]
+#   scripts/install-deps.sh [--with-npm] [--with-cluster] [--with-torch]
 #
 # As root: apt-get update, then apt-get install -y --no-install-recommends of
 # build-essential pkg-config libopenblas-dev libdnnl-dev zlib1g-dev libstb-dev
 # libcriterion-dev libxml2-utils valgrind protobuf-compiler python3 python3-numpy
-# clang libclang-rt-14-dev (+ the options below; oneDNN runs --precision=bf16,
-# python3 reads --plan's JSON Lines in a test, NumPy the .npy samples of gan
-# sample, clang builds the fuzzers of make fuzz).
+# clang libclang-rt-14-dev chromium man-db (+ the options below; oneDNN runs
+# --precision=bf16, python3 reads --plan's JSON Lines in a test, NumPy the .npy
+# samples of gan sample, clang builds the fuzzers of make fuzz, chromium renders
+# the report page in two tests of make test, man-db shows the page make install
+# installs).
 # Otherwise: prints the apt-get line to run with sudo and exits 1.
-#   --with-browser  also install chromium (used by the report tests)
+#   --with-browser  accepted for old callers: chromium is now always installed
 #   --with-npm      also install npm (the fallback source of download_mnist.sh);
 #                   skipped when an npm command is already on PATH
 #   --with-cluster  also install what the MPI and Slurm tests need (tests/cluster/):
@@ -25,11 +27,11 @@ set -euo pipefail
 # would leave -fsanitize=fuzzer without them. libfuzzer-14-dev is not needed.
 PKGS=(build-essential pkg-config libopenblas-dev libdnnl-dev zlib1g-dev libstb-dev
       libcriterion-dev libxml2-utils valgrind protobuf-compiler python3 python3-numpy
-      clang libclang-rt-14-dev)
+      clang libclang-rt-14-dev chromium man-db)
 
 for arg in "$@"; do
   case "$arg" in
-    --with-browser) PKGS+=(chromium) ;;
+    --with-browser) ;;
     --with-cluster) PKGS+=(slurm-wlm munge openmpi-bin libopenmpi-dev parallel) ;;
     --with-torch) PKGS+=(python3-torch) ;;
     --with-npm)
@@ -38,7 +40,7 @@ for arg in "$@"; do
       else
         PKGS+=(npm)
       fi ;;
-    -h|--help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
     *) echo "install-deps: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
