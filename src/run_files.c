@@ -160,11 +160,11 @@ int run_append_metrics(run_t *run, const train_metrics_t *m, gan_err_t *err)
 /* Rows of layers.csv for one net: the statistics of each layer's output on
  * the probe batch of its last forward. */
 static int format_layer_rows(FILE *fp, run_t *run, int epoch, const char *name,
-                             const mlp_t *net, const double *grad_norm_sums, double steps,
+                             const net_t *net, const double *grad_norm_sums, double steps,
                              float *prob, gan_err_t *err)
 {
     for (int l = 0; l < net->n_layers; l++) {
-        const mlp_layer_t *layer = &net->layers[l];
+        const layer_t *layer = &net->layers[l];
         size_t n = (size_t)net->batch * layer->n_out;
         const float *y = net->acts[l];
         act_t act = layer->act;
@@ -205,7 +205,7 @@ int run_write_layer_rows(run_t *run, int epoch, double steps, gan_err_t *err)
     gan_generate(&run->gan, run->fixed_noise, n_probe);
     int rc = format_layer_rows(mem, run, epoch, "G", &run->gan.g, run->grad_norm_sums[0], steps,
                                run->probe_prob, err);
-    mlp_forward_fp32(&run->gan.d, run->probe_real, n_probe);
+    net_forward_fp32(&run->gan.d, run->probe_real, n_probe);
     if (!rc)
         rc = format_layer_rows(mem, run, epoch, "D", &run->gan.d, run->grad_norm_sums[1], steps,
                                run->probe_prob, err);
