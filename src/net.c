@@ -39,9 +39,10 @@ int net_create(net_t *net, const net_arch_t *arch, int max_batch, gan_err_t *err
     for (int l = 0; l < arch->n_layers; l++) {
         layer_t *layer = &net->layers[l];
         layer->in = in;
-        rc = layer_plan(layer, &arch->layers[l], err);
-        if (!rc)
-            rc = check_shape(layer->out, "the output", l, err);
+        gan_err_t why;
+        if (layer_plan(layer, &arch->layers[l], &why))
+            return gan_err_set(err, GAN_ERR_INPUT, "net: layer %d: %s", l, why.msg);
+        rc = check_shape(layer->out, "the output", l, err);
         if (rc)
             return rc;
         layer->index = count[layer->kind]++;
