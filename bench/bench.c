@@ -454,16 +454,16 @@ static int section_onednn(const bench_opts_t *o)
      * largest layer's weights; a result is either. */
     int widest = 0;
     for (int k = 0; k < 2; k++) {
-        const mlp_t *net = k ? &gan.d : &gan.g;
+        const net_t *net = k ? &gan.d : &gan.g;
         for (int l = 0; l < net->n_layers; l++) {
             widest = net->layers[l].n_in > widest ? net->layers[l].n_in : widest;
             widest = net->layers[l].n_out > widest ? net->layers[l].n_out : widest;
         }
     }
     const size_t most = (size_t)gan.d.max_batch * widest;
-    const size_t wmost = mlp_max_layer_params(&gan.d) > mlp_max_layer_params(&gan.g)
-                             ? mlp_max_layer_params(&gan.d)
-                             : mlp_max_layer_params(&gan.g);
+    const size_t wmost = net_max_layer_params(&gan.d) > net_max_layer_params(&gan.g)
+                             ? net_max_layer_params(&gan.d)
+                             : net_max_layer_params(&gan.g);
     const size_t out_most = most > wmost ? most : wmost;
     float *x = malloc(most * sizeof *x), *dy = malloc(most * sizeof *dy);
     float *w = malloc(wmost * sizeof *w), *out = malloc(out_most * sizeof *out);
@@ -489,7 +489,7 @@ static int section_onednn(const bench_opts_t *o)
         double sum[3] = {0, 0, 0}, flops = 0;
         for (int i = 0; i < n; i++) {
             const step_product_t *p = &prods[i];
-            const mlp_layer_t *layer = &(p->net == 'G' ? &gan.g : &gan.d)->layers[p->layer];
+            const layer_t *layer = &(p->net == 'G' ? &gan.g : &gan.d)->layers[p->layer];
             int n_in = layer->n_in, n_out = layer->n_out;
             /* M x N result, K summed: per product kind */
             int m = p->kind == PROD_WEIGHT_GRAD ? n_out : p->rows;

@@ -21,11 +21,11 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int write_histograms(events_writer_t *w, const mlp_t *net, int64_t step, gan_err_t *err)
+static int write_histograms(events_writer_t *w, const net_t *net, int64_t step, gan_err_t *err)
 {
     int rc = GAN_OK;
     for (int l = 0; l < net->n_layers && !rc; l++) {
-        const mlp_layer_t *layer = &net->layers[l];
+        const layer_t *layer = &net->layers[l];
         rc = events_write_histogram(w, "weights", step, events_wall_time(),
                                     net->params + layer->w_off,
                                     (size_t)layer->n_in * layer->n_out, err);

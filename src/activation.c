@@ -163,3 +163,15 @@ void act_backward_bf16(float *dx, void *dx16, const float *dy, const float *y, s
         bf16_store(dx16, i, dx + i, m, precision);
     }
 }
+
+/* x: n, y: n, y16: n operands */
+void act_forward_bf16(float *y, void *y16, const float *x, size_t n, act_t act, float leak,
+                      precision_t precision)
+{
+#pragma omp parallel for schedule(static) if (n >= BF16_PARALLEL_MIN)
+    for (size_t i = 0; i < n; i += BF16_CHUNK) {
+        size_t m = n - i < BF16_CHUNK ? n - i : BF16_CHUNK;
+        act_forward(y + i, x + i, m, act, leak);
+        bf16_store(y16, i, y + i, m, precision);
+    }
+}

@@ -1,7 +1,7 @@
 /* The MNIST classifier behind the sample-quality metrics; see classifier.h.
  *
  * Training is the textbook loop (forward, fused softmax CE, backward, Adam)
- * over the project's own mlp_t; it does not know about GANs, and it does not
+ * over the project's own net (an MLP, mlp.h); it does not know about GANs, and it does not
  * keep the optimizer state in the saved file, because the file is only ever
  * read to compute features. */
 #include "gan/classifier.h"
@@ -106,7 +106,7 @@ int classifier_create(classifier_t *c, const classifier_cfg_t *cfg, int max_batc
     /* He for the ReLU layers, Xavier for the logit layer (init.h). */
     rng_t rng;
     rng_seed(&rng, cfg->seed, CLASSIFIER_STREAM_INIT);
-    init_mlp(&c->net, INIT_HE_XAVIER, INIT_DEFAULT_STD, &rng);
+    init_network(&c->net, INIT_HE_XAVIER, INIT_DEFAULT_STD, &rng);
     return GAN_OK;
 }
 
@@ -114,7 +114,7 @@ void classifier_destroy(classifier_t *c)
 {
     if (!c)
         return;
-    mlp_destroy(&c->net);
+    net_destroy(&c->net);
     adam_destroy(&c->opt);
     free(c->x);
     free(c->labels);
@@ -192,7 +192,7 @@ int classifier_train_epoch(classifier_t *c, const mnist_t *train, classifier_epo
         mnist_batch(c->x, train, rows, b);
         for (int i = 0; i < b; i++)
             c->labels[i] = train->labels[rows[i]];
-        const float *logits = mlp_forward(&c->net, c->x, b);
+        const float *logits = net_forward(&c->net, c->x, b);
         float loss = softmax_ce(c->dlogits, logits, c->labels, b, k, 1.0f / (float)b);
         if (!isfinite(loss))
             return gan_err_set(err, GAN_ERR_RUNTIME,
@@ -201,7 +201,7 @@ int classifier_train_epoch(classifier_t *c, const mnist_t *train, classifier_epo
         for (int i = 0; i < b; i++)
             correct += argmax(logits + (size_t)i * k, k) == c->labels[i];
         loss_sum += (double)loss * b;
-        mlp_backward(&c->net, NULL, c->dlogits, MLP_GRADS_SET);
+        net_backward(&c->net, NULL, c->dlogits, NET_GRADS_SET);
         adam_step(&c->opt, c->net.params, c->net.grads);
     }
     c->epoch++;
@@ -228,7 +228,7 @@ int classifier_accuracy(double *accuracy, classifier_t *c, const mnist_t *ds, ga
         for (int i = 0; i < b; i++)
             rows[i] = (uint32_t)(start + (size_t)i);
         mnist_batch(c->x, ds, rows, b);
-        const float *logits = mlp_forward(&c->net, c->x, b);
+        const float *logits = net_forward(&c->net, c->x, b);
         for (int i = 0; i < b; i++)
             correct += argmax(logits + (size_t)i * k, k) == ds->labels[start + (size_t)i];
     }
@@ -240,7 +240,7 @@ int classifier_accuracy(double *accuracy, classifier_t *c, const mnist_t *ds, ga
 void classifier_predict(classifier_t *c, float *features, float *probs, const float *x,
                         int batch)
 {
-    const float *logits = mlp_forward(&c->net, x, batch);
+    const float *logits = net_forward(&c->net, x, batch);
     if (features)
         memcpy(features, c->net.acts[c->net.n_layers - 2],
                (size_t)batch * classifier_n_features(c) * sizeof *features);

@@ -77,34 +77,45 @@ double init_weight_std(init_scheme_t scheme, int fan_in, int fan_out,
     }
 }
 
-/* w: n_out x n_in, b: n_out */
-void init_layer(float *w, float *b, int n_in, int n_out, init_scheme_t scheme,
-                act_t act, float leak, float init_std, rng_t *rng)
+void init_weights(float *w, size_t n_w, float *b, size_t n_b, int fan_in, int fan_out,
+                  init_scheme_t scheme, act_t act, float leak, float init_std, rng_t *rng)
 {
     scheme = init_resolve(scheme, act);
-    size_t n_w = (size_t)n_out * n_in;
-    double r = uniform_range(scheme, n_in, n_out, act, leak);
+    double r = uniform_range(scheme, fan_in, fan_out, act, leak);
     if (r > 0.0) {
         for (size_t i = 0; i < n_w; i++)
             w[i] = rng_uniform_range(rng, (float)-r, (float)r);
     } else {
-        float std = (float)init_weight_std(scheme, n_in, n_out, act, leak, init_std);
+        float std = (float)init_weight_std(scheme, fan_in, fan_out, act, leak, init_std);
         rng_fill_normal(rng, w, n_w, 0.0f, std);
     }
     if (scheme == INIT_UNIFORM) {
-        for (int i = 0; i < n_out; i++)
+        for (size_t i = 0; i < n_b; i++)
             b[i] = rng_uniform_range(rng, (float)-r, (float)r);
-    } else {
-        memset(b, 0, (size_t)n_out * sizeof *b);
+    } else if (n_b) {
+        memset(b, 0, n_b * sizeof *b);
     }
 }
 
-void init_mlp(mlp_t *net, init_scheme_t scheme, float init_std, rng_t *rng)
+/* w: n_out x n_in, b: n_out */
+void init_layer(float *w, float *b, int n_in, int n_out, init_scheme_t scheme,
+                act_t act, float leak, float init_std, rng_t *rng)
+{
+    init_weights(w, (size_t)n_out * n_in, b, (size_t)n_out, n_in, n_out, scheme, act, leak,
+                 init_std, rng);
+}
+
+void init_network(net_t *net, init_scheme_t scheme, float init_std, rng_t *rng)
 {
     for (int l = 0; l < net->n_layers; l++) {
-        const mlp_layer_t *layer = &net->layers[l];
-        init_layer(net->params + layer->w_off, net->params + layer->b_off,
-                   layer->n_in, layer->n_out, scheme, layer->act, net->leak,
-                   init_std, rng);
+        const layer_t *layer = &net->layers[l];
+        const layer_kind_ops_t *k = layer_kind_ops(layer->kind);
+        if (!layer->n_weights || !k->fans)
+            continue;
+        int fan_in, fan_out;
+        k->fans(layer, &fan_in, &fan_out);
+        init_weights(net->params + layer->w_off, layer->n_weights, net->params + layer->b_off,
+                     layer->p_off + layer->n_params - layer->b_off, fan_in, fan_out, scheme,
+                     net_layer_act(net, l), net->leak, init_std, rng);
     }
 }

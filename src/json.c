@@ -154,6 +154,48 @@ int json_get_int_array(const char *json, const char *key, int *out, int max, int
     return 0;
 }
 
+/* The span from p to the end of its value, trailing blanks left out. */
+static size_t value_len(const char *p)
+{
+    const char *end = skip_value(p);
+    if (!end)
+        return 0;
+    while (end > p && isspace((unsigned char)end[-1]))
+        end--;
+    return (size_t)(end - p);
+}
+
+int json_get_raw(const char *json, const char *key, const char **value, size_t *len)
+{
+    const char *p = find_value(json, key);
+    if (!p || !*p || (*len = value_len(p)) == 0)
+        return -1;
+    *value = p;
+    return 0;
+}
+
+int json_array_item(const char *array, int i, const char **value, size_t *len)
+{
+    if (*array != '[')
+        return -1;
+    const char *p = skip_ws(array + 1);
+    for (int k = 0; *p && *p != ']'; k++) {
+        size_t n = value_len(p);
+        if (n == 0)
+            return -1;
+        if (k == i) {
+            *value = p;
+            *len = n;
+            return 0;
+        }
+        p = skip_ws(p + n);
+        if (*p != ',')
+            return -1;
+        p = skip_ws(p + 1);
+    }
+    return -1;
+}
+
 void json_write_string(FILE *fp, const char *s)
 {
     fputc('"', fp);

@@ -26,7 +26,7 @@ struct metrics_csv {
 /* What one kind of table requires. */
 typedef struct {
     const char *columns;     /* required, comma separated */
-    const char *text_cols;   /* the required ones holding text, comma separated */
+    const char *text_cols;   /* the columns holding text, comma separated */
     int epoch_strict;        /* 1: epoch strictly increasing, 0: never decreasing */
     int check_layer;         /* "layer" is a whole number >= 0 */
     int allow_empty;         /* a header-only file is a table of 0 rows */
@@ -34,7 +34,7 @@ typedef struct {
 } table_spec_t;
 
 static const table_spec_t metrics_spec = {METRICS_CSV_REQUIRED_COLUMNS, "", 1, 0, 0, 0};
-static const table_spec_t layers_spec = {LAYERS_CSV_COLUMNS, "net,act", 0, 1, 1, 0};
+static const table_spec_t layers_spec = {LAYERS_CSV_COLUMNS, "net,act,name", 0, 1, 1, 0};
 static const table_spec_t steps_spec = {STEPS_CSV_COLUMNS, "", 0, 0, 1, 1};
 
 void metrics_csv_free(metrics_csv_t *t)
@@ -484,7 +484,7 @@ typedef struct {
 } trim_row_t;
 
 /* The header's shape: how many fields, and which hold text (layers.csv's
- * net and act); every other field must be a number. */
+ * net, act and name); every other field must be a number. */
 typedef struct {
     int n_fields;
     unsigned char is_text[64];
@@ -498,7 +498,8 @@ static void trim_shape(trim_shape_t *sh, const char *header)
         size_t n = strcspn(p, ",");
         if (sh->n_fields < 64)
             sh->is_text[sh->n_fields] = (n == 3 && strncmp(p, "net", 3) == 0) ||
-                                        (n == 3 && strncmp(p, "act", 3) == 0);
+                                        (n == 3 && strncmp(p, "act", 3) == 0) ||
+                                        (n == 4 && strncmp(p, "name", 4) == 0);
         sh->n_fields++;
         if (!p[n])
             break;

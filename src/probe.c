@@ -50,9 +50,9 @@ static int check_cfg(const probe_cfg_t *cfg, gan_err_t *err)
         return gan_err_set(err, GAN_ERR_INPUT, "probe: unknown activation %d", (int)cfg->act);
     if ((unsigned)cfg->init >= INIT_COUNT)
         return gan_err_set(err, GAN_ERR_INPUT, "probe: unknown init scheme %d", (int)cfg->init);
-    if (cfg->n_layers < 1 || cfg->n_layers > MLP_MAX_LAYERS)
+    if (cfg->n_layers < 1 || cfg->n_layers > NET_MAX_LAYERS)
         return gan_err_set(err, GAN_ERR_INPUT, "probe: %d layers (must be 1..%d)",
-                           cfg->n_layers, MLP_MAX_LAYERS);
+                           cfg->n_layers, NET_MAX_LAYERS);
     if (cfg->width < 1 || cfg->width > PROBE_MAX_WIDTH)
         return gan_err_set(err, GAN_ERR_INPUT, "probe: width %d (must be 1..%d)",
                            cfg->width, PROBE_MAX_WIDTH);
@@ -124,14 +124,14 @@ static void layer_hist(probe_layer_t *st, const float *y, size_t n, act_t act,
     }
 }
 
-/* mlp_backward_layers hands over each layer's gradients top down: the
+/* net_backward_layers hands over each layer's gradients top down: the
  * weight gradient's norm is this layer's, the gradient passed down is the
  * output gradient of the layer below (for layer 0: the input's). */
-static void record_layer_grads(void *ctx, mlp_t *net, int l, const float *grads,
+static void record_layer_grads(void *ctx, net_t *net, int l, const float *grads,
                                const float *dinput)
 {
     probe_result_t *res = ctx;
-    const mlp_layer_t *layer = &net->layers[l];
+    const layer_t *layer = &net->layers[l];
     res->layers[l].grad_w_norm = norm2(grads, (size_t)layer->n_out * layer->n_in);
     double passed_down = norm2(dinput, (size_t)net->batch * layer->n_in);
     if (l > 0)
@@ -142,15 +142,15 @@ static void record_layer_grads(void *ctx, mlp_t *net, int l, const float *grads,
 
 /* One backward pass with dL/dy_L = 1/batch, so that the gradient with
  * respect to EVERY layer's output is seen. dout: batch x width scratch,
- * dx: batch x input size, scratch: mlp_max_layer_params floats. */
-static void probe_backward(probe_result_t *res, mlp_t *net, float *dout, float *dx,
+ * dx: batch x input size, scratch: net_max_layer_params floats. */
+static void probe_backward(probe_result_t *res, net_t *net, float *dout, float *dx,
                            float *scratch)
 {
-    size_t n_top = (size_t)net->batch * mlp_output_size(net);
+    size_t n_top = (size_t)net->batch * net_output_size(net);
     for (size_t i = 0; i < n_top; i++)
         dout[i] = 1.0f / (float)net->batch;
     res->layers[net->n_layers - 1].grad_out_norm = norm2(dout, n_top);
-    mlp_backward_layers(net, dx, dout, scratch, record_layer_grads, res);
+    net_backward_layers(net, dx, dout, scratch, record_layer_grads, res);
 }
 
 int probe_run(probe_result_t *res, const probe_cfg_t *cfg, gan_err_t *err)
@@ -161,7 +161,7 @@ int probe_run(probe_result_t *res, const probe_cfg_t *cfg, gan_err_t *err)
         return rc;
     const int L = cfg->n_layers, batch = cfg->batch, width = cfg->width;
     mnist_t ds = {0};
-    mlp_t net = {0};
+    net_t net = {0};
     float *x = NULL, *scratch = NULL;
     if (cfg->data_dir) {
         rc = mnist_load_dir(&ds, cfg->data_dir, 1, err);
@@ -176,8 +176,8 @@ int probe_run(probe_result_t *res, const probe_cfg_t *cfg, gan_err_t *err)
     const int n_in = cfg->data_dir ? ds.rows * ds.cols : width;
     const int widest = n_in > width ? n_in : width;
 
-    int sizes[MLP_MAX_LAYERS + 1];
-    act_t acts[MLP_MAX_LAYERS];
+    int sizes[NET_MAX_LAYERS + 1];
+    act_t acts[NET_MAX_LAYERS];
     sizes[0] = n_in;
     for (int l = 0; l < L; l++) {
         sizes[l + 1] = width;
@@ -186,13 +186,13 @@ int probe_run(probe_result_t *res, const probe_cfg_t *cfg, gan_err_t *err)
     rc = mlp_create(&net, L, sizes, acts, cfg->leak, batch, err);
     if (rc != GAN_OK)
         goto done;
-    mlp_release_grads(&net); /* the backward hands over one layer's at a time */
+    net_release_grads(&net); /* the backward hands over one layer's at a time */
     x = malloc((size_t)batch * n_in * sizeof *x);
     res->layers = calloc((size_t)L, sizeof *res->layers);
     /* backward: the top gradient, the input gradient, one layer's gradients */
     const size_t top_floats = (size_t)batch * width, in_floats = (size_t)batch * n_in;
     if (cfg->backward)
-        scratch = malloc((top_floats + in_floats + mlp_max_layer_params(&net)) *
+        scratch = malloc((top_floats + in_floats + net_max_layer_params(&net)) *
                          sizeof *scratch);
     if (!x || !res->layers || (cfg->backward && !scratch)) {
         rc = gan_err_set(err, GAN_ERR_RUNTIME, "probe: out of memory for a batch of %d x %d",
@@ -207,7 +207,7 @@ int probe_run(probe_result_t *res, const probe_cfg_t *cfg, gan_err_t *err)
         goto done;
     mnist_free(&ds);
     rng_seed(&rng, cfg->seed, PROBE_STREAM_INIT);
-    init_mlp(&net, cfg->init, cfg->init_std, &rng);
+    init_network(&net, cfg->init, cfg->init_std, &rng);
 
     res->cfg = *cfg;
     res->cfg.data_dir = NULL;
@@ -216,12 +216,12 @@ int probe_run(probe_result_t *res, const probe_cfg_t *cfg, gan_err_t *err)
     res->n_layers = L;
     act_stats_moments(x, (size_t)batch * n_in, &res->input_mean, &res->input_std, NULL);
 
-    mlp_forward(&net, x, batch);
+    net_forward(&net, x, batch);
     size_t n = (size_t)batch * width;
     double lo = INFINITY, hi = -INFINITY;
     for (int l = 0; l < L; l++) {
         probe_layer_t *st = &res->layers[l];
-        const mlp_layer_t *layer = &net.layers[l];
+        const layer_t *layer = &net.layers[l];
         st->n_in = layer->n_in;
         st->n_out = layer->n_out;
         double wmean;
@@ -255,7 +255,7 @@ done:
     mnist_free(&ds);
     free(scratch);
     free(x);
-    mlp_destroy(&net);
+    net_destroy(&net);
     if (rc != GAN_OK)
         probe_result_free(res);
     return rc;

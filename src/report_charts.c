@@ -461,6 +461,7 @@ typedef struct {
     char net[32];
     int layer;
     char act[32];
+    char name[32]; /* "dense2"; "" in runs from before layer names */
 } panel_t;
 
 typedef struct {
@@ -522,6 +523,8 @@ static panel_t *layer_panels(const report_data_t *d, int *n_panels, double *x_mi
             panel_t *p = &panels[(*n_panels)++];
             snprintf(p->net, sizeof p->net, "%s", net);
             snprintf(p->act, sizeof p->act, "%s", metrics_csv_text(t, "act", i));
+            const char *name = metrics_csv_text(t, "name", i);
+            snprintf(p->name, sizeof p->name, "%s", name ? name : "");
             p->layer = layer;
         }
     }
@@ -602,8 +605,12 @@ static int layer_block(FILE *fp, const report_data_t *d, const layer_chart_t *lc
             col = 0;
         }
         char title[128];
-        snprintf(title, sizeof title, "%s layer %d: %s", panels[p].net, panels[p].layer,
-                 panels[p].act);
+        if (panels[p].name[0])
+            snprintf(title, sizeof title, "%s/%s: %s", panels[p].net, panels[p].name,
+                     panels[p].act);
+        else
+            snprintf(title, sizeof title, "%s layer %d: %s", panels[p].net, panels[p].layer,
+                     panels[p].act);
         svg_frame_t frame = {
             .left = col * pw, .top = top + row * ph, .width = pw, .height = ph,
             .title = title, .x_label = "epoch", .y_label = lc->y_label,

@@ -45,8 +45,33 @@ const char *run_metrics_header(const run_t *run)
                                    : METRICS_CSV_COLUMNS;
 }
 
+const char *run_layers_header(const run_t *run)
+{
+    return run->layers_without_name ? LAYERS_CSV_COLUMNS : LAYERS_CSV_NAMED_COLUMNS;
+}
+
+/* 1 if the file at path starts with the line `header` exactly. */
+static int starts_with_line(const char *path, const char *header)
+{
+    char head[512];
+    size_t n = 0, want = strlen(header);
+    int fd;
+    if (want + 1 >= sizeof head ||
+        fs_open_regular(path, NULL, &fd, NULL, NULL) != GAN_OK)
+        return 0;
+    ssize_t got;
+    while (n < want + 1 &&
+           ((got = read(fd, head + n, want + 1 - n)) > 0 || (got < 0 && errno == EINTR)))
+        n += got > 0 ? (size_t)got : 0;
+    close(fd);
+    return n == want + 1 && memcmp(head, header, want) == 0 &&
+           (head[want] == '\n' || head[want] == '\r');
+}
+
 void run_detect_metrics_shape(run_t *run)
 {
+    /* A run begun before layers had names keeps layers.csv's old columns. */
+    run->layers_without_name = starts_with_line(run->path_layers, LAYERS_CSV_COLUMNS);
     char head[sizeof METRICS_CSV_COLUMNS + 1];
     size_t n = 0;
     int fd;
@@ -160,13 +185,14 @@ int run_append_metrics(run_t *run, const train_metrics_t *m, gan_err_t *err)
 }
 
 /* Rows of layers.csv for one net: the statistics of each layer's output on
- * the probe batch of its last forward. */
+ * the probe batch of its last forward, named by kind and index ("dense2").
+ * A layer without weights has weight_std and grad_norm 0. */
 static int format_layer_rows(FILE *fp, run_t *run, int epoch, const char *name,
-                             const mlp_t *net, const double *grad_norm_sums, double steps,
+                             const net_t *net, const double *grad_norm_sums, double steps,
                              float *prob, gan_err_t *err)
 {
     for (int l = 0; l < net->n_layers; l++) {
-        const mlp_layer_t *layer = &net->layers[l];
+        const layer_t *layer = &net->layers[l];
         size_t n = (size_t)net->batch * layer->n_out;
         const float *y = net->acts[l];
         act_t act = layer->act;
@@ -178,16 +204,21 @@ static int format_layer_rows(FILE *fp, run_t *run, int epoch, const char *name,
         }
         act_stats_t st;
         act_stats_compute(&st, y, n, act);
-        double w_mean, w_std;
-        act_stats_moments(net->params + layer->w_off, (size_t)layer->n_in * layer->n_out,
-                          &w_mean, &w_std, NULL);
+        double w_mean, w_std = 0.0;
+        if (layer->n_weights)
+            act_stats_moments(net->params + layer->w_off, layer->n_weights, &w_mean, &w_std,
+                              NULL);
         double grad_norm = steps > 0 ? grad_norm_sums[l] / steps : 0.0;
-        fprintf(fp, "%d,%s,%d,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", epoch, name, l, act_name(act),
-                st.mean, st.std, st.frac_saturated, st.frac_negative, w_std, grad_norm);
+        char layer_name[32];
+        net_layer_name(layer_name, sizeof layer_name, net, l);
+        fprintf(fp, "%d,%s,%d,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g%s%s\n", epoch, name, l,
+                act_name(act), st.mean, st.std, st.frac_saturated, st.frac_negative, w_std,
+                grad_norm, run->layers_without_name ? "" : ",",
+                run->layers_without_name ? "" : layer_name);
         /* The histograms show what the row summarizes: the weights (biases
          * left out, as weight_std) and the same activations. */
-        int rc = run_log_histograms(run, name, l, net->params + layer->w_off,
-                                    (size_t)layer->n_in * layer->n_out, y, n,
+        int rc = run_log_histograms(run, name, layer_name, net->params + layer->w_off,
+                                    layer->n_weights, y, n,
                                     (int64_t)epoch * run->steps_per_epoch, err);
         if (rc)
             return rc;
@@ -207,7 +238,7 @@ int run_write_layer_rows(run_t *run, int epoch, double steps, gan_err_t *err)
     gan_generate(&run->gan, run->fixed_noise, n_probe);
     int rc = format_layer_rows(mem, run, epoch, "G", &run->gan.g, run->grad_norm_sums[0], steps,
                                run->probe_prob, err);
-    mlp_forward_fp32(&run->gan.d, run->probe_real, n_probe);
+    net_forward_fp32(&run->gan.d, run->probe_real, n_probe);
     if (!rc)
         rc = format_layer_rows(mem, run, epoch, "D", &run->gan.d, run->grad_norm_sums[1], steps,
                                run->probe_prob, err);

@@ -185,7 +185,8 @@ int run_log_metrics(run_t *run, const char *header, const char *row, int64_t ste
     return rc;
 }
 
-int run_log_histograms(run_t *run, const char *net_name, int layer, const float *weights,
+int run_log_histograms(run_t *run, const char *net_name, const char *layer_name,
+                       const float *weights,
                        size_t n_weights, const float *acts, size_t n_acts, int64_t step,
                        gan_err_t *err)
 {
@@ -193,9 +194,11 @@ int run_log_histograms(run_t *run, const char *net_name, int layer, const float 
         return GAN_OK;
     char tag[64];
     double now = events_wall_time();
-    snprintf(tag, sizeof tag, "%s/layer%d/weights", net_name, layer);
-    int rc = events_write_histogram(run->events, tag, step, now, weights, n_weights, err);
-    snprintf(tag, sizeof tag, "%s/layer%d/activations", net_name, layer);
+    snprintf(tag, sizeof tag, "%s/%s/weights", net_name, layer_name);
+    int rc = n_weights ? events_write_histogram(run->events, tag, step, now, weights, n_weights,
+                                                err)
+                       : GAN_OK;
+    snprintf(tag, sizeof tag, "%s/%s/activations", net_name, layer_name);
     if (!rc)
         rc = events_write_histogram(run->events, tag, step, now, acts, n_acts, err);
     return rc;

@@ -440,8 +440,8 @@ static int start_new_run(run_t *run, gan_err_t *err)
     if (!rc)
         rc = atomic_write_bytes(run->path_metrics, header, strlen(header), err);
     if (!rc)
-        rc = atomic_write_bytes(run->path_layers, LAYERS_CSV_COLUMNS "\n",
-                                strlen(LAYERS_CSV_COLUMNS) + 1, err);
+        rc = atomic_write_bytes(run->path_layers, LAYERS_CSV_NAMED_COLUMNS "\n",
+                                strlen(LAYERS_CSV_NAMED_COLUMNS) + 1, err);
     if (!rc)
         rc = atomic_write_bytes(run->path_steps, STEPS_CSV_COLUMNS "\n",
                                 strlen(STEPS_CSV_COLUMNS) + 1, err);
@@ -541,7 +541,7 @@ static int trim_logs(run_t *run, gan_err_t *err)
         last_logged = step < every ? 1 : (long)(step - step % every);
     int rc = trim_log(run, run->path_metrics, run_metrics_header(run), 1, run->epoch, 1, 0, err);
     if (!rc)
-        rc = trim_log(run, run->path_layers, LAYERS_CSV_COLUMNS, 0, run->epoch,
+        rc = trim_log(run, run->path_layers, run_layers_header(run), 0, run->epoch,
                       run->gan.g.n_layers + run->gan.d.n_layers, 0, err);
     if (!rc)
         rc = trim_log(run, run->path_steps, STEPS_CSV_COLUMNS, 1, (long)step, 0, last_logged, err);

@@ -50,6 +50,8 @@ int run_write_checkpoint(run_t *run, gan_err_t *err)
         return gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
     fputs("{\n  \"format\": \"" CKPT_FORMAT_RUN "\",\n", mem);
     train_cfg_write_fields(mem, &run->cfg);
+    fputs(",\n  ", mem);
+    gan_write_arch_json(mem, &run->gan);
     fprintf(mem, ",\n  \"train_pixels_crc32\": \"%08x\",\n  \"products\": \"%s\",\n"
             "  \"epoch\": %d,\n  \"step\": %ld,\n  \"steps_per_epoch\": %ld,\n"
             "  \"version\": \"%s\"\n}\n",
@@ -121,6 +123,8 @@ int run_write_kept(run_t *run, gan_err_t *err)
         return gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
     fputs("{\n  \"format\": \"" CKPT_FORMAT_KEPT "\",\n", mem);
     train_cfg_write_fields(mem, &run->cfg);
+    fputs(",\n  ", mem);
+    gan_write_arch_json(mem, &run->gan);
     fprintf(mem, ",\n  \"epoch\": %d,\n  \"version\": \"%s\"\n}\n", run->epoch, GAN_VERSION);
     fclose(mem);
     const gan_t *g = &run->gan;
@@ -239,7 +243,11 @@ int run_restore_state(gan_t *gan, run_t *run, const ckpt_file_t *ckpt, const cha
                          gan_err_t *err)
 {
     size_t gb = gan->g.n_params * sizeof(float), db = gan->d.n_params * sizeof(float);
-    int rc = restore(gan->g.params, ckpt, CKPT_SEC_G_PARAMS, gb, path, "G params", err);
+    /* The nets were built from the header's g_hidden/d_hidden; its "arch"
+     * (absent before nets had one) must describe the same. */
+    int rc = gan_check_arch_json(gan, ckpt->header, path, err);
+    if (!rc)
+        rc = restore(gan->g.params, ckpt, CKPT_SEC_G_PARAMS, gb, path, "G params", err);
     if (!rc)
         rc = restore(gan->d.params, ckpt, CKPT_SEC_D_PARAMS, db, path, "D params", err);
     if (!rc)

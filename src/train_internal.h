@@ -75,6 +75,7 @@ typedef struct {
     int lock_lost;             /* run_guard found the lock gone: nothing more is written */
     gan_err_t lost;            /* ... and why (its one line) */
     int metrics_without_g_acc; /* a run begun before g_acc: its rows keep that shape */
+    int layers_without_name;   /* a run begun before layer names: layers.csv likewise */
     int steps_csv_from_start;  /* the checkpoint knows log_every: steps.csv has every
                                 * logged step (runs from before it began steps.csv later) */
     double next_refresh;       /* clock_seconds() of the lock's next refresh */
@@ -120,8 +121,11 @@ int run_restore_state(gan_t *gan, run_t *run, const ckpt_file_t *ckpt, const cha
 /* config.json: the settings plus data checksum, version, threads. */
 int run_write_config(const run_t *run, const char *dir, gan_err_t *err);
 /* On resume: notes whether metrics.csv was begun without the g_acc column
- * (before it existed), so the run's rows keep one shape to the end. */
+ * (before it existed), and layers.csv without the name column, so the
+ * run's rows keep one shape to the end. */
 void run_detect_metrics_shape(run_t *run);
+/* layers.csv's header line (without newline) for this run. */
+const char *run_layers_header(const run_t *run);
 /* metrics.csv's header line (without newline) for this run's settings. */
 const char *run_metrics_header(const run_t *run);
 /* One metrics.csv row, made durable, and its values as TensorBoard scalars
@@ -164,8 +168,10 @@ int run_log_write_steps(run_t *run, gan_err_t *err);
 /* Epoch scalars: every field of a metrics.csv row, tagged by column. */
 int run_log_metrics(run_t *run, const char *header, const char *row, int64_t step,
                     gan_err_t *err);
-/* Histograms of one layer's weights and probe-batch activations. */
-int run_log_histograms(run_t *run, const char *net_name, int layer, const float *weights,
+/* Histograms of one layer's weights (none when n_weights is 0) and
+ * probe-batch activations, tagged net_name/layer_name/. */
+int run_log_histograms(run_t *run, const char *net_name, const char *layer_name,
+                       const float *weights,
                        size_t n_weights, const float *acts, size_t n_acts, int64_t step,
                        gan_err_t *err);
 /* The grid PNG at png_path (height x width pixels) as an image summary. */

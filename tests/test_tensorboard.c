@@ -329,7 +329,7 @@ static void expect_histograms(const events_t *ev, int epochs, long spe)
                 const int *dims = net ? d_dims : g_dims;
                 char tag[64];
                 int count;
-                snprintf(tag, sizeof tag, "%s/layer%d/weights", net ? "D" : "G", l);
+                snprintf(tag, sizeof tag, "%s/dense%d/weights", net ? "D" : "G", l);
                 const ev_t *w = find_event(ev, EV_HISTO, tag, e * spe, &count);
                 cr_expect_eq(count, 1, "%s at epoch %d: %d histograms", tag, e, count);
                 if (w) {
@@ -338,7 +338,7 @@ static void expect_histograms(const events_t *ev, int epochs, long spe)
                                  tag, e, histo_bucket_sum(w->text));
                     cr_expect_eq(text_num(w->text, "num", 0), want, "%s num", tag);
                 }
-                snprintf(tag, sizeof tag, "%s/layer%d/activations", net ? "D" : "G", l);
+                snprintf(tag, sizeof tag, "%s/dense%d/activations", net ? "D" : "G", l);
                 const ev_t *a = find_event(ev, EV_HISTO, tag, e * spe, &count);
                 cr_expect_eq(count, 1, "%s at epoch %d: %d histograms", tag, e, count);
                 if (a)

@@ -51,5 +51,10 @@ void act_forward_bias_bf16(float *y, void *y16, const float *b, int rows, int co
                            float leak, precision_t precision);
 void act_backward_bf16(float *dx, void *dx16, const float *dy, const float *y, size_t n,
                        act_t act, float leak, precision_t precision);
+/* act_forward and, in the same pass, its bf16 copy into y16 (n elements
+ * from element 0): a standalone activation layer whose output a matrix
+ * product reads next. */
+void act_forward_bf16(float *y, void *y16, const float *x, size_t n, act_t act, float leak,
+                      precision_t precision);
 
 #endif

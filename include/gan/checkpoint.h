@@ -17,7 +17,7 @@
 
 #define CKPT_VERSION 1
 #define CKPT_MAX_SECTIONS 32
-/* The JSON headers we write are about 1 KB. */
+/* The JSON headers we write are about 2 KB (settings and architecture). */
 #define CKPT_MAX_HEADER_BYTES ((uint64_t)1 << 20)
 /* The largest checkpoint the option limits allow: a GAN with z_dim 4096,
  * 8 hidden layers of 16384 units in G and D and images of 2^20 pixels (the

@@ -3,7 +3,7 @@
  * with an MNIST network in place of Inception, which does not fit 28 x 28
  * gray digits.
  *
- * The net is an mlp_t, 784 -> 512 -> 256 -> 10 by default: ReLU hidden
+ * The net is an MLP (mlp.h, a net_t), 784 -> 512 -> 256 -> 10 by default: ReLU hidden
  * layers (He-initialized), an identity output (logits) and the fused
  * softmax cross entropy of loss.h, trained with Adam (optim.h) on images
  * mapped to [-1, 1] exactly as mnist_batch does, the range of G's tanh
@@ -55,7 +55,7 @@ int classifier_cfg_check(const classifier_cfg_t *cfg, gan_err_t *err);
 /* Fields are read-only for callers. */
 typedef struct {
     classifier_cfg_t cfg;
-    mlp_t net;
+    net_t net;
     adam_t opt;
     int max_batch;
     int epoch;          /* epochs trained so far */

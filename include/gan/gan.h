@@ -1,6 +1,7 @@
-/* The GAN: an MLP generator G (z -> image, tanh output) and an MLP
- * discriminator D (image -> logit, sigmoid fused into the loss), their Adam
- * optimizers, and one training step. No file I/O, no printing.
+/* The GAN: a generator net G (z -> image, tanh output) and a discriminator
+ * net D (image -> logit, sigmoid fused into the loss), both MLPs (mlp.h)
+ * today, their Adam optimizers, and one training step. No file I/O, no
+ * printing.
  *
  * One step on a real batch x and noise z (Goodfellow et al. 2014):
  *   fake = G(z)                                   (G runs once per step)
@@ -15,13 +16,13 @@
  * instead of two.
  *
  * Each layer's Adam update runs as soon as backward has that layer's
- * gradient (mlp_backward_layers), while the gradient is still in cache, so
+ * gradient (net_backward_layers), while the gradient is still in cache, so
  * the nets have no whole-net gradient buffers (gan_create releases them:
  * 4 bytes per parameter, 12 MB for the default model). Whoever wants to
  * see a step's gradients (tests) sets on_layer_grads.
  *
  * Precision (bf16.h, gan_set_precision): in a bf16 mode the step's matrix
- * products take bf16 operands (mlp.h says which); each layer's Adam update
+ * products take bf16 operands (net.h says which); each layer's Adam update
  * writes the bf16 copy of the weights it has just updated, chunk by chunk
  * while they are in cache. Looking at G (gan_generate) always runs fp32. */
 #ifndef GAN_GAN_H
@@ -29,7 +30,10 @@
 
 #include "gan/error.h"
 #include "gan/init.h"
+#include <stdio.h>
+
 #include "gan/mlp.h"
+#include "gan/net.h"
 #include "gan/optim.h"
 
 #define GAN_MAX_HIDDEN 8
@@ -45,8 +49,13 @@ typedef struct {
 /* 100 -> 256 -> 512 -> 1024 -> 784 and 784 -> 1024 -> 512 -> 256 -> 1. */
 gan_arch_t gan_arch_default(void);
 
+/* The nets arch describes: G, hidden layers leaky ReLU, tanh output; D,
+ * hidden layers leaky ReLU, a logit output. GAN_ERR_INPUT for too many
+ * layers. */
+int gan_net_archs(const gan_arch_t *arch, net_arch_t *g, net_arch_t *d, gan_err_t *err);
+
 typedef struct {
-    mlp_t g, d;
+    net_t g, d;
     adam_t g_opt, d_opt;
     gan_arch_t arch;
     float *stacked;  /* 2 max_batch x image_size: [real; fake] for the D step */
@@ -54,9 +63,9 @@ typedef struct {
     float *dfake;    /* max_batch x image_size: dL_G/dfake */
     float *layer_grads; /* one layer's gradient at a time (either net) */
     /* NULL, or called by gan_step with each layer's gradient before the
-     * layer's update (mlp_layer_grads_fn: D's layers in the D step, G's in
+     * layer's update (net_layer_grads_fn: D's layers in the D step, G's in
      * the G step; dinput is NULL for layer 0). */
-    mlp_layer_grads_fn on_layer_grads;
+    net_layer_grads_fn on_layer_grads;
     void *on_layer_grads_ctx;
 } gan_t;
 
@@ -65,8 +74,9 @@ typedef struct {
     double d_loss, g_loss;
     double d_real, d_fake;          /* mean D(x), mean D(G(z)) */
     double acc_real, acc_fake;      /* fraction with D(x) > 0.5, D(G(z)) < 0.5 */
-    double g_grad_norm[MLP_MAX_LAYERS]; /* L2 norm of each layer's weight */
-    double d_grad_norm[MLP_MAX_LAYERS]; /* gradient (biases left out) */
+    double g_grad_norm[NET_MAX_LAYERS]; /* L2 norm of each layer's weight */
+    double d_grad_norm[NET_MAX_LAYERS]; /* gradient (biases left out; 0
+                                           for layers without weights) */
 } gan_stats_t;
 
 /* Builds both nets (parameters zero until gan_init) and their optimizers.
@@ -76,14 +86,14 @@ int gan_create(gan_t *gan, const gan_arch_t *arch, adam_cfg_t g_adam,
                adam_cfg_t d_adam, int max_batch, gan_err_t *err);
 void gan_destroy(gan_t *gan);
 
-/* Makes the step's products run in precision (mlp_set_precision): G is
+/* Makes the step's products run in precision (net_set_precision): G is
  * prepared for max_batch rows, D for its 2 max_batch (the D step) and
  * max_batch (the G step). GAN_ERR_INPUT when this CPU cannot run
  * PRECISION_BF16 (the message says why and what to use instead). */
 int gan_set_precision(gan_t *gan, precision_t precision, gan_err_t *err);
 
 /* Both nets' parameters were written from outside the step (init, a
- * checkpoint): refreshes their bf16 copies (mlp_params_changed).
+ * checkpoint): refreshes their bf16 copies (net_params_changed).
  * gan_init calls it. */
 void gan_params_changed(gan_t *gan);
 
@@ -99,8 +109,18 @@ void gan_step(gan_t *gan, const float *real, const float *z, int batch,
 
 /* G(z) for n <= max_batch rows; returns batch x image_size in G's buffer,
  * valid until G runs again. Runs fp32 products in every precision
- * (mlp_forward_fp32): samples and evaluations show the fp32 master
+ * (net_forward_fp32): samples and evaluations show the fp32 master
  * weights, as any reader of the checkpoint does. */
 const float *gan_generate(gan_t *gan, const float *z, int n);
+
+/* The checkpoint's architecture: writes `"arch": {"G": ..., "D": ...}`
+ * (net_arch_write_json of each net; no comma or newline around it). */
+void gan_write_arch_json(FILE *fp, const gan_t *gan);
+/* Checks a checkpoint header's "arch" against the nets of gan (built from
+ * the header's g_hidden / d_hidden): GAN_ERR_INPUT naming path and the
+ * first difference. A header without "arch" (checkpoints made before it)
+ * describes the default MLP of its g_hidden / d_hidden: GAN_OK. */
+int gan_check_arch_json(const gan_t *gan, const char *header, const char *path,
+                        gan_err_t *err);
 
 #endif

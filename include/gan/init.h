@@ -1,6 +1,7 @@
 /* Weight-initialization schemes (DESIGN.md, table "Weight-initialization
- * schemes"). fan_in / fan_out of a dense layer are its in / out sizes and
- * a is the leaky-ReLU slope of the net.
+ * schemes"). fan_in / fan_out come from a layer's kind and shapes
+ * (layers.h: a dense layer's in / out sizes), a is the leaky-ReLU slope of
+ * the net, and the activation a layer is "followed by" is net_layer_act's.
  *
  *   random          N(0, s^2), s = init_std (0.01: the small-random baseline)
  *   uniform         U(+-1/sqrt(fan_in)) weights and biases (nn.Linear default)
@@ -18,7 +19,7 @@
 
 #include "gan/activation.h"
 #include "gan/error.h"
-#include "gan/mlp.h"
+#include "gan/net.h"
 #include "gan/rng.h"
 
 typedef enum {
@@ -50,11 +51,21 @@ init_scheme_t init_resolve(init_scheme_t scheme, act_t act);
 double init_weight_std(init_scheme_t scheme, int fan_in, int fan_out,
                        act_t act, float leak, float init_std);
 
-/* Initializes one layer. w: n_out x n_in, b: n_out. */
+/* Initializes n_w weights with the scheme's distribution for fan_in and
+ * fan_out, then n_b biases (the "biases" column of the table). */
+void init_weights(float *w, size_t n_w, float *b, size_t n_b, int fan_in, int fan_out,
+                  init_scheme_t scheme, act_t act, float leak, float init_std, rng_t *rng);
+
+/* Initializes one dense layer. w: n_out x n_in, b: n_out. */
 void init_layer(float *w, float *b, int n_in, int n_out, init_scheme_t scheme,
                 act_t act, float leak, float init_std, rng_t *rng);
 
-/* Initializes every layer of net. */
-void init_mlp(mlp_t *net, init_scheme_t scheme, float init_std, rng_t *rng);
+/* Initializes every layer of net that has weights, bottom up. */
+void init_network(net_t *net, init_scheme_t scheme, float init_std, rng_t *rng);
+/* init_network under the name it had when every net was an MLP. */
+static inline void init_mlp(net_t *net, init_scheme_t scheme, float init_std, rng_t *rng)
+{
+    init_network(net, scheme, init_std, rng);
+}
 
 #endif

@@ -41,6 +41,9 @@
  * activation name) are text, the rest numbers. */
 #define LAYERS_CSV_COLUMNS \
     "epoch,net,layer,act,act_mean,act_std,frac_saturated,frac_negative,weight_std,grad_norm"
+/* What runs write since layers have kinds: the layer's name ("dense2",
+ * text) at the end. Runs begun before it keep the columns above. */
+#define LAYERS_CSV_NAMED_COLUMNS LAYERS_CSV_COLUMNS ",name"
 
 /* steps.csv (issue 15): the losses and mean D outputs of single steps,
  * every --log-every steps; step is the global step (steps done since the

@@ -37,11 +37,11 @@ static void usage(FILE *out)
 }
 
 /* Writes one net's tensors and their manifest entries. */
-static int export_net(FILE *manifest, int *first, const mlp_t *net, const char *prefix,
+static int export_net(FILE *manifest, int *first, const net_t *net, const char *prefix,
                       const char *out_dir, gan_err_t *err)
 {
     for (int l = 0; l < net->n_layers; l++) {
-        const mlp_layer_t *layer = &net->layers[l];
+        const layer_t *layer = &net->layers[l];
         for (int is_bias = 0; is_bias <= 1; is_bias++) {
             const char *tensor = is_bias ? "bias" : "weight";
             char file[128], path[PATH_MAX + 256];
