@@ -119,33 +119,6 @@ int run_trim_csv(const char *path, const csv_vouch_t *vouch, csv_trim_report_t *
     return atomic_commit(&af, err);
 }
 
-/* fs_open_append: a FIFO planted as the file is refused, never waited on. */
-int run_append_durably(const char *path, const char *text, gan_err_t *err)
-{
-    int fd;
-    int rc = fs_open_append(path, &fd, err);
-    if (rc)
-        return rc;
-    size_t len = strlen(text), done = 0;
-    int saved = 0;
-    while (done < len && !saved) {
-        ssize_t got = write(fd, text + done, len - done);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            saved = got < 0 ? errno : EIO;
-        else
-            done += (size_t)got;
-    }
-    if (!saved && fsync(fd) != 0)
-        saved = errno;
-    if (close(fd) != 0 && !saved)
-        saved = errno;
-    if (saved)
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: write failed (%s)", path, strerror(saved));
-    return GAN_OK;
-}
-
 /* Appends one row and makes it durable, so a crash loses at most the epoch
  * in progress. */
 int run_append_metrics(run_t *run, const train_metrics_t *m, gan_err_t *err)
@@ -154,7 +127,7 @@ int run_append_metrics(run_t *run, const train_metrics_t *m, gan_err_t *err)
     format_metrics_row(line, sizeof line, m, run->cfg.eval_every > 0, !run->metrics_without_g_acc);
     int rc = run_guard(run, err);
     if (!rc)
-        rc = run_append_durably(run->path_metrics, line, err);
+        rc = fs_append_durably(run->path_metrics, line, err);
     return rc ? rc : run_log_metrics(run, run_metrics_header(run), line,
                                      (int64_t)m->epoch * run->steps_per_epoch, err);
 }
@@ -215,7 +188,7 @@ int run_write_layer_rows(run_t *run, int epoch, double steps, gan_err_t *err)
     if (!rc)
         rc = run_guard(run, err);
     if (!rc)
-        rc = run_append_durably(run->path_layers, text, err);
+        rc = fs_append_durably(run->path_layers, text, err);
     free(text);
     return rc;
 }

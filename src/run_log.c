@@ -128,7 +128,7 @@ int run_log_write_steps(run_t *run, gan_err_t *err)
     }
     int rc = run_guard(run, err);
     if (!rc)
-        rc = run_append_durably(run->path_steps, text, err);
+        rc = fs_append_durably(run->path_steps, text, err);
     free(text);
     if (!rc)
         run->n_step_rows = 0;

@@ -127,8 +127,6 @@ const char *run_metrics_header(const run_t *run);
 /* One metrics.csv row, made durable, and its values as TensorBoard scalars
  * at the end of the row's epoch. */
 int run_append_metrics(run_t *run, const train_metrics_t *m, gan_err_t *err);
-/* Appends text to a log file and makes it durable (fflush + fsync). */
-int run_append_durably(const char *path, const char *text, gan_err_t *err);
 /* Rewrites a CSV log (atomically) from what the checkpoint vouches for
  * (metrics_csv_trim: repairs in *report, refusals naming file, line and
  * the fix); a refused file is left as it was. */
