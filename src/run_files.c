@@ -218,8 +218,7 @@ int run_write_samples(run_t *run, int epoch, gan_err_t *err)
 
 static int is_sample_grid(const char *name)
 {
-    size_t n = strlen(name);
-    return strncmp(name, "epoch_", 6) == 0 && n > 4 && strcmp(name + n - 4, ".png") == 0;
+    return run_epoch_of_name(name, RUN_SAMPLES) >= 0;
 }
 
 void run_remove_files(const char *dir)
