@@ -320,6 +320,23 @@ const char *report_base_name(const char *path)
     return slash && slash[1] ? slash + 1 : path;
 }
 
+/* An optional log of the run (layers.csv, steps.csv) with its reader:
+ * *out stays NULL when the file is missing or holds only its header (no
+ * rows yet, same as no file). */
+static int read_optional(metrics_csv_t **out, const char *dir, run_file_t f,
+                         int (*read)(metrics_csv_t **, const char *, gan_err_t *), gan_err_t *err)
+{
+    char path[PATH_MAX];
+    if (run_path(path, dir, f, err))
+        return GAN_ERR_INPUT;
+    int rc = fs_exists(path) ? read(out, path, err) : GAN_OK;
+    if (rc == GAN_OK && *out && metrics_csv_rows(*out) == 0) {
+        metrics_csv_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 static int read_run(report_run_t *run, const char *dir, int want_steps, gan_err_t *err)
 {
     memset(run, 0, sizeof *run);
@@ -342,25 +359,9 @@ static int read_run(report_run_t *run, const char *dir, int want_steps, gan_err_
     rc = read_samples(run, err);
     if (rc)
         return rc;
-    if (run_path(path, dir, RUN_LAYERS, err))
-        return GAN_ERR_INPUT;
-    if (fs_exists(path))
-        rc = metrics_csv_read_layers(&run->layers, path, err);
-    if (rc == GAN_OK && run->layers && metrics_csv_rows(run->layers) == 0) {
-        /* Header only: no statistics yet, same as no file. */
-        metrics_csv_free(run->layers);
-        run->layers = NULL;
-    }
-    if (rc == GAN_OK && want_steps) {
-        if (run_path(path, dir, RUN_STEPS, err))
-            return GAN_ERR_INPUT;
-        if (fs_exists(path))
-            rc = metrics_csv_read_steps(&run->steps, path, err);
-        if (rc == GAN_OK && run->steps && metrics_csv_rows(run->steps) == 0) {
-            metrics_csv_free(run->steps);
-            run->steps = NULL;
-        }
-    }
+    rc = read_optional(&run->layers, dir, RUN_LAYERS, metrics_csv_read_layers, err);
+    if (rc == GAN_OK && want_steps)
+        rc = read_optional(&run->steps, dir, RUN_STEPS, metrics_csv_read_steps, err);
     return rc;
 }
 
