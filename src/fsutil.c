@@ -382,6 +382,32 @@ int fs_open_append(const char *path, int *fd, gan_err_t *err)
     return GAN_OK;
 }
 
+int fs_append_durably(const char *path, const char *text, gan_err_t *err)
+{
+    int fd;
+    int rc = fs_open_append(path, &fd, err);
+    if (rc)
+        return rc;
+    size_t len = strlen(text), done = 0;
+    int saved = 0;
+    while (done < len && !saved) {
+        ssize_t got = write(fd, text + done, len - done);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            saved = got < 0 ? errno : EIO;
+        else
+            done += (size_t)got;
+    }
+    if (!saved && fsync(fd) != 0)
+        saved = errno;
+    if (close(fd) != 0 && !saved)
+        saved = errno;
+    if (saved)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: write failed (%s)", path, strerror(saved));
+    return GAN_OK;
+}
+
 /* The size from fstat sizes the buffer, but reading goes on to the real end
  * of the file (it may have grown since) and stops one byte past the cap. */
 int fs_read_all(const char *path, size_t max_bytes, char **data, size_t *n, gan_err_t *err)

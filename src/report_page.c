@@ -11,6 +11,7 @@
 
 #include "gan/fsutil.h"
 #include "gan/metrics_csv.h"
+#include "gan/run_dir.h"
 #include "gan/svg.h"
 #include "report_internal.h"
 
@@ -291,13 +292,13 @@ static uint32_t be32(const unsigned char *p)
  * becomes a note on the page, not a failure of the whole report. */
 static void write_sample_figure(FILE *fp, const report_run_t *run, const report_sample_t *s)
 {
-    char name[128], path[2048];
+    char name[128], path[PATH_MAX];
     int epoch = s->epoch;
-    snprintf(name, sizeof name, "samples/%s", s->file);
+    snprintf(name, sizeof name, "%s/%s", run_file_name(RUN_SAMPLES), s->file);
     fputs("<figure>", fp);
     char *data = NULL;
     size_t n = 0;
-    int ok = fs_join(path, sizeof path, run->dir, name, NULL) == GAN_OK &&
+    int ok = run_sample_path(path, run->dir, epoch, NULL) == GAN_OK &&
              fs_read_all(path, (size_t)16 << 20 /* 32 x 32 grid: ~1 MB */, &data, &n, NULL) == GAN_OK;
     static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     if (!ok) {

@@ -138,12 +138,10 @@ void report_strip_slashes(char *out, size_t size, const char *path)
         out[--n] = '\0';
 }
 
-static int has_file(const char *dir, const char *name)
+static int has_file(const char *dir, run_file_t f)
 {
-    char path[2048];
-    if (fs_join(path, sizeof path, dir, name, NULL))
-        return 0;
-    return fs_exists(path);
+    char path[PATH_MAX];
+    return run_path(path, dir, f, NULL) == GAN_OK && fs_exists(path);
 }
 
 /* Adds input (a run folder, or an experiment folder's runs in name order)
@@ -158,7 +156,7 @@ static int expand_input(dir_list_t *runs, const char *input, int *is_experiment,
     if (!fs_is_dir(dir))
         return gan_err_set(err, GAN_ERR_INPUT,
                            "%s: not a folder; give a run folder or an experiment folder", dir);
-    if (has_file(dir, "metrics.csv"))
+    if (has_file(dir, RUN_METRICS))
         return dir_list_add(runs, dir, err);
 
     DIR *dp = opendir(dir);
@@ -173,22 +171,22 @@ static int expand_input(dir_list_t *runs, const char *input, int *is_experiment,
         char sub[2048];
         if (fs_join(sub, sizeof sub, dir, de->d_name, NULL) || !fs_is_dir(sub))
             continue;
-        if (has_file(sub, "metrics.csv"))
+        if (has_file(sub, RUN_METRICS))
             rc = dir_list_add(&found, sub, err);
-        else if (has_file(sub, "config.json"))
+        else if (has_file(sub, RUN_CONFIG))
             /* A run folder (it has a config) without its metrics table:
              * refuse rather than silently leave the run out. */
             rc = gan_err_set(err, GAN_ERR_INPUT,
-                             "%s/metrics.csv: missing; the run %s has no finished epoch yet "
+                             "%s/%s: missing; the run %s has no finished epoch yet "
                              "(or was not written by gan train)",
-                             sub, sub);
+                             sub, run_file_name(RUN_METRICS), sub);
     }
     closedir(dp);
     if (rc == GAN_OK && found.n == 0)
         rc = gan_err_set(err, GAN_ERR_INPUT,
-                         "%s: no metrics.csv here and no run folders with one inside; expected a "
+                         "%s: no %s here and no run folders with one inside; expected a "
                          "run folder (runs/NAME) or an experiment folder (runs/EXP/<init>-s<seed>)",
-                         dir);
+                         dir, run_file_name(RUN_METRICS));
     if (rc == GAN_OK) {
         qsort(found.dirs, (size_t)found.n, sizeof *found.dirs, str_cmp);
         for (int i = 0; i < found.n && rc == GAN_OK; i++)
@@ -219,28 +217,10 @@ static int sample_cmp(const void *a, const void *b)
     return strcmp(x->file, y->file);
 }
 
-/* Epoch of a file named epoch_NNNN.png (any number of digits), or -1. */
-static int sample_epoch(const char *name)
-{
-    if (strncmp(name, "epoch_", 6) != 0)
-        return -1;
-    const char *p = name + 6;
-    long v = 0;
-    int digits = 0;
-    for (; *p >= '0' && *p <= '9'; p++, digits++) {
-        v = v * 10 + (*p - '0');
-        if (v > INT_MAX)
-            return -1;
-    }
-    if (digits == 0 || strcmp(p, ".png") != 0)
-        return -1;
-    return (int)v;
-}
-
 static int read_samples(report_run_t *run, gan_err_t *err)
 {
-    char dir[2048];
-    if (fs_join(dir, sizeof dir, run->dir, "samples", err))
+    char dir[PATH_MAX];
+    if (run_path(dir, run->dir, RUN_SAMPLES, err))
         return GAN_ERR_INPUT;
     run->has_samples_dir = fs_is_dir(dir);
     if (!run->has_samples_dir)
@@ -251,7 +231,7 @@ static int read_samples(report_run_t *run, gan_err_t *err)
     int cap = 0, rc = GAN_OK;
     struct dirent *de;
     while ((de = readdir(dp)) != NULL) {
-        int e = sample_epoch(de->d_name);
+        int e = run_epoch_of_name(de->d_name, RUN_SAMPLES);
         if (e < 0 || strlen(de->d_name) >= sizeof run->samples[0].file)
             continue;
         if (run->n_samples == cap) {
@@ -281,9 +261,9 @@ static int read_samples(report_run_t *run, gan_err_t *err)
  * stay unknown (""). */
 static int read_config(report_run_t *run, gan_err_t *err)
 {
-    char path[2048], *json = NULL;
+    char path[PATH_MAX], *json = NULL;
     size_t n = 0;
-    int rc = fs_join(path, sizeof path, run->dir, "config.json", err);
+    int rc = run_path(path, run->dir, RUN_CONFIG, err);
     struct stat st;
     if (!rc && lstat(path, &st) == 0)
         rc = fs_read_all(path, (size_t)1 << 20 /* config.json: about 1 KB */, &json, &n, err);
@@ -340,6 +320,23 @@ const char *report_base_name(const char *path)
     return slash && slash[1] ? slash + 1 : path;
 }
 
+/* An optional log of the run (layers.csv, steps.csv) with its reader:
+ * *out stays NULL when the file is missing or holds only its header (no
+ * rows yet, same as no file). */
+static int read_optional(metrics_csv_t **out, const char *dir, run_file_t f,
+                         int (*read)(metrics_csv_t **, const char *, gan_err_t *), gan_err_t *err)
+{
+    char path[PATH_MAX];
+    if (run_path(path, dir, f, err))
+        return GAN_ERR_INPUT;
+    int rc = fs_exists(path) ? read(out, path, err) : GAN_OK;
+    if (rc == GAN_OK && *out && metrics_csv_rows(*out) == 0) {
+        metrics_csv_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 static int read_run(report_run_t *run, const char *dir, int want_steps, gan_err_t *err)
 {
     memset(run, 0, sizeof *run);
@@ -347,8 +344,8 @@ static int read_run(report_run_t *run, const char *dir, int want_steps, gan_err_
     run->image_side = 28;
     str_copy(run->dir, sizeof run->dir, dir);
     str_copy(run->label, sizeof run->label, report_base_name(dir));
-    char path[2048];
-    int rc = fs_join(path, sizeof path, dir, "metrics.csv", err);
+    char path[PATH_MAX];
+    int rc = run_path(path, dir, RUN_METRICS, err);
     if (rc)
         return rc;
     if (!fs_exists(path))
@@ -362,25 +359,9 @@ static int read_run(report_run_t *run, const char *dir, int want_steps, gan_err_
     rc = read_samples(run, err);
     if (rc)
         return rc;
-    if (fs_join(path, sizeof path, dir, "layers.csv", err))
-        return GAN_ERR_INPUT;
-    if (fs_exists(path))
-        rc = metrics_csv_read_layers(&run->layers, path, err);
-    if (rc == GAN_OK && run->layers && metrics_csv_rows(run->layers) == 0) {
-        /* Header only: no statistics yet, same as no file. */
-        metrics_csv_free(run->layers);
-        run->layers = NULL;
-    }
-    if (rc == GAN_OK && want_steps) {
-        if (fs_join(path, sizeof path, dir, run_file_name(RUN_STEPS), err))
-            return GAN_ERR_INPUT;
-        if (fs_exists(path))
-            rc = metrics_csv_read_steps(&run->steps, path, err);
-        if (rc == GAN_OK && run->steps && metrics_csv_rows(run->steps) == 0) {
-            metrics_csv_free(run->steps);
-            run->steps = NULL;
-        }
-    }
+    rc = read_optional(&run->layers, dir, RUN_LAYERS, metrics_csv_read_layers, err);
+    if (rc == GAN_OK && want_steps)
+        rc = read_optional(&run->steps, dir, RUN_STEPS, metrics_csv_read_steps, err);
     return rc;
 }
 
@@ -769,13 +750,10 @@ static int make_strip(report_run_t *run, gan_err_t *err)
     char **paths = calloc((size_t)run->n_samples, sizeof *paths);
     int rc = paths ? GAN_OK : gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
     for (int i = 0; i < run->n_samples && !rc; i++) {
-        char name[128];
-        snprintf(name, sizeof name, "samples/%s", run->samples[i].file);
-        size_t size = strlen(run->dir) + strlen(name) + 2;
-        if (!(paths[i] = malloc(size)))
+        char path[PATH_MAX];
+        rc = run_sample_path(path, run->dir, run->samples[i].epoch, err);
+        if (!rc && !(paths[i] = strdup(path)))
             rc = gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
-        else
-            snprintf(paths[i], size, "%s/%s", run->dir, name);
     }
     progress_strip_t strip;
     gan_err_t why;

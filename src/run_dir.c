@@ -29,10 +29,17 @@ static const char *const file_names[RUN_N_FILES] = {
     [RUN_CKPT_DAMAGED] = "checkpoint.damaged.bin",
 };
 
-/* The file name of a kept epoch inside checkpoints/ (like the grids': the
- * epoch with at least four digits). */
-#define KEPT_PREFIX "epoch_"
-#define KEPT_SUFFIX ".bin"
+/* The files named for an epoch: samples/epoch_NNNN.png and
+ * checkpoints/epoch_NNNN.bin, the epoch with at least four digits. */
+#define EPOCH_PREFIX "epoch_"
+#define EPOCH_DIGITS 4
+/* Longer numbers than this are no epoch (and would not fit an int). */
+#define EPOCH_MAX_DIGITS 9
+
+static const char *epoch_suffix(run_file_t folder)
+{
+    return folder == RUN_SAMPLES ? ".png" : folder == RUN_KEPT ? ".bin" : NULL;
+}
 
 const char *run_file_name(run_file_t f)
 {
@@ -49,44 +56,46 @@ int run_is_events_file(const char *name)
     return strncmp(name, EVENTS_FILE_PREFIX, strlen(EVENTS_FILE_PREFIX)) == 0;
 }
 
+/* out = dir/<folder>/epoch_NNNN<suffix>. */
+static int epoch_path(char out[PATH_MAX], const char *dir, run_file_t folder, int epoch,
+                      gan_err_t *err)
+{
+    const char *name = file_names[folder], *suffix = epoch_suffix(folder);
+    int n = snprintf(out, PATH_MAX, "%s/%s/" EPOCH_PREFIX "%0*d%s", dir, name, EPOCH_DIGITS,
+                     epoch, suffix);
+    if (n < 0 || n >= PATH_MAX)
+        return gan_err_set(err, GAN_ERR_INPUT,
+                           "%s/%s/" EPOCH_PREFIX "%0*d%s: path longer than %d bytes", dir, name,
+                           EPOCH_DIGITS, epoch, suffix, PATH_MAX - 1);
+    return GAN_OK;
+}
+
 int run_sample_path(char out[PATH_MAX], const char *dir, int epoch, gan_err_t *err)
 {
-    int n = snprintf(out, PATH_MAX, "%s/%s/epoch_%04d.png", dir, file_names[RUN_SAMPLES], epoch);
-    if (n < 0 || n >= PATH_MAX)
-        return gan_err_set(err, GAN_ERR_INPUT, "%s/%s/epoch_%04d.png: path longer than %d bytes",
-                           dir, file_names[RUN_SAMPLES], epoch, PATH_MAX - 1);
-    return GAN_OK;
+    return epoch_path(out, dir, RUN_SAMPLES, epoch, err);
 }
 
 int run_kept_path(char out[PATH_MAX], const char *dir, int epoch, gan_err_t *err)
 {
-    int n = snprintf(out, PATH_MAX, "%s/%s/" KEPT_PREFIX "%04d" KEPT_SUFFIX, dir,
-                     file_names[RUN_KEPT], epoch);
-    if (n < 0 || n >= PATH_MAX)
-        return gan_err_set(err, GAN_ERR_INPUT,
-                           "%s/%s/" KEPT_PREFIX "%04d" KEPT_SUFFIX ": path longer than %d bytes",
-                           dir, file_names[RUN_KEPT], epoch, PATH_MAX - 1);
-    return GAN_OK;
+    return epoch_path(out, dir, RUN_KEPT, epoch, err);
 }
 
-/* The epoch of a kept file's name, or -1 for any other name (a temporary
- * ".epoch_0005.bin.tmp.PID" included). */
-static int kept_epoch_of(const char *name)
+int run_epoch_of_name(const char *name, run_file_t folder)
 {
-    size_t pre = strlen(KEPT_PREFIX), suf = strlen(KEPT_SUFFIX), len = strlen(name);
-    if (len < pre + 4 + suf || strncmp(name, KEPT_PREFIX, pre) != 0 ||
-        strcmp(name + len - suf, KEPT_SUFFIX) != 0 || len - pre - suf > 9)
+    const char *suffix = epoch_suffix(folder);
+    size_t pre = strlen(EPOCH_PREFIX);
+    if (!suffix || strncmp(name, EPOCH_PREFIX, pre) != 0)
         return -1;
+    const char *digits = name + pre, *end = digits;
     int epoch = 0;
-    for (size_t i = pre; i < len - suf; i++) {
-        if (name[i] < '0' || name[i] > '9')
-            return -1;
-        epoch = epoch * 10 + (name[i] - '0');
-    }
-    /* Exactly the name run_kept_path gives: no "epoch_00005.bin". */
-    char want[64];
-    snprintf(want, sizeof want, KEPT_PREFIX "%04d" KEPT_SUFFIX, epoch);
-    return strcmp(want, name) == 0 ? epoch : -1;
+    while (*end >= '0' && *end <= '9' && end - digits < EPOCH_MAX_DIGITS)
+        epoch = epoch * 10 + (*end++ - '0');
+    size_t n = (size_t)(end - digits);
+    /* Exactly what epoch_path writes: at least four digits, and a leading
+     * zero only as padding to four ("epoch_00005" is not epoch 5's name). */
+    if (n < EPOCH_DIGITS || (n > EPOCH_DIGITS && digits[0] == '0') || strcmp(end, suffix) != 0)
+        return -1;
+    return epoch;
 }
 
 static int int_cmp(const void *a, const void *b)
@@ -112,7 +121,7 @@ int run_kept_epochs(int **epochs, int *n, const char *dir, gan_err_t *err)
     int cap = 0;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
-        int epoch = kept_epoch_of(de->d_name);
+        int epoch = run_epoch_of_name(de->d_name, RUN_KEPT);
         if (epoch < 0)
             continue;
         if (*n == cap) {

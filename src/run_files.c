@@ -1,62 +1,57 @@
-/* The files of a run folder besides the checkpoint: config.json,
- * metrics.csv, layers.csv and the sample grids, and the folder itself. */
-#include <cblas.h>
+/* The files of a run folder besides the checkpoints and the lock; see
+ * run_files.h. Formats and paths only: the values come in as plain rows
+ * from the trainer (train_log.c). */
+#include "gan/run_files.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "gan/act_stats.h"
 #include "gan/fsutil.h"
-#include "gan/metrics_csv.h"
 #include "gan/png_grid.h"
 #include "gan/threads.h"
-#include "train_internal.h"
 
-int run_write_config(const run_t *run, const char *dir, gan_err_t *err)
+/* Pixels between the cells of a sample grid (and around them). */
+#define GRID_PADDING 2
+
+int run_write_config(const char *dir, const train_cfg_t *cfg, const run_facts_t *facts,
+                     gan_err_t *err)
 {
     atomic_file_t af;
-    int rc = atomic_begin_in(&af, dir, "config.json", err);
+    int rc = atomic_begin_in(&af, dir, run_file_name(RUN_CONFIG), err);
     if (rc)
         return rc;
     char started[32];
     time_t t = time(NULL);
     strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
     fputs("{\n", af.fp);
-    train_cfg_write_fields(af.fp, &run->cfg);
+    train_cfg_write_fields(af.fp, cfg);
     fprintf(af.fp,
             ",\n  \"train_images\": %zu,\n  \"steps_per_epoch\": %ld,\n"
             "  \"train_pixels_crc32\": \"%08x\",\n  \"openblas_threads\": %d,\n"
             "  \"openmp_threads\": %d,\n  \"products\": \"%s\",\n"
             "  \"last_started\": \"%s\",\n  \"version\": \"%s\"\n}\n",
-            run->data.n, run->steps_per_epoch, run->data_crc, threads_openblas(), threads_openmp(),
-            run->products, started, GAN_VERSION);
+            facts->train_images, facts->steps_per_epoch, facts->train_pixels_crc32,
+            threads_openblas(), threads_openmp(), facts->products, started, GAN_VERSION);
     return atomic_commit(&af, err);
 }
 
-const char *run_metrics_header(const run_t *run)
+const char *run_metrics_header(int with_eval, int with_g_acc)
 {
-    if (run->metrics_without_g_acc)
-        return run->cfg.eval_every > 0
-                   ? METRICS_CSV_REQUIRED_COLUMNS "," METRICS_CSV_EVAL_COLUMNS
-                   : METRICS_CSV_REQUIRED_COLUMNS;
-    return run->cfg.eval_every > 0 ? METRICS_CSV_COLUMNS "," METRICS_CSV_EVAL_COLUMNS
-                                   : METRICS_CSV_COLUMNS;
+    if (!with_g_acc)
+        return with_eval ? METRICS_CSV_REQUIRED_COLUMNS "," METRICS_CSV_EVAL_COLUMNS
+                         : METRICS_CSV_REQUIRED_COLUMNS;
+    return with_eval ? METRICS_CSV_COLUMNS "," METRICS_CSV_EVAL_COLUMNS : METRICS_CSV_COLUMNS;
 }
 
-const char *run_layers_header(const run_t *run)
+int run_layers_without_name(const char *dir)
 {
-    return run->layers_without_name ? LAYERS_CSV_COLUMNS : LAYERS_CSV_NAMED_COLUMNS;
-}
-
-/* 1 if the file at path starts with the line `header` exactly. */
-static int starts_with_line(const char *path, const char *header)
-{
-    char head[512];
-    size_t n = 0, want = strlen(header);
+    char path[PATH_MAX], head[sizeof LAYERS_CSV_COLUMNS + 1];
+    size_t n = 0, want = strlen(LAYERS_CSV_COLUMNS);
     int fd;
-    if (want + 1 >= sizeof head ||
+    if (run_path(path, dir, RUN_LAYERS, NULL) != GAN_OK ||
         fs_open_regular(path, NULL, &fd, NULL, NULL) != GAN_OK)
         return 0;
     ssize_t got;
@@ -64,20 +59,19 @@ static int starts_with_line(const char *path, const char *header)
            ((got = read(fd, head + n, want + 1 - n)) > 0 || (got < 0 && errno == EINTR)))
         n += got > 0 ? (size_t)got : 0;
     close(fd);
-    return n == want + 1 && memcmp(head, header, want) == 0 &&
+    return n == want + 1 && memcmp(head, LAYERS_CSV_COLUMNS, want) == 0 &&
            (head[want] == '\n' || head[want] == '\r');
 }
 
-void run_detect_metrics_shape(run_t *run)
+int run_metrics_without_g_acc(const char *dir)
 {
-    /* A run begun before layers had names keeps layers.csv's old columns. */
-    run->layers_without_name = starts_with_line(run->path_layers, LAYERS_CSV_COLUMNS);
-    char head[sizeof METRICS_CSV_COLUMNS + 1];
+    char path[PATH_MAX], head[sizeof METRICS_CSV_COLUMNS + 1];
     size_t n = 0;
     int fd;
     /* Never blocks: a FIFO is refused here (and named by the trim that
      * reads the file next). */
-    if (fs_open_regular(run->path_metrics, NULL, &fd, NULL, NULL) == GAN_OK) {
+    if (run_path(path, dir, RUN_METRICS, NULL) == GAN_OK &&
+        fs_open_regular(path, NULL, &fd, NULL, NULL) == GAN_OK) {
         ssize_t got;
         while (n < sizeof head - 1 &&
                ((got = read(fd, head + n, sizeof head - 1 - n)) > 0 || (got < 0 && errno == EINTR)))
@@ -87,14 +81,13 @@ void run_detect_metrics_shape(run_t *run)
     head[n] = '\0';
     /* A run started before g_acc existed keeps its rows' shape to the end. */
     size_t legacy = strlen(METRICS_CSV_REQUIRED_COLUMNS);
-    run->metrics_without_g_acc = n > legacy &&
-                                 strncmp(head, METRICS_CSV_REQUIRED_COLUMNS, legacy) == 0 &&
-                                 (head[legacy] == '\n' || head[legacy] == '\r' ||
-                                  (head[legacy] == ',' && strncmp(head + legacy + 1, "g_acc", 5)));
+    return n > legacy && strncmp(head, METRICS_CSV_REQUIRED_COLUMNS, legacy) == 0 &&
+           (head[legacy] == '\n' || head[legacy] == '\r' ||
+            (head[legacy] == ',' && strncmp(head + legacy + 1, "g_acc", 5)));
 }
 
-static void format_metrics_row(char *out, size_t size, const train_metrics_t *m,
-                               int with_eval, int with_g_acc)
+void run_metrics_row(char *out, size_t size, const run_metrics_t *m, int with_eval,
+                     int with_g_acc)
 {
     int len = snprintf(out, size, "%d,%ld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f",
                        m->epoch, m->steps, m->g_loss, m->d_loss, m->d_acc, m->d_acc_real,
@@ -144,140 +137,49 @@ int run_trim_csv(const char *path, const csv_vouch_t *vouch, csv_trim_report_t *
     return atomic_commit(&af, err);
 }
 
-/* fs_open_append: a FIFO planted as the file is refused, never waited on. */
-int run_append_durably(const char *path, const char *text, gan_err_t *err)
+void run_write_layer_row_fp(FILE *fp, const run_layer_row_t *r)
 {
-    int fd;
-    int rc = fs_open_append(path, &fd, err);
-    if (rc)
-        return rc;
-    size_t len = strlen(text), done = 0;
-    int saved = 0;
-    while (done < len && !saved) {
-        ssize_t got = write(fd, text + done, len - done);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            saved = got < 0 ? errno : EIO;
-        else
-            done += (size_t)got;
-    }
-    if (!saved && fsync(fd) != 0)
-        saved = errno;
-    if (close(fd) != 0 && !saved)
-        saved = errno;
-    if (saved)
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: write failed (%s)", path, strerror(saved));
-    return GAN_OK;
+    fprintf(fp, "%d,%s,%d,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g%s%s\n", r->epoch, r->net, r->layer,
+            r->act, r->mean, r->std, r->frac_saturated, r->frac_negative, r->weight_std,
+            r->grad_norm, r->name ? "," : "", r->name ? r->name : "");
 }
 
-/* Appends one row and makes it durable, so a crash loses at most the epoch
- * in progress. */
-int run_append_metrics(run_t *run, const train_metrics_t *m, gan_err_t *err)
+/* %.9g: the float the event file holds, to the last bit. */
+void run_write_step_row_fp(FILE *fp, const run_step_row_t *r)
 {
-    char line[4096];
-    format_metrics_row(line, sizeof line, m, run->cfg.eval_every > 0, !run->metrics_without_g_acc);
-    int rc = run_guard(run, err);
-    if (!rc)
-        rc = run_append_durably(run->path_metrics, line, err);
-    return rc ? rc : run_log_metrics(run, run_metrics_header(run), line,
-                                     (int64_t)m->epoch * run->steps_per_epoch, err);
+    fprintf(fp, "%lld,%d,%.9g,%.9g,%.9g,%.9g\n", (long long)r->step, r->epoch, (double)r->g_loss,
+            (double)r->d_loss, (double)r->d_real, (double)r->d_fake);
 }
 
-/* Rows of layers.csv for one net: the statistics of each layer's output on
- * the probe batch of its last forward, named by kind and index ("dense2").
- * A layer without weights has weight_std and grad_norm 0. */
-static int format_layer_rows(FILE *fp, run_t *run, int epoch, const char *name,
-                             const net_t *net, const double *grad_norm_sums, double steps,
-                             float *prob, gan_err_t *err)
+int run_append(const char *dir, run_file_t f, const char *text, gan_err_t *err)
 {
-    for (int l = 0; l < net->n_layers; l++) {
-        const layer_t *layer = &net->layers[l];
-        size_t n = (size_t)net->batch * layer->n_out;
-        const float *y = net->acts[l];
-        act_t act = layer->act;
-        /* D's last layer is a logit; what saturates is D(x) = sigmoid. */
-        if (act == ACT_IDENTITY && l == net->n_layers - 1 && layer->n_out == 1) {
-            act_forward(prob, y, n, ACT_SIGMOID, 0.0f);
-            y = prob;
-            act = ACT_SIGMOID;
-        }
-        act_stats_t st;
-        act_stats_compute(&st, y, n, act);
-        double w_mean, w_std = 0.0;
-        if (layer->n_weights)
-            act_stats_moments(net->params + layer->w_off, layer->n_weights, &w_mean, &w_std,
-                              NULL);
-        double grad_norm = steps > 0 ? grad_norm_sums[l] / steps : 0.0;
-        char layer_name[32];
-        net_layer_name(layer_name, sizeof layer_name, net, l);
-        fprintf(fp, "%d,%s,%d,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g%s%s\n", epoch, name, l,
-                act_name(act), st.mean, st.std, st.frac_saturated, st.frac_negative, w_std,
-                grad_norm, run->layers_without_name ? "" : ",",
-                run->layers_without_name ? "" : layer_name);
-        /* The histograms show what the row summarizes: the weights (biases
-         * left out, as weight_std) and the same activations. */
-        int rc = run_log_histograms(run, name, layer_name, net->params + layer->w_off,
-                                    layer->n_weights, y, n,
-                                    (int64_t)epoch * run->steps_per_epoch, err);
-        if (rc)
-            return rc;
-    }
-    return GAN_OK;
-}
-
-/* Appends the layers.csv rows of an epoch (0: before training). */
-int run_write_layer_rows(run_t *run, int epoch, double steps, gan_err_t *err)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    if (!mem)
-        return gan_err_set(err, GAN_ERR_RUNTIME, "out of memory");
-    int n_probe = run->n_samples < run->cfg.batch ? run->n_samples : run->cfg.batch;
-    gan_generate(&run->gan, run->fixed_noise, n_probe);
-    int rc = format_layer_rows(mem, run, epoch, "G", &run->gan.g, run->grad_norm_sums[0], steps,
-                               run->probe_prob, err);
-    net_forward_fp32(&run->gan.d, run->probe_real, n_probe);
-    if (!rc)
-        rc = format_layer_rows(mem, run, epoch, "D", &run->gan.d, run->grad_norm_sums[1], steps,
-                               run->probe_prob, err);
-    fclose(mem);
-    if (!rc)
-        rc = run_guard(run, err);
-    if (!rc)
-        rc = run_append_durably(run->path_layers, text, err);
-    free(text);
-    return rc;
-}
-
-int run_write_samples(run_t *run, int epoch, gan_err_t *err)
-{
-    const train_cfg_t *cfg = &run->cfg;
-    size_t pixels = (size_t)cfg->arch.image_size;
-    for (int start = 0; start < run->n_samples; start += cfg->batch) {
-        int n = run->n_samples - start < cfg->batch ? run->n_samples - start : cfg->batch;
-        const float *out =
-            gan_generate(&run->gan, run->fixed_noise + (size_t)start * cfg->arch.z_dim, n);
-        memcpy(run->samples + (size_t)start * pixels, out, (size_t)n * pixels * sizeof(float));
-    }
     char path[PATH_MAX];
-    int rc = run_guard(run, err);
-    if (!rc)
-        rc = run_sample_path(path, run->opts->run_dir, epoch, err);
-    if (!rc)
-        rc = png_grid_write(path, run->samples, run->n_samples, cfg->grid, run->data.rows,
-                            run->data.cols, 2, err);
-    int width, height;
-    png_grid_size(run->n_samples, cfg->grid, run->data.rows, run->data.cols, 2, &width, &height);
-    return rc ? rc : run_log_image(run, path, height, width,
-                                   (int64_t)epoch * run->steps_per_epoch, err);
+    int rc = run_path(path, dir, f, err);
+    return rc ? rc : fs_append_durably(path, text, err);
+}
+
+int run_begin_csv(const char *dir, run_file_t f, const char *header, gan_err_t *err)
+{
+    char path[PATH_MAX], line[1024];
+    int n = snprintf(line, sizeof line, "%s\n", header);
+    int rc = run_path(path, dir, f, err);
+    if (!rc && (n < 0 || n >= (int)sizeof line))
+        rc = gan_err_set(err, GAN_ERR_RUNTIME, "%s: header line too long", path);
+    return rc ? rc : atomic_write_bytes(path, line, (size_t)n, err);
+}
+
+int run_write_grid(const char *dir, int epoch, const float *images, int n, int grid, int rows,
+                   int cols, int *width, int *height, gan_err_t *err)
+{
+    char path[PATH_MAX];
+    png_grid_size(n, grid, rows, cols, GRID_PADDING, width, height);
+    int rc = run_sample_path(path, dir, epoch, err);
+    return rc ? rc : png_grid_write(path, images, n, grid, rows, cols, GRID_PADDING, err);
 }
 
 static int is_sample_grid(const char *name)
 {
-    size_t n = strlen(name);
-    return strncmp(name, "epoch_", 6) == 0 && n > 4 && strcmp(name + n - 4, ".png") == 0;
+    return run_epoch_of_name(name, RUN_SAMPLES) >= 0;
 }
 
 void run_remove_files(const char *dir)
@@ -306,15 +208,16 @@ void run_remove_files(const char *dir)
         fs_remove_stale_temps(path);
 }
 
-int run_make_folder(run_t *run, const char *dir, int force, gan_err_t *err)
+int run_make_folder(run_lock_t **lock, const char *dir, double stale_seconds, int force,
+                    gan_err_t *err)
 {
     if (fs_exists(dir) && !fs_is_dir(dir))
         return gan_err_set(err, GAN_ERR_INPUT, "%s: exists and is not a folder", dir);
     int rc = fs_mkdirs(dir, err);
     /* The lock first, then the look at what is there: two processes
      * starting the same run cannot both see an empty folder. */
-    if (!rc && !run->lock)
-        rc = run_lock_acquire(&run->lock, dir, run->opts->stale_seconds, err);
+    if (!rc && !*lock)
+        rc = run_lock_acquire(lock, dir, stale_seconds, err);
     if (rc)
         return rc;
     run_status_t st;
@@ -329,5 +232,7 @@ int run_make_folder(run_t *run, const char *dir, int force, gan_err_t *err)
                            dir, dir);
     if (force)
         run_remove_files(dir);
-    return fs_mkdirs(run->path_samples, err);
+    char samples[PATH_MAX];
+    rc = run_path(samples, dir, RUN_SAMPLES, err);
+    return rc ? rc : fs_mkdirs(samples, err);
 }

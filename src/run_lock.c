@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "gan/clock.h"
+#include "gan/fsutil.h"
 #include "gan/json.h"
 #include "gan/run_dir.h"
 
@@ -522,23 +523,12 @@ int run_lock_took_over(const run_lock_t *lock, run_holder_t *previous)
 int run_lock_journal(const run_lock_t *lock, const char *what, gan_err_t *err)
 {
     int rc = run_lock_check(lock, err);
+    /* lstat first: a symbolic link is refused (with the lock's fix), not
+     * followed; fs_append_durably refuses what became a FIFO meanwhile. */
+    if (!rc)
+        rc = regular_or_missing(lock->claims, err);
     if (rc)
         return rc;
-    const char *path = lock->claims;
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | OPEN_SAFE, 0644);
-    if (fd < 0) {
-        /* ENXIO: a FIFO nobody reads; ELOOP: a symbolic link; EISDIR. */
-        int e = errno;
-        struct stat st;
-        if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
-            return not_regular(err, path, st.st_mode);
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot append (%s)", path, strerror(e));
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return not_regular(err, path, st.st_mode);
-    }
     char stamp[32];
     time_t t = time(NULL);
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
@@ -546,12 +536,8 @@ int run_lock_journal(const run_lock_t *lock, const char *what, gan_err_t *err)
     int n = snprintf(line, sizeof line, "%s %s %ld %s\n", stamp, lock->me.host, lock->me.pid,
                      what);
     if (n >= (int)sizeof line)
-        n = (int)sizeof line - 1, line[n - 1] = '\n';
-    int bad = write(fd, line, (size_t)n) != n || fsync(fd) != 0;
-    int e = errno;
-    close(fd);
-    return bad ? gan_err_set(err, GAN_ERR_RUNTIME, "%s: write failed (%s)", path, strerror(e))
-               : GAN_OK;
+        line[sizeof line - 2] = '\n';
+    return fs_append_durably(lock->claims, line, err);
 }
 
 /* --- looking without taking --------------------------------------------- */

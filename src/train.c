@@ -1,6 +1,8 @@
 /* Training runs: the epoch loop. See train.h for the contract and the
- * random streams; the math of a step is in gan.c, the run folder's files in
- * run_files.c, checkpoints in train_checkpoint.c. Nothing here prints. */
+ * random streams; the math of a step is in gan.c, what the run hands its
+ * files (layer statistics, grids, rows) in train_log.c, their formats in
+ * run_files.c and run_log.c, checkpoints in train_checkpoint.c. Nothing
+ * here prints. */
 #include "gan/train.h"
 
 #include <errno.h>
@@ -19,26 +21,6 @@
 #include "gan/metrics_csv.h"
 #include "gan/threads.h"
 #include "train_internal.h"
-
-static int run_paths(run_t *run, const char *dir, gan_err_t *err)
-{
-    int rc = run_path(run->path_metrics, dir, RUN_METRICS, err);
-    if (!rc)
-        rc = run_path(run->path_ckpt, dir, RUN_CKPT, err);
-    if (!rc)
-        rc = run_path(run->path_prev, dir, RUN_CKPT_PREV, err);
-    if (!rc)
-        rc = run_path(run->path_ckpt_new, dir, RUN_CKPT_NEW, err);
-    if (!rc)
-        rc = run_path(run->path_samples, dir, RUN_SAMPLES, err);
-    if (!rc)
-        rc = run_path(run->path_layers, dir, RUN_LAYERS, err);
-    if (!rc)
-        rc = run_path(run->path_steps, dir, RUN_STEPS, err);
-    if (!rc)
-        rc = run_path(run->path_kept, dir, RUN_KEPT, err);
-    return rc;
-}
 
 /* Loads the data and allocates everything the loop needs, so that a bad
  * setting or a missing file is reported before any file is written. */
@@ -70,7 +52,7 @@ static int prepare_eval(run_t *run, gan_err_t *err)
 /* FD and class coverage of the generator as it is now, from the same noise
  * every time (the run's seed, EVAL_STREAM_NOISE), so epochs compare like
  * with like; the training streams are not touched. */
-static int evaluate(run_t *run, train_metrics_t *m, gan_err_t *err)
+static int evaluate(run_t *run, run_metrics_t *m, gan_err_t *err)
 {
     rng_t rng;
     rng_seed(&rng, run->cfg.seed, EVAL_STREAM_NOISE);
@@ -151,7 +133,7 @@ static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
     for (int i = 0; i < n_probe; i++)
         run->order[i] = (uint32_t)i;
     mnist_packed_batch(run->probe_real, &run->data, run->order, n_probe);
-    rc = run_log_prepare(run, err);
+    rc = train_log_prepare(run, err);
     if (rc)
         return rc;
     return cfg->eval_every > 0 ? prepare_eval(run, err) : GAN_OK;
@@ -159,7 +141,7 @@ static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
 
 static void run_free(run_t *run)
 {
-    run_log_free(run);
+    train_log_free(run);
     gan_destroy(&run->gan);
     mnist_packed_free(&run->data);
     free(run->real);
@@ -242,44 +224,6 @@ static void progress_from_sums(train_progress_t *p, const run_t *run, double sec
     p->run_dir = run->opts->run_dir;
 }
 
-/* Sticky: once the claim is not ours, no later write even looks. */
-static int lose_lock(run_t *run, const gan_err_t *why, gan_err_t *err)
-{
-    run->lock_lost = 1;
-    run->lost = *why;
-    if (err)
-        *err = *why;
-    return GAN_ERR_RUNTIME;
-}
-
-int run_guard(run_t *run, gan_err_t *err)
-{
-    if (run->lock_lost) {
-        if (err)
-            *err = run->lost;
-        return GAN_ERR_RUNTIME;
-    }
-    gan_err_t why;
-    if (!run->lock || run_lock_check(run->lock, &why) == GAN_OK)
-        return GAN_OK;
-    return lose_lock(run, &why, err);
-}
-
-/* Tells other processes (and machines) that the run is alive; a lost lock
- * (or a claim that cannot be rewritten) stops the run before it writes
- * anything more, so a holder judged stale elsewhere stops within one
- * refresh period. */
-static int refresh_lock(run_t *run, gan_err_t *err)
-{
-    run->next_refresh = clock_seconds() + RUN_LOCK_REFRESH_SECONDS;
-    if (run->lock_lost)
-        return run_guard(run, err);
-    gan_err_t why;
-    if (run_lock_refresh(run->lock, &why) == GAN_OK)
-        return GAN_OK;
-    return lose_lock(run, &why, err);
-}
-
 static void notice(const run_t *run, const char *text)
 {
     train_progress_t p = {.event = TRAIN_EVENT_NOTICE, .notice = text,
@@ -299,7 +243,7 @@ static int finish_epoch(run_t *run, gan_err_t *err)
                            run->opts->run_dir, run->epoch + 1,
                            bad_g < gan->g.n_params ? "G" : "D");
     const epoch_sums_t *s = &run->sums;
-    train_metrics_t m = {
+    run_metrics_t m = {
         .epoch = run->epoch + 1,
         .steps = (long)s->steps,
         .g_loss = s->g_loss / s->steps,
@@ -313,18 +257,18 @@ static int finish_epoch(run_t *run, gan_err_t *err)
     };
     m.d_acc = 0.5 * (m.d_acc_real + m.d_acc_fake);
     m.g_acc = 1.0 - m.d_acc_fake;
-    int rc = refresh_lock(run, err);
+    int rc = run_refresh_lock(run, err);
     if (rc)
         return rc;
     int every = run->cfg.eval_every;
     if (every > 0 && (m.epoch % every == 0 || m.epoch == run->cfg.epochs))
         rc = evaluate(run, &m, err);
     if (!rc)
-        rc = run_append_metrics(run, &m, err);
+        rc = train_log_metrics(run, &m, err);
     if (!rc)
-        rc = run_log_write_steps(run, err);
+        rc = train_log_steps(run, err);
     if (!rc)
-        rc = run_write_layer_rows(run, m.epoch, s->steps, err);
+        rc = train_log_layers(run, m.epoch, s->steps, err);
     if (rc)
         return rc;
     run->epoch++;
@@ -332,7 +276,7 @@ static int finish_epoch(run_t *run, gan_err_t *err)
     memset(&run->sums, 0, sizeof run->sums);
     memset(run->grad_norm_sums, 0, sizeof run->grad_norm_sums);
     if (run->epoch % run->cfg.sample_every == 0 || run->epoch == run->cfg.epochs) {
-        rc = run_write_samples(run, run->epoch, err);
+        rc = train_log_samples(run, run->epoch, err);
         if (rc)
             return rc;
     }
@@ -345,7 +289,7 @@ static int finish_epoch(run_t *run, gan_err_t *err)
             return rc;
     }
     /* The epoch's events are on disk before the checkpoint vouches for them. */
-    rc = run_log_flush(run, err);
+    rc = train_log_flush(run, err);
     if (!rc)
         rc = run_write_checkpoint(run, err);
     if (rc)
@@ -383,12 +327,12 @@ static int train_loop(run_t *run, gan_err_t *err)
             add_grad_norms(run->grad_norm_sums[1], st.d_grad_norm, run->gan.d.n_layers);
             add_step_stats(&run->sums, &st);
             run->step++;
-            int rc = run_log_step(run, &st, err);
+            int rc = train_log_step(run, &st, err);
             if (rc)
                 return rc;
             run->sums.seconds = clock_seconds() - start;
             if (start + run->sums.seconds >= run->next_refresh) {
-                rc = refresh_lock(run, err);
+                rc = run_refresh_lock(run, err);
                 if (rc)
                     return rc;
             }
@@ -400,9 +344,9 @@ static int train_loop(run_t *run, gan_err_t *err)
                 /* The partial epoch's step rows and events go to disk before
                  * the checkpoint that vouches for them: the resumed process
                  * logs from the next step on, so none is lost or doubled. */
-                rc = run_log_write_steps(run, err);
+                rc = train_log_steps(run, err);
                 if (!rc)
-                    rc = run_log_flush(run, err);
+                    rc = train_log_flush(run, err);
                 if (!rc)
                     rc = run_write_checkpoint(run, err);
                 return rc ? rc : TRAIN_STOPPED;
@@ -417,16 +361,23 @@ static int train_loop(run_t *run, gan_err_t *err)
     return GAN_OK;
 }
 
+/* config.json of this run (settings, data and the products). */
+static int write_config(const run_t *run, gan_err_t *err)
+{
+    run_facts_t facts = {run->data.n, run->steps_per_epoch, run->data_crc, run->products};
+    return run_write_config(run->opts->run_dir, &run->cfg, &facts, err);
+}
+
 static int start_new_run(run_t *run, gan_err_t *err)
 {
     const char *dir = run->opts->run_dir;
-    int rc = run_make_folder(run, dir, run->force, err);
+    int rc = run_make_folder(&run->lock, dir, run->opts->stale_seconds, run->force, err);
     if (!rc)
         rc = run_guard(run, err);
     if (!rc)
-        rc = run_write_config(run, dir, err);
+        rc = write_config(run, err);
     if (!rc)
-        rc = run_log_open(run, 0, err);
+        rc = train_log_open(run, 0, err);
     if (rc)
         return rc;
     rng_t fixed_rng;
@@ -434,23 +385,19 @@ static int start_new_run(run_t *run, gan_err_t *err)
     train_init_weights(&run->gan, &run->cfg, &run->noise_rng);
     rng_fill_normal(&fixed_rng, run->fixed_noise,
                     (size_t)run->n_samples * run->cfg.arch.z_dim, 0.0f, 1.0f);
-    char header[1024];
-    snprintf(header, sizeof header, "%s\n", run_metrics_header(run));
     rc = run_guard(run, err);
     if (!rc)
-        rc = atomic_write_bytes(run->path_metrics, header, strlen(header), err);
+        rc = run_begin_csv(dir, RUN_METRICS, train_metrics_header(run), err);
     if (!rc)
-        rc = atomic_write_bytes(run->path_layers, LAYERS_CSV_NAMED_COLUMNS "\n",
-                                strlen(LAYERS_CSV_NAMED_COLUMNS) + 1, err);
+        rc = run_begin_csv(dir, RUN_LAYERS, LAYERS_CSV_NAMED_COLUMNS, err);
     if (!rc)
-        rc = atomic_write_bytes(run->path_steps, STEPS_CSV_COLUMNS "\n",
-                                strlen(STEPS_CSV_COLUMNS) + 1, err);
+        rc = run_begin_csv(dir, RUN_STEPS, STEPS_CSV_COLUMNS, err);
     if (!rc)
-        rc = run_write_layer_rows(run, 0, 0, err);
+        rc = train_log_layers(run, 0, 0, err);
     if (!rc)
-        rc = run_write_samples(run, 0, err);
+        rc = train_log_samples(run, 0, err);
     if (!rc)
-        rc = run_log_flush(run, err);
+        rc = train_log_flush(run, err);
     if (!rc)
         rc = run_write_checkpoint(run, err);
     return rc;
@@ -465,20 +412,24 @@ static int start_new_run(run_t *run, gan_err_t *err)
 static int set_damaged_aside(run_t *run, gan_err_t *err)
 {
     const char *dir = run->opts->run_dir;
-    if (!fs_exists(run->path_prev))
+    char ckpt_path[PATH_MAX], prev[PATH_MAX];
+    int rc = run_ckpt_paths(ckpt_path, prev, dir, err);
+    if (rc)
+        return rc;
+    if (!fs_exists(prev))
         return gan_err_set(err, GAN_ERR_INPUT, "%s: no checkpoint.prev.bin to resume from", dir);
-    if (!fs_exists(run->path_ckpt))
+    if (!fs_exists(ckpt_path))
         return GAN_OK;
     ckpt_file_t ckpt;
     gan_err_t why;
-    int rc = ckpt_read(&ckpt, run->path_ckpt, &why);
+    rc = ckpt_read(&ckpt, ckpt_path, &why);
     if (!rc) {
-        rc = ckpt_meaning_check(&ckpt, run->path_ckpt, 0, NULL, &why);
+        rc = ckpt_meaning_check(&ckpt, ckpt_path, 0, NULL, &why);
         ckpt_free(&ckpt);
         if (!rc)
             return gan_err_set(err, GAN_ERR_INPUT, "%s: reads fine, so --from-prev would file "
                                "the newest state away; resume from it without --from-prev: gan "
-                               "train --resume=%s", run->path_ckpt, dir);
+                               "train --resume=%s", ckpt_path, dir);
     }
     if (rc != GAN_ERR_INPUT) { /* not damage: an I/O error, out of memory */
         if (err)
@@ -493,21 +444,24 @@ static int set_damaged_aside(run_t *run, gan_err_t *err)
     for (int n = 1; !rc && fs_exists(aside); n++)
         if (snprintf(aside + stem, sizeof aside - stem, ".%d.bin", n) >= (int)(sizeof aside - stem))
             rc = gan_err_set(err, GAN_ERR_RUNTIME, "%s: path too long", dir);
-    if (!rc && rename(run->path_ckpt, aside) != 0)
+    if (!rc && rename(ckpt_path, aside) != 0)
         rc = gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot move aside to %s (%s)",
-                         run->path_ckpt, aside, strerror(errno));
+                         ckpt_path, aside, strerror(errno));
     return rc;
 }
 
 /* Trims one CSV log to the rows the checkpoint vouches for (csv_vouch_t),
  * saying in one notice line each what was repaired. */
-static int trim_log(run_t *run, const char *path, const char *header, long first_key,
+static int trim_log(run_t *run, run_file_t f, const char *header, long first_key,
                     long max_key, int rows_per_key, long last_logged, gan_err_t *err)
 {
     csv_vouch_t vouch = {header, run->opts->run_dir, first_key, max_key, rows_per_key,
                          last_logged};
     csv_trim_report_t rep;
-    int rc = run_guard(run, err);
+    char path[PATH_MAX];
+    int rc = run_path(path, run->opts->run_dir, f, err);
+    if (!rc)
+        rc = run_guard(run, err);
     if (!rc)
         rc = run_trim_csv(path, &vouch, &rep, err);
     char text[PATH_MAX + 200];
@@ -535,16 +489,18 @@ static int trim_log(run_t *run, const char *path, const char *header, long first
  * logged every log_every steps and at step 1. */
 static int trim_logs(run_t *run, gan_err_t *err)
 {
-    int64_t step = run_global_step(run);
+    int64_t step = train_global_step(run);
     long every = run->cfg.log_every, last_logged = 0;
     if (every > 0 && step >= 1 && run->steps_csv_from_start)
         last_logged = step < every ? 1 : (long)(step - step % every);
-    int rc = trim_log(run, run->path_metrics, run_metrics_header(run), 1, run->epoch, 1, 0, err);
+    int rc = trim_log(run, RUN_METRICS, train_metrics_header(run), 1, run->epoch, 1, 0, err);
     if (!rc)
-        rc = trim_log(run, run->path_layers, run_layers_header(run), 0, run->epoch,
+        rc = trim_log(run, RUN_LAYERS,
+                      run->layers_without_name ? LAYERS_CSV_COLUMNS : LAYERS_CSV_NAMED_COLUMNS,
+                      0, run->epoch,
                       run->gan.g.n_layers + run->gan.d.n_layers, 0, err);
     if (!rc)
-        rc = trim_log(run, run->path_steps, STEPS_CSV_COLUMNS, 1, (long)step, 0, last_logged, err);
+        rc = trim_log(run, RUN_STEPS, STEPS_CSV_COLUMNS, 1, (long)step, 0, last_logged, err);
     return rc;
 }
 
@@ -629,8 +585,12 @@ static int resume_run(run_t *run, gan_err_t *err)
         return rc;
     /* A kill may have left temporary files of atomic writes (we hold the
      * lock, so they are nobody's). */
+    char samples[PATH_MAX];
+    rc = run_path(samples, dir, RUN_SAMPLES, err);
+    if (rc)
+        return rc;
     fs_remove_stale_temps(dir);
-    fs_remove_stale_temps(run->path_samples);
+    fs_remove_stale_temps(samples);
     ckpt_file_t ckpt;
     char path[PATH_MAX];
     rc = run_read_checkpoint(&ckpt, path, sizeof path, dir, 0, err);
@@ -644,17 +604,20 @@ static int resume_run(run_t *run, gan_err_t *err)
     if (!rc)
         rc = run_guard(run, err);
     if (!rc)
-        rc = run_write_config(run, dir, err);
-    if (!rc)
-        run_detect_metrics_shape(run);
+        rc = write_config(run, err);
+    if (!rc) {
+        /* A run begun before a column existed keeps its rows' shape. */
+        run->metrics_without_g_acc = run_metrics_without_g_acc(dir);
+        run->layers_without_name = run_layers_without_name(dir);
+    }
     if (!rc)
         rc = trim_logs(run, err);
     if (!rc)
-        rc = fs_mkdirs(run->path_samples, err);
+        rc = fs_mkdirs(samples, err);
     if (!rc)
         rc = run_trim_kept(run, err);
     if (!rc)
-        rc = run_log_open(run, 1, err);
+        rc = train_log_open(run, 1, err);
     return rc;
 }
 
@@ -726,9 +689,7 @@ int train_run(const train_cfg_t *cfg, const train_opts_t *opts, gan_err_t *err)
     run.resuming = opts->resume;
     run.force = opts->force;
     train_cfg_t use = *cfg;
-    int rc = run_paths(&run, opts->run_dir, err);
-    if (!rc && opts->ensure)
-        rc = judge_run(&run, &use, err);
+    int rc = opts->ensure ? judge_run(&run, &use, err) : GAN_OK;
     if (!rc)
         rc = run_prepare(&run, &use, err);
     if (!rc)
@@ -747,7 +708,7 @@ int train_run(const train_cfg_t *cfg, const train_opts_t *opts, gan_err_t *err)
     /* The event file's last flush; a failure there is the run's error only
      * when nothing failed before. */
     gan_err_t close_err;
-    int close_rc = run_log_close(&run, &close_err);
+    int close_rc = train_log_close(&run, &close_err);
     if (close_rc && (rc == GAN_OK || rc == TRAIN_STOPPED)) {
         rc = close_rc;
         if (err)

@@ -38,9 +38,21 @@ _Static_assert(offsetof(epoch_sums_t, d_loss) == CKPT_SUM_D_LOSS * sizeof(double
                offsetof(epoch_sums_t, steps) == CKPT_SUM_STEPS * sizeof(double),
                "epoch sums order");
 
+int run_ckpt_paths(char path[PATH_MAX], char prev[PATH_MAX], const char *dir, gan_err_t *err)
+{
+    int rc = run_path(path, dir, RUN_CKPT, err);
+    return rc ? rc : run_path(prev, dir, RUN_CKPT_PREV, err);
+}
+
 int run_write_checkpoint(run_t *run, gan_err_t *err)
 {
-    int rc = run_guard(run, err);
+    const char *dir = run->opts->run_dir;
+    char fresh[PATH_MAX], path[PATH_MAX], prev[PATH_MAX];
+    int rc = run_path(fresh, dir, RUN_CKPT_NEW, err);
+    if (!rc)
+        rc = run_ckpt_paths(path, prev, dir, err);
+    if (!rc)
+        rc = run_guard(run, err);
     if (rc)
         return rc;
     char *header = NULL;
@@ -80,7 +92,6 @@ int run_write_checkpoint(run_t *run, gan_err_t *err)
     };
     /* Write the new one under a temporary name first (ckpt_write is
      * atomic), keeping the previous as checkpoint.prev.bin. */
-    const char *fresh = run->path_ckpt_new;
     rc = ckpt_write(fresh, header, sections, (int)(sizeof sections / sizeof sections[0]), err);
     free(header);
     /* Writing takes a while: the lock is looked at again before the renames
@@ -91,12 +102,12 @@ int run_write_checkpoint(run_t *run, gan_err_t *err)
         unlink(fresh);
         return rc;
     }
-    if (fs_exists(run->path_ckpt) && rename(run->path_ckpt, run->path_prev) != 0)
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot keep as %s (%s)", run->path_ckpt,
-                           run->path_prev, strerror(errno));
-    if (rename(fresh, run->path_ckpt) != 0)
-        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot rename into place (%s)",
-                           run->path_ckpt, strerror(errno));
+    if (fs_exists(path) && rename(path, prev) != 0)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot keep as %s (%s)", path, prev,
+                           strerror(errno));
+    if (rename(fresh, path) != 0)
+        return gan_err_set(err, GAN_ERR_RUNTIME, "%s: cannot rename into place (%s)", path,
+                           strerror(errno));
     return GAN_OK;
 }
 
@@ -108,12 +119,14 @@ int run_keeps_epoch(const run_t *run, int epoch)
 
 int run_write_kept(run_t *run, gan_err_t *err)
 {
-    char path[PATH_MAX];
+    char path[PATH_MAX], kept[PATH_MAX];
     int rc = run_guard(run, err);
     if (!rc)
         rc = run_kept_path(path, run->opts->run_dir, run->epoch, err);
     if (!rc)
-        rc = fs_mkdirs(run->path_kept, err);
+        rc = run_path(kept, run->opts->run_dir, RUN_KEPT, err);
+    if (!rc)
+        rc = fs_mkdirs(kept, err);
     if (rc)
         return rc;
     char *header = NULL;
@@ -140,13 +153,15 @@ int run_write_kept(run_t *run, gan_err_t *err)
 int run_trim_kept(run_t *run, gan_err_t *err)
 {
     const char *dir = run->opts->run_dir;
-    int rc = run_guard(run, err);
+    char path[PATH_MAX];
+    int rc = run_path(path, dir, RUN_KEPT, err);
+    if (!rc)
+        rc = run_guard(run, err);
     if (rc)
         return rc;
-    fs_remove_stale_temps(run->path_kept);
+    fs_remove_stale_temps(path);
     int *kept = NULL, n = 0;
     rc = run_kept_epochs(&kept, &n, dir, err);
-    char path[PATH_MAX];
     for (int i = 0; i < n && !rc; i++) {
         if (kept[i] <= run->epoch)
             continue;
@@ -165,9 +180,7 @@ int run_read_checkpoint(ckpt_file_t *ckpt, char *used, size_t used_size, const c
                         int from_prev, gan_err_t *err)
 {
     char path[PATH_MAX], prev[PATH_MAX];
-    int rc = run_path(path, run_dir, RUN_CKPT, err);
-    if (!rc)
-        rc = run_path(prev, run_dir, RUN_CKPT_PREV, err);
+    int rc = run_ckpt_paths(path, prev, run_dir, err);
     if (rc)
         return rc;
     if (from_prev && !fs_exists(prev))

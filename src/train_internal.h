@@ -1,7 +1,8 @@
 /* What the parts of a training run share: the run state, and the
- * functions of the run folder (run_files.c) and of checkpoints
- * (train_checkpoint.c) that the loop in train.c calls. Not a public header:
- * only src/train*.c and src/run_files.c include it. */
+ * functions of checkpoints (train_checkpoint.c) and of what the run hands
+ * its files (train_log.c) that the loop in train.c calls. Not a public
+ * header: only src/train*.c include it (the run folder's writers,
+ * run_*.c, take plain arguments). */
 #ifndef GAN_TRAIN_INTERNAL_H
 #define GAN_TRAIN_INTERNAL_H
 
@@ -16,6 +17,7 @@
 #include "gan/mnist_packed.h"
 #include "gan/rng.h"
 #include "gan/run_dir.h"
+#include "gan/run_files.h"
 #include "gan/run_lock.h"
 #include "gan/train.h"
 
@@ -24,13 +26,6 @@
 typedef struct {
     double d_loss, g_loss, d_real, d_fake, acc_real, acc_fake, seconds, steps;
 } epoch_sums_t;
-
-/* One row of steps.csv (the values as the event file holds them). */
-typedef struct {
-    int64_t step;
-    int epoch;
-    float g_loss, d_loss, d_real, d_fake;
-} step_row_t;
 
 typedef struct {
     train_cfg_t cfg;
@@ -58,14 +53,10 @@ typedef struct {
     classifier_t clf;
     mnist_t test;
     eval_ctx_t eval;
-    char path_layers[PATH_MAX], path_metrics[PATH_MAX], path_samples[PATH_MAX];
-    char path_ckpt[PATH_MAX], path_prev[PATH_MAX], path_ckpt_new[PATH_MAX];
-    char path_steps[PATH_MAX];
-    char path_kept[PATH_MAX];  /* checkpoints/ */
-    /* Watching the run (run_log.c): the steps.csv rows of the epoch not yet
-     * written (room for an epoch's, allocated in run_prepare) and the
+    /* Watching the run (train_log.c): the steps.csv rows of the epoch not
+     * yet written (room for an epoch's, allocated in run_prepare) and the
      * TensorBoard writer (NULL with --no-events). */
-    step_row_t *step_rows;
+    run_step_row_t *step_rows;
     long n_step_rows, max_step_rows;
     events_writer_t *events;
     run_lock_t *lock;          /* held from before the first write to the end */
@@ -81,7 +72,7 @@ typedef struct {
     double next_refresh;       /* clock_seconds() of the lock's next refresh */
 } run_t;
 
-/* train.c */
+/* train_internal.c */
 
 /* Called before every write to the run folder (checkpoint, kept epoch, CSV
  * append, grid, event file, journal line): GAN_OK while run->lock is still
@@ -89,8 +80,16 @@ typedef struct {
  * later call fail at once with the same GAN_ERR_RUNTIME line, so a writer
  * that lost its lock writes nothing more. */
 int run_guard(run_t *run, gan_err_t *err);
+/* Rewrites the claim (run_lock_refresh) and sets the next refresh time: it
+ * tells other processes (and machines) that the run is alive. A lost lock
+ * or a claim that cannot be rewritten fails as run_guard does, and every
+ * later run_guard too. */
+int run_refresh_lock(run_t *run, gan_err_t *err);
 
 /* train_checkpoint.c */
+
+/* path = dir/checkpoint.bin, prev = dir/checkpoint.prev.bin (run_path). */
+int run_ckpt_paths(char path[PATH_MAX], char prev[PATH_MAX], const char *dir, gan_err_t *err);
 
 /* Writes the run's whole state; the previous checkpoint.bin is kept as
  * checkpoint.prev.bin. */
@@ -116,72 +115,38 @@ int run_read_checkpoint(ckpt_file_t *ckpt, char *used, size_t used_size, const c
 int run_restore_state(gan_t *gan, run_t *run, const ckpt_file_t *ckpt, const char *path,
                       gan_err_t *err);
 
-/* run_files.c */
-
-/* config.json: the settings plus data checksum, version, threads. */
-int run_write_config(const run_t *run, const char *dir, gan_err_t *err);
-/* On resume: notes whether metrics.csv was begun without the g_acc column
- * (before it existed), and layers.csv without the name column, so the
- * run's rows keep one shape to the end. */
-void run_detect_metrics_shape(run_t *run);
-/* layers.csv's header line (without newline) for this run. */
-const char *run_layers_header(const run_t *run);
-/* metrics.csv's header line (without newline) for this run's settings. */
-const char *run_metrics_header(const run_t *run);
-/* One metrics.csv row, made durable, and its values as TensorBoard scalars
- * at the end of the row's epoch. */
-int run_append_metrics(run_t *run, const train_metrics_t *m, gan_err_t *err);
-/* Appends text to a log file and makes it durable (fflush + fsync). */
-int run_append_durably(const char *path, const char *text, gan_err_t *err);
-/* Rewrites a CSV log (atomically) from what the checkpoint vouches for
- * (metrics_csv_trim: repairs in *report, refusals naming file, line and
- * the fix); a refused file is left as it was. */
-int run_trim_csv(const char *path, const csv_vouch_t *vouch, csv_trim_report_t *report,
-                 gan_err_t *err);
-/* The layers.csv rows of an epoch (0: before training), from the probe
- * batches and the epoch's gradient-norm sums over `steps` steps. */
-int run_write_layer_rows(run_t *run, int epoch, double steps, gan_err_t *err);
-/* samples/epoch_NNNN.png from the fixed noise (and the image summary). */
-int run_write_samples(run_t *run, int epoch, gan_err_t *err);
-/* A new run's folder: refused (GAN_ERR_INPUT) if it holds a run, unless
- * force; created if missing. Its lock is taken (run->lock) before anything
- * in it is written or, with force, removed. */
-int run_make_folder(run_t *run, const char *dir, int force, gan_err_t *err);
-/* Removes a run's files (and leftovers of atomic writes); the lock stays. */
-void run_remove_files(const char *dir);
-
-/* run_log.c: steps.csv and the TensorBoard event file (see its top). */
+/* train_log.c: what the run hands its files (see its top). Each writes
+ * only after run_guard. */
 
 /* Steps done since the run started: epoch * steps_per_epoch + step. */
-int64_t run_global_step(const run_t *run);
+int64_t train_global_step(const run_t *run);
 /* Allocates the table of an epoch's steps.csv rows. */
-int run_log_prepare(run_t *run, gan_err_t *err);
+int train_log_prepare(run_t *run, gan_err_t *err);
 /* Opens the event file (unless --no-events); a resumed run's starts with a
  * SessionLog START at the first step it will train. */
-int run_log_open(run_t *run, int resumed, gan_err_t *err);
+int train_log_open(run_t *run, int resumed, gan_err_t *err);
 /* After a step (run->step already counts it): keeps its row and writes its
  * step scalars when the step is logged (the first and every log_every-th).
  * Allocates nothing. */
-int run_log_step(run_t *run, const gan_stats_t *st, gan_err_t *err);
+int train_log_step(run_t *run, const gan_stats_t *st, gan_err_t *err);
 /* Appends the kept rows to steps.csv durably and empties the table. */
-int run_log_write_steps(run_t *run, gan_err_t *err);
-/* Epoch scalars: every field of a metrics.csv row, tagged by column. */
-int run_log_metrics(run_t *run, const char *header, const char *row, int64_t step,
-                    gan_err_t *err);
-/* Histograms of one layer's weights (none when n_weights is 0) and
- * probe-batch activations, tagged net_name/layer_name/. */
-int run_log_histograms(run_t *run, const char *net_name, const char *layer_name,
-                       const float *weights,
-                       size_t n_weights, const float *acts, size_t n_acts, int64_t step,
-                       gan_err_t *err);
-/* The grid PNG at png_path (height x width pixels) as an image summary. */
-int run_log_image(run_t *run, const char *png_path, int height, int width, int64_t step,
-                  gan_err_t *err);
+int train_log_steps(run_t *run, gan_err_t *err);
+/* metrics.csv's header line (without newline) for this run's settings. */
+const char *train_metrics_header(const run_t *run);
+/* One metrics.csv row, made durable, and its values as TensorBoard scalars
+ * at the end of the row's epoch. */
+int train_log_metrics(run_t *run, const run_metrics_t *m, gan_err_t *err);
+/* The layers.csv rows of an epoch (0: before training), from the probe
+ * batches and the epoch's gradient-norm sums over `steps` steps, and their
+ * histograms. */
+int train_log_layers(run_t *run, int epoch, double steps, gan_err_t *err);
+/* samples/epoch_NNNN.png from the fixed noise (and the image summary). */
+int train_log_samples(run_t *run, int epoch, gan_err_t *err);
 /* Event records so far on disk (fflush + fsync). */
-int run_log_flush(run_t *run, gan_err_t *err);
+int train_log_flush(run_t *run, gan_err_t *err);
 /* Closes the event file; the error of its last flush. */
-int run_log_close(run_t *run, gan_err_t *err);
-/* Frees what run_log_prepare/open made (closing without a report). */
-void run_log_free(run_t *run);
+int train_log_close(run_t *run, gan_err_t *err);
+/* Frees what train_log_prepare/open made (closing without a report). */
+void train_log_free(run_t *run);
 
 #endif

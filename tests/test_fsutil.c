@@ -1,8 +1,9 @@
 /* Tests for fsutil's appends, folders and temporary files (issue 22):
- * fs_open_append never blocks on a FIFO, fs_remove_stale_temps removes
- * only what a provably dead owner left, atomic_dir publishes a folder whole
- * and replaces only an earlier output, and fs_mkdirs names what is in the
- * way (exit 2 material, not a runtime failure).
+ * fs_open_append and fs_append_durably never block on a FIFO,
+ * fs_remove_stale_temps removes only what a provably dead owner left,
+ * atomic_dir publishes a folder whole and replaces only an earlier output,
+ * and fs_mkdirs names what is in the way (exit 2 material, not a runtime
+ * failure).
  *
  * Fixtures are written into a fresh folder under /tmp by each test; the
  * suite's timeout turns an open that blocks into a failure. */
@@ -78,6 +79,33 @@ Test(fsutil, open_append_refuses_a_fifo_with_or_without_a_reader)
     size_t n;
     char *text = test_read_file(file.s, &n);
     cr_expect_str_eq(text, "abab");
+    free(text);
+}
+
+/* ---- fs_append_durably ----------------------------------------------------- */
+
+/* What every CSV log and the claims journal append through: a FIFO (no
+ * reader: an open that waits would hang the suite into its timeout) is
+ * refused at once with nothing written, a device too; a regular file gets
+ * every byte, appended after what it held. */
+Test(fsutil, append_durably_refuses_a_fifo_without_blocking_and_appends_to_a_file)
+{
+    test_path_t fifo = tmp_path("steps.csv");
+    cr_assert_eq(mkfifo(fifo.s, 0600), 0);
+    gan_err_t err = {{0}};
+    cr_expect_eq(fs_append_durably(fifo.s, "1,2\n", &err), GAN_ERR_INPUT, "%s", err.msg);
+    cr_expect_not_null(strstr(err.msg, "not a regular file (a FIFO)"), "%s", err.msg);
+    cr_expect_not_null(strstr(err.msg, fifo.s), "the FIFO is not named: %s", err.msg);
+    cr_expect_eq(fs_append_durably("/dev/null", "x\n", &err), GAN_ERR_INPUT, "a device: %s",
+                 err.msg);
+
+    test_path_t file = tmp_path("layers.csv");
+    cr_assert_eq(fs_append_durably(file.s, "head\n", &err), GAN_OK, "%s", err.msg);
+    cr_assert_eq(fs_append_durably(file.s, "row 1\nrow 2\n", &err), GAN_OK, "%s", err.msg);
+    cr_assert_eq(fs_append_durably(file.s, "", &err), GAN_OK, "nothing to add: %s", err.msg);
+    size_t n;
+    char *text = test_read_file(file.s, &n);
+    cr_expect_str_eq(text, "head\nrow 1\nrow 2\n");
     free(text);
 }
 

@@ -679,3 +679,39 @@ Test(run_dir, from_prev_never_overwrites_an_earlier_damaged_checkpoint)
     cr_expect(n2 == n && memcmp(aside, blob, n) == 0, "the damaged checkpoint was not kept");
     expect_epochs_once(run, 3);
 }
+
+/* ---- the one reader of epoch file names ---------------------------------- */
+
+/* run_epoch_of_name takes exactly the names the writers give (the path
+ * functions' last part: the epoch with at least four digits) and nothing
+ * else: no other padding, no temporary of an atomic write, no other
+ * folder's suffix. Kept epochs, sample grids, --force's clean-up and the
+ * report all read names through it. */
+Test(run_dir, epoch_names_parse_exactly_as_the_writers_write_them)
+{
+    static const int epochs[] = {0, 5, 1234, 12345, 999999999};
+    static const run_file_t folders[] = {RUN_SAMPLES, RUN_KEPT};
+    char path[PATH_MAX];
+    gan_err_t err;
+    for (size_t f = 0; f < 2; f++)
+        for (size_t i = 0; i < sizeof epochs / sizeof epochs[0]; i++) {
+            int rc = folders[f] == RUN_SAMPLES ? run_sample_path(path, "run", epochs[i], &err)
+                                               : run_kept_path(path, "run", epochs[i], &err);
+            cr_assert_eq(rc, GAN_OK, "%s", err.msg);
+            const char *name = strrchr(path, '/') + 1;
+            cr_expect_eq(run_epoch_of_name(name, folders[f]), epochs[i], "%s", path);
+        }
+    cr_expect_eq(run_epoch_of_name("epoch_0005.bin", RUN_KEPT), 5);
+    cr_expect_eq(run_epoch_of_name("epoch_12345.bin", RUN_KEPT), 12345);
+    cr_expect_eq(run_epoch_of_name("epoch_0005.png", RUN_SAMPLES), 5);
+    static const char *const refused[] = {
+        "epoch_00005.bin", "epoch_5.bin", "epoch_005.bin", "epoch_012345.bin",
+        ".epoch_0005.bin.tmp.host.123", "epoch_0005.bin.tmp.123", "epoch_0005.bin~",
+        "epoch_0005.png", "epoch_.bin", "epoch_12a4.bin", "epoch_-005.bin", "Epoch_0005.bin",
+        "epoch_1234567890.bin", "epoch_0005", "epoch_0005.bin.new", "xepoch_0005.bin", "",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        cr_expect_eq(run_epoch_of_name(refused[i], RUN_KEPT), -1, "took \"%s\"", refused[i]);
+    cr_expect_eq(run_epoch_of_name("epoch_0005.bin", RUN_SAMPLES), -1, "a grid's folder");
+    cr_expect_eq(run_epoch_of_name("epoch_0005.bin", RUN_METRICS), -1, "no epoch files");
+}

@@ -153,6 +153,15 @@ int fs_open_regular(const char *path, const char *fix, int *fd, uint64_t *size, 
  * errno text if it cannot be opened. The caller closes *fd (-1 on error). */
 int fs_open_append(const char *path, int *fd, gan_err_t *err);
 
+/* Appends text (all of it, NUL excluded) to path and makes it durable
+ * (fsync) before returning, so a crash right after loses nothing that was
+ * reported written: the rows of a run's CSV logs, a line of its claims
+ * journal. The file is opened with fs_open_append (created if missing; a
+ * FIFO or device is refused with its errors, never waited on).
+ * GAN_ERR_RUNTIME "<path>: write failed (<why>)" when a write, the fsync or
+ * the close fails (what was written before may stay). */
+int fs_append_durably(const char *path, const char *text, gan_err_t *err);
+
 /* Reads a whole regular file of at most max_bytes into a malloc'ed buffer
  * (NUL-terminated for text use; *n excludes the NUL). Caller frees.
  * GAN_ERR_INPUT if missing, not a regular file (fs_open_regular) or larger

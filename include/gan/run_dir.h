@@ -52,9 +52,17 @@ int run_sample_path(char out[PATH_MAX], const char *dir, int epoch, gan_err_t *e
 /* checkpoints/epoch_NNNN.bin of a run: the kept weights of an epoch. */
 int run_kept_path(char out[PATH_MAX], const char *dir, int epoch, gan_err_t *err);
 
+/* The one reader of those names: the epoch of a file name inside folder
+ * (RUN_SAMPLES: "epoch_0005.png", RUN_KEPT: "epoch_0005.bin"), exactly as
+ * run_sample_path and run_kept_path write it (at least four digits, a
+ * leading zero only as padding to four); -1 for any other name
+ * ("epoch_5.bin", "epoch_00005.bin", a temporary ".epoch_0005.bin.tmp.*")
+ * and for a folder without epoch files. */
+int run_epoch_of_name(const char *name, run_file_t folder);
+
 /* The epochs whose weights dir/checkpoints/ holds, ascending, from the file
- * names (epoch_NNNN.bin exactly; temporary files of a write in progress
- * are not kept epochs). *epochs is malloc'ed (the caller frees; NULL when
+ * names (run_epoch_of_name: temporary files of a write in progress are not
+ * kept epochs). *epochs is malloc'ed (the caller frees; NULL when
  * *n is 0). A run without the folder has none: GAN_OK, *n = 0.
  * GAN_ERR_RUNTIME when the folder cannot be read or memory runs out. */
 int run_kept_epochs(int **epochs, int *n, const char *dir, gan_err_t *err);

@@ -1,7 +1,7 @@
 /* Training runs: epochs over MNIST, per-epoch metrics, sample grids,
- * resumable checkpoints. Owns the run folder layout (DESIGN.md, "Files a
- * run writes"); never prints: progress goes through a callback and errors
- * through gan_err_t.
+ * resumable checkpoints, written into a run folder (its layout and files:
+ * run_dir.h, run_files.h; DESIGN.md, "Files a run writes"); never prints:
+ * progress goes through a callback and errors through gan_err_t.
  *
  * Random streams (all from the run's seed; see rng_seed): G's and D's
  * initial weights each have their own stream, the data order of epoch e is
@@ -24,6 +24,7 @@
 #include "gan/optim.h"
 #include "gan/rng.h"
 #include "gan/run_config.h"
+#include "gan/run_files.h"
 
 /* Returned by train_run when the stop flag was raised: the checkpoint is
  * written and the run can be resumed. */
@@ -57,21 +58,6 @@ void train_shuffle_epoch(uint32_t *order, size_t n_images, uint64_t seed, int ep
 void train_make_batch(float *real, float *z, const mnist_packed_t *data, const uint32_t *order,
                       long step, int batch, int z_dim, rng_t *noise);
 
-/* One row of metrics.csv. */
-typedef struct {
-    int epoch;
-    long steps;
-    double g_loss, d_loss, d_acc, d_acc_real, d_acc_fake, d_real, d_fake;
-    double seconds, images_per_sec;
-    double g_acc;            /* 1 - d_acc_fake */
-    /* Only when the run evaluates sample quality (cfg eval_every > 0);
-     * epochs without an evaluation have evaluated = 0 and write nan. */
-    int evaluated;
-    eval_result_t eval;
-    double eval_seconds;
-} train_metrics_t;
-
-
 /* NOTICE: something the user should know that is not an error (e.g. rows
  * of metrics.csv dropped on resume because no checkpoint vouched for
  * them); the text is in notice. */
@@ -86,7 +72,7 @@ typedef struct {
     double d_loss, g_loss;    /* running means over this epoch */
     double images_per_sec;    /* this epoch so far */
     double epoch_seconds;     /* this epoch so far */
-    const train_metrics_t *metrics; /* TRAIN_EVENT_EPOCH only */
+    const run_metrics_t *metrics;   /* TRAIN_EVENT_EPOCH only */
     const float *real, *z;    /* TRAIN_EVENT_STEP: the batch just trained on */
     int batch, image_size, z_dim;
     const char *run_dir;

@@ -88,7 +88,7 @@ static void on_progress(void *ctx, const train_progress_t *p)
         fflush(stderr);
         return;
     }
-    const train_metrics_t *m = p->metrics;
+    const run_metrics_t *m = p->metrics;
     fprintf(stderr,
             "%sepoch %d/%d  d_loss %.4f  g_loss %.4f  d_acc %.3f  D(x) %.3f  D(G(z)) %.3f  "
             "%.1fs  %.0f img/s\n",
