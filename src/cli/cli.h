@@ -23,6 +23,10 @@ int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* Prints the library error and returns its code. */
 int cli_fail_err(int code, const gan_err_t *err);
 
+/* Sends SIGINT and SIGTERM (and SIGHUP when hup) to handler, which raises
+ * the stop flag that the library checks after each step. */
+void cli_catch_stop_signals(void (*handler)(int), int hup);
+
 /* Strict number parsing for option values: the whole string must be a
  * number in [lo, hi]; otherwise a usage error naming the option. */
 int cli_parse_int(const char *option, const char *text, long lo, long hi, long *out);

@@ -463,13 +463,7 @@ static int prepare_training(const experiment_t *e, const train_cfg_t *cfg)
         rc = fs_mkdirs(e->dir, &err);
     if (rc)
         return cli_fail_err(rc, &err);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    cli_catch_stop_signals(on_signal, 1);
     return 0;
 }
 

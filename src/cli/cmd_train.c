@@ -30,15 +30,6 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
-static void install_signal_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
 
 typedef struct {
     int quiet, tty;
@@ -265,7 +256,7 @@ int cmd_train(int argc, char **argv)
         .ctx = &progress,
         .stop = &stop_signal,
     };
-    install_signal_handlers();
+    cli_catch_stop_signals(on_signal, 0);
     rc = train_run(&cfg, &opts, &err);
     if (progress.tty && !quiet)
         fputs("\r\033[K", stderr);

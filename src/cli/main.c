@@ -1,4 +1,5 @@
 /* gan: entry point and subcommand table. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,18 @@ int cli_fail(int code, const char *fmt, ...)
 int cli_fail_err(int code, const gan_err_t *err)
 {
     return cli_fail(code, "%s", err->msg);
+}
+
+void cli_catch_stop_signals(void (*handler)(int), int hup)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (hup)
+        sigaction(SIGHUP, &sa, NULL);
 }
 
 /* The subcommand's argv, so a usage error can name the offending word. */
