@@ -189,8 +189,17 @@ static int parse(ckpt_file_t *out, const ckpt_source_t *src, const char *name, i
         pos += 12;
         if (len > size - pos || size - pos - len < 4)
             return corrupt(out, err, name, "section length past the end of the file");
+        /* A reader takes a tag's first section: a second one would be data
+         * no check looks at, so a file with one is damaged. */
+        uint32_t tag = get_u32(head);
+        for (int i = 0; i < out->n_sections; i++)
+            if (out->sections[i].tag == tag) {
+                char what[64];
+                snprintf(what, sizeof what, "section %u appears twice", tag);
+                return corrupt(out, err, name, what);
+            }
         offsets[out->n_sections] = pos;
-        out->sections[out->n_sections++] = (ckpt_section_t){get_u32(head), NULL, len};
+        out->sections[out->n_sections++] = (ckpt_section_t){tag, NULL, len};
         pos += len + 4;
     }
 

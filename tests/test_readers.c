@@ -10,6 +10,7 @@
  * test asserts how long anything takes. */
 #include <criterion/criterion.h>
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,25 @@ Test(readers, damaged_checkpoint_message_names_the_damage_only)
     snprintf(want, sizeof want, "%s: damaged checkpoint (CRC mismatch in section 2)", p.s);
     cr_expect_eq(ckpt_read(&ckpt, p.s, &err), GAN_ERR_INPUT);
     cr_expect_str_eq(err.msg, want);
+}
+
+/* A tag twice (found by fuzz_checkpoint: a second, NaN-filled D params
+ * section after a valid one): readers take the first, so the second would
+ * be bytes no check looks at; the file is refused as damaged. */
+Test(readers, checkpoint_with_a_section_tag_twice_is_refused)
+{
+    static const float weights[2] = {1.0f, 2.0f}, nan_weights[2] = {NAN, NAN};
+    const ckpt_section_t sections[3] = {
+        {4, weights, sizeof weights}, {5, weights, sizeof weights}, {4, nan_weights, sizeof nan_weights}};
+    test_path_t p = tmp_path("twice.bin");
+    gan_err_t err = {{0}};
+    cr_assert_eq(ckpt_write(p.s, "{\"epoch\": 1}", sections, 3, &err), GAN_OK, "%s", err.msg);
+    ckpt_file_t ckpt;
+    char want[600];
+    snprintf(want, sizeof want, "%s: damaged checkpoint (section 4 appears twice)", p.s);
+    cr_expect_eq(ckpt_read(&ckpt, p.s, &err), GAN_ERR_INPUT);
+    cr_expect_str_eq(err.msg, want);
+    cr_expect(ckpt.blob == NULL && ckpt.header == NULL, "output not zeroed");
 }
 
 /* ckpt_read_mem is the parser ckpt_read runs: the bytes of a file give the
