@@ -233,6 +233,13 @@ Test(products, a_run_records_the_library_that_made_its_bits, .init = setup_runs,
     cr_expect(strstr(cfg_a, "\"products\": \"openblas "), "%s", cfg_a);
     cr_expect(strstr(cfg_b, "\"products\": \"onednn f32\""), "%s", cfg_b);
     cr_expect(strstr(cfg_b, "\"products_lib\": \"onednn\""), "the option is recorded: %s", cfg_b);
+    /* What gan sample/eval/export load (train_load_gan) runs on the
+     * run's recorded library: it drew the run's grids. */
+    cr_expect_eq(a.g.products, PRODUCTS_OPENBLAS_F32, "the OpenBLAS run loads on %d",
+                 (int)a.g.products);
+    cr_expect_eq(b.g.products, PRODUCTS_ONEDNN_F32, "the oneDNN run loads on %d",
+                 (int)b.g.products);
+    cr_expect_eq(b.d.products, PRODUCTS_ONEDNN_F32);
     size_t gb = b.g.n_params * sizeof(float), db = b.d.n_params * sizeof(float);
     cr_expect(memcmp(b.g.params, c.g.params, gb) == 0, "oneDNN f32: the same bits twice (G)");
     cr_expect(memcmp(b.d.params, c.d.params, db) == 0, "oneDNN f32: the same bits twice (D)");
