@@ -52,10 +52,20 @@ products_lib_t products_resolve(products_lib_t lib, precision_t precision)
 
 products_lib_t products_lib_recorded(const char *header)
 {
-    char recorded[64];
-    if (json_get_string(header, "products", recorded, sizeof recorded) == 0 &&
-        strcmp(recorded, "onednn f32") == 0)
-        return PRODUCTS_ONEDNN;
+    char text[64];
+    if (json_get_string(header, "products", text, sizeof text) == 0)
+        return strcmp(text, "onednn f32") == 0 ? PRODUCTS_ONEDNN : PRODUCTS_OPENBLAS;
+    /* A kept epoch's header has the settings but not the backend: the
+     * library --products resolves to here, which on the machine that made
+     * the run is the one it used. A bf16 run drew its grids on OpenBLAS; a
+     * run from before --products (no key) ran on OpenBLAS. */
+    products_lib_t lib = PRODUCTS_OPENBLAS;
+    if (json_get_string(header, "precision", text, sizeof text) == 0 &&
+        strcmp(text, "fp32") != 0)
+        return PRODUCTS_OPENBLAS;
+    if (json_get_string(header, "products_lib", text, sizeof text) == 0 &&
+        products_lib_from_name(&lib, text, NULL) == GAN_OK)
+        return products_resolve(lib, PRECISION_FP32);
     return PRODUCTS_OPENBLAS;
 }
 

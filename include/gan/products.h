@@ -56,10 +56,11 @@ int products_onednn_is_faster(void);
  * products_onednn_is_faster, else OpenBLAS). Never PRODUCTS_AUTO. */
 products_lib_t products_resolve(products_lib_t lib, precision_t precision);
 
-/* The library a run's checkpoint header records as its "products"
- * (products_describe): PRODUCTS_ONEDNN for "onednn f32", else (OpenBLAS,
- * a bf16 run whose fp32 passes ran on OpenBLAS, a run from before the
- * record) PRODUCTS_OPENBLAS: what redraws the run's fp32 grids. */
+/* The library that drew a run's fp32 grids, from a checkpoint header:
+ * its "products" (products_describe): PRODUCTS_ONEDNN for "onednn f32",
+ * else PRODUCTS_OPENBLAS; a header without it (a kept epoch) goes by its
+ * "products_lib" resolved here (a bf16 run: OpenBLAS); a run from before
+ * --products: PRODUCTS_OPENBLAS. */
 products_lib_t products_lib_recorded(const char *header);
 
 /* The backend of precision on the resolved library lib. */
