@@ -89,6 +89,9 @@ typedef struct {
     long step, steps_per_epoch;
 } harness_t;
 
+/* --products: the library of fp32's products, as `gan train --products`. */
+static products_lib_t bench_products = PRODUCTS_AUTO;
+
 static void harness_destroy(harness_t *h)
 {
     gan_destroy(&h->gan);
@@ -105,7 +108,7 @@ static int harness_create(harness_t *h, const mnist_packed_t *data, int batch, p
     h->cfg.precision = precision;
     gan_err_t err;
     if (gan_create(&h->gan, &h->cfg.arch, h->cfg.adam, h->cfg.adam, batch, &err) ||
-        gan_set_precision(&h->gan, precision, &err)) {
+        gan_set_products(&h->gan, precision, bench_products, &err)) {
         fprintf(stderr, "gan-bench: %s\n", err.msg);
         harness_destroy(h);
         return -1;
@@ -224,7 +227,7 @@ static int time_step(step_timing_t *t, harness_t *h, int steps)
 static int measure(step_timing_t *t, const mnist_packed_t *data, int batch, int threads, int steps,
                    precision_t precision)
 {
-    threads_set(threads, precision);
+    threads_set_products(threads, products_resolve(bench_products, precision));
     harness_t h;
     if (harness_create(&h, data, batch, precision))
         return -1;
@@ -238,6 +241,9 @@ static int measure(step_timing_t *t, const mnist_packed_t *data, int batch, int 
 static int section_step(const bench_opts_t *o, const mnist_packed_t *data, double *ips_out)
 {
     printf("\n== step: batch 64, %d steps after %d warm-up steps ==\n", o->steps, WARMUP_STEPS);
+    char lib[64];
+    products_describe(lib, sizeof lib, products_backend(bench_products, PRECISION_FP32));
+    printf("fp32 products: %s (--products=%s)\n", lib, products_lib_name(bench_products));
     printf("%-13s %8s %9s %9s %9s %8s %9s %9s %8s %8s %8s\n", "precision thr", "ms/step",
            "images/s", "prod ms", "floor ms", "GEMM sh", "GFLOP/s", "floor GF", "Adam ms",
            "batch ms", "other ms");
@@ -270,7 +276,7 @@ static int section_events(const bench_opts_t *o, const mnist_packed_t *data, dou
 {
     enum { LOG_EVERY = 10, ROUNDS = 7 };
     int steps_per_epoch = (int)(data->n / 64);
-    threads_set(1, PRECISION_FP32);
+    threads_set_products(1, products_resolve(bench_products, PRECISION_FP32));
     harness_t h;
     if (harness_create(&h, data, 64, PRECISION_FP32))
         return -1;
@@ -300,9 +306,14 @@ static int section_products(const bench_opts_t *o, const mnist_packed_t *data)
     int hi = o->threads[o->n_threads - 1];
     if (hi == 1)
         return 0;
+    /* The OpenBLAS calls of a step are what this section replays. */
+    const products_lib_t lib = bench_products;
+    bench_products = PRODUCTS_OPENBLAS;
     threads_set(1, PRECISION_FP32);
     harness_t h;
-    if (harness_create(&h, data, 64, PRECISION_FP32))
+    int created = harness_create(&h, data, 64, PRECISION_FP32);
+    bench_products = lib;
+    if (created)
         return -1;
     for (int i = 0; i < WARMUP_STEPS / 4; i++)
         harness_step(&h);
@@ -760,6 +771,8 @@ static void usage(FILE *out)
             "  --threads=LIST   thread counts (default 1,<cores>)\n"
             "  --precision=LIST fp32, bf16, bf16-emulated (default fp32,bf16; fp32 alone on a\n"
             "                   CPU where oneDNN has no bf16)\n"
+            "  --products=LIB   auto, openblas, onednn: fp32's products in the step,\n"
+            "                   batch, torch and events sections (default auto, as gan train)\n"
             "  --batches=LIST   batch sizes of the scaling table (default 32,64,128,256)\n"
             "  --data=DIR       MNIST folder (default data/mnist; random bytes if absent)\n"
             "  --python=PATH    interpreter with torch (default: /usr/bin/python3, python3)\n"
@@ -782,6 +795,7 @@ static int parse_options(bench_opts_t *o, int argc, char **argv)
         {"no-onednn", no_argument, 0, 'O'},     {"no-batch", no_argument, 0, 'B'},
         {"only", required_argument, 0, 'o'},    {"precision", required_argument, 0, 'x'},
         {"claims", required_argument, 0, 'c'},  {"claims-dir", required_argument, 0, 'C'},
+        {"products", required_argument, 0, 'L'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
     };
     int cores = threads_available();
@@ -837,6 +851,10 @@ static int parse_options(bench_opts_t *o, int argc, char **argv)
             if (parse_names(optarg, section_names, N_SECTIONS, o->run))
                 return fprintf(stderr, "gan-bench: --only=%s: expected a list of step, products, "
                                "onednn, batch, torch, events, rss\n", optarg), 2;
+            break;
+        case 'L':
+            if (products_lib_from_name(&bench_products, optarg, &err))
+                return fprintf(stderr, "gan-bench: --products=%s: %s\n", optarg, err.msg), 2;
             break;
         case 'd': o->data_dir = optarg; break;
         case 'p': o->python = optarg; break;

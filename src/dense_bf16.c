@@ -130,6 +130,11 @@ static dnnl_status_t make_product(product_t *p, size_t *scratch_bytes, dnnl_engi
         s = dnnl_primitive_attr_create(&attr);
     if (s == dnnl_success)
         s = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+    /* f32 means fp32 math: strict, whatever ONEDNN_DEFAULT_FPMATH_MODE or
+     * dnnl_set_default_fpmath_mode say (they would allow bf16 or tf32
+     * kernels, whose rounding is not fp32's). */
+    if (s == dnnl_success)
+        s = dnnl_primitive_attr_set_fpmath_mode(attr, dnnl_fpmath_mode_strict);
     if (s == dnnl_success && accumulate) {
         s = dnnl_post_ops_create(&post_ops);
         if (s == dnnl_success)
@@ -407,4 +412,23 @@ int dense_bf16_native_check(gan_err_t *err)
     if (s == dnnl_unimplemented)
         return unsupported(err);
     return s == dnnl_success ? GAN_OK : failed(err, "creating a bf16 matmul", s);
+}
+
+int dense_bf16_fpmath_strict(const dense_bf16_t *d)
+{
+    if (d->backend == DENSE_BF16_EMULATED)
+        return 1;
+    for (int r = 0; r < d->n_rows; r++)
+        for (int k = 0; k < N_PRODUCTS; k++) {
+            const_dnnl_primitive_desc_t pd = NULL;
+            const_dnnl_primitive_attr_t attr = NULL;
+            dnnl_fpmath_mode_t mode = dnnl_fpmath_mode_any;
+            if (dnnl_primitive_get_primitive_desc(d->products[r][k].primitive, &pd) !=
+                    dnnl_success ||
+                dnnl_primitive_desc_get_attr(pd, &attr) != dnnl_success ||
+                dnnl_primitive_attr_get_fpmath_mode(attr, &mode) != dnnl_success ||
+                mode != dnnl_fpmath_mode_strict)
+                return 0;
+        }
+    return 1;
 }

@@ -106,13 +106,18 @@ void gan_destroy(gan_t *gan)
 
 int gan_set_precision(gan_t *gan, precision_t precision, gan_err_t *err)
 {
+    return gan_set_products(gan, precision, PRODUCTS_OPENBLAS, err);
+}
+
+int gan_set_products(gan_t *gan, precision_t precision, products_lib_t lib, gan_err_t *err)
+{
     /* D runs on 2B rows in the D step and on B rows in the G step. */
     const int g_step_rows = gan->d.max_batch / 2;
-    int rc = net_set_precision(&gan->g, precision, NULL, 0, err);
+    int rc = net_set_products(&gan->g, precision, lib, NULL, 0, err);
     if (!rc)
-        rc = net_set_precision(&gan->d, precision, &g_step_rows, 1, err);
+        rc = net_set_products(&gan->d, precision, lib, &g_step_rows, 1, err);
     if (rc)
-        net_set_precision(&gan->g, PRECISION_FP32, NULL, 0, NULL);
+        net_set_products(&gan->g, PRECISION_FP32, PRODUCTS_OPENBLAS, NULL, 0, NULL);
     return rc;
 }
 

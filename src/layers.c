@@ -1,6 +1,6 @@
 /* The layer kinds; see layers.h. Each kind's rules and passes sit
  * together, and the kind table at the end is the one list of kinds. The
- * passes call the operations of dense.h, dense_bf16.h and activation.h in
+ * passes call the operations of products.h and activation.h in
  * exactly the order the MLP did before the net existed, so fp32 and bf16
  * results are the same bits. */
 #include "gan/layers.h"
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gan/dense_bf16.h"
+#include "gan/products.h"
 
 size_t shape_size(shape_t s)
 {
@@ -42,20 +42,26 @@ static void dense_fans(const layer_t *l, int *fan_in, int *fan_out)
     *fan_out = l->n_out;
 }
 
-static int dense_set_precision(layer_t *l, precision_t precision, int max_batch,
-                               const int *batches, int n_batches, gan_err_t *err)
+static int dense_set_products(layer_t *l, int fp32_backend, int bf16_backend, int max_batch,
+                              const int *batches, int n_batches, gan_err_t *err)
 {
-    dense_bf16_t *d = NULL;
-    int rc = dense_bf16_create(&d, dense_bf16_backend(precision), l->n_in, l->n_out, max_batch,
-                               batches, n_batches, err);
-    l->products = d;
+    products_t *p = NULL;
+    int rc = products_create(&p, (products_backend_t)fp32_backend, l->n_in, l->n_out, max_batch,
+                             batches, n_batches, err);
+    l->products = p;
+    if (!rc && bf16_backend >= 0) {
+        rc = products_create(&p, (products_backend_t)bf16_backend, l->n_in, l->n_out, max_batch,
+                             batches, n_batches, err);
+        l->products16 = p;
+    }
     return rc;
 }
 
-static void dense_drop_precision(layer_t *l)
+static void dense_drop_products(layer_t *l)
 {
-    dense_bf16_destroy(l->products);
-    l->products = NULL;
+    products_destroy(l->products);
+    products_destroy(l->products16);
+    l->products = l->products16 = NULL;
 }
 
 /* x: B x n_in, w: n_out x n_in, b: n_out, y: B x n_out. The product
@@ -66,11 +72,11 @@ static void dense_layer_forward(const layer_t *l, const layer_fwd_t *io)
     const float *b = io->params + l->b_off;
     const precision_t p = io->precision;
     if (p == PRECISION_FP32) {
-        dense_forward(io->y, io->x, io->params + l->w_off, NULL, io->batch, l->n_in, l->n_out);
+        products_forward(l->products, io->y, io->x, io->params + l->w_off, io->batch);
         act_forward_bias(io->y, b, io->batch, l->n_out, l->act, io->leak);
         return;
     }
-    dense_bf16_forward(l->products, io->y, io->x16,
+    products_forward(l->products16, io->y, io->x16,
                        bf16_operand_at_const(io->weights16, l->w_off, p), io->batch);
     if (io->y16)
         act_forward_bias_bf16(io->y, io->y16, b, io->batch, l->n_out, l->act, io->leak, p);
@@ -93,8 +99,10 @@ static void dense_layer_backward(const layer_t *l, const layer_bwd_t *io)
             act_backward(io->work, io->dy, io->y, n, l->act, io->leak);
             dz = io->work;
         }
-        dense_backward(io->dx, dw, db, dz, io->x, io->params + l->w_off, io->ones, io->batch,
-                       l->n_in, l->n_out, io->mode);
+        products_backward(l->products, io->dx, dw, dz, io->x, io->params + l->w_off, io->batch,
+                          io->mode);
+        if (db)
+            products_colsum(db, dz, io->ones, io->batch, l->n_out, io->mode);
         return;
     }
     /* dZ in fp32 (the bias gradient sums it) and its bf16 copy (the
@@ -105,12 +113,11 @@ static void dense_layer_backward(const layer_t *l, const layer_bwd_t *io)
     } else {
         bf16_store(io->dz16, 0, io->dy, n, p);
     }
-    dense_bf16_backward(l->products, io->dx, dw, io->dz16, io->x16,
+    products_backward(l->products16, io->dx, dw, io->dz16, io->x16,
                         bf16_operand_at_const(io->weights16, l->w_off, p), io->batch, io->mode);
     /* dL/db = dZ^T 1 in fp32: a sum, not a product of two operands. */
     if (db)
-        dense_backward(NULL, NULL, db, dz, NULL, NULL, io->ones, io->batch, l->n_in, l->n_out,
-                       io->mode);
+        products_colsum(db, dz, io->ones, io->batch, l->n_out, io->mode);
 }
 
 /* ---- activation -------------------------------------------------------- */
@@ -172,8 +179,8 @@ static void reshape_backward(const layer_t *l, const layer_bwd_t *io)
 /* ---- the kind table ---------------------------------------------------- */
 
 static const layer_kind_ops_t kinds[LAYER_KIND_COUNT] = {
-    [LAYER_DENSE] = {"dense", 1, 0, dense_plan, dense_fans, dense_set_precision,
-                     dense_drop_precision, dense_layer_forward, dense_layer_backward},
+    [LAYER_DENSE] = {"dense", 1, 0, dense_plan, dense_fans, dense_set_products,
+                     dense_drop_products, dense_layer_forward, dense_layer_backward},
     [LAYER_ACTIVATION] = {"activation", 0, 0, activation_plan, NULL, NULL, NULL,
                           activation_forward, activation_backward},
     [LAYER_RESHAPE] = {"reshape", 0, 1, reshape_plan, NULL, NULL, NULL, reshape_forward,

@@ -10,6 +10,9 @@
 
 #define MAX_UNITS (1 << 20)
 
+static int prepare_products(net_t *net, int fp32_backend, int bf16_backend, const int *batches,
+                            int n_batches, gan_err_t *err);
+
 static int check_shape(shape_t s, const char *what, int l, gan_err_t *err)
 {
     size_t n = shape_size(s);
@@ -81,23 +84,42 @@ int net_create(net_t *net, const net_arch_t *arch, int max_batch, gan_err_t *err
     net->ones = p;
     for (int i = 0; i < max_batch; i++)
         net->ones[i] = 1.0f;
-    return GAN_OK;
+    return prepare_products(net, PRODUCTS_OPENBLAS_F32, -1, NULL, 0, err);
 }
 
-/* Frees the bf16 state; the net computes in fp32 again. */
+/* Frees the bf16 state and every layer's products; the net computes in
+ * fp32 again once prepare_products has made them anew. */
 static void drop_bf16(net_t *net)
 {
     for (int l = 0; l < NET_MAX_LAYERS; l++) {
         layer_t *layer = &net->layers[l];
         const layer_kind_ops_t *k = l < net->n_layers ? layer_kind_ops(layer->kind) : NULL;
-        if (k && k->drop_precision)
-            k->drop_precision(layer);
+        if (k && k->drop_products)
+            k->drop_products(layer);
         net->acts16[l] = NULL;
     }
     free(net->buffer16);
     net->buffer16 = net->weights16 = net->input16 = net->dz16 = NULL;
     net->precision = PRECISION_FP32;
     net->forward16 = 0;
+}
+
+/* Every layer's products: fp32 on fp32_backend, a bf16 mode's on
+ * bf16_backend (-1: none). */
+static int prepare_products(net_t *net, int fp32_backend, int bf16_backend, const int *batches,
+                            int n_batches, gan_err_t *err)
+{
+    for (int l = 0; l < net->n_layers; l++) {
+        layer_t *layer = &net->layers[l];
+        const layer_kind_ops_t *k = layer_kind_ops(layer->kind);
+        int rc = k->set_products ? k->set_products(layer, fp32_backend, bf16_backend,
+                                                   net->max_batch, batches, n_batches, err)
+                                 : GAN_OK;
+        if (rc)
+            return rc;
+    }
+    net->products = (products_backend_t)(bf16_backend >= 0 ? bf16_backend : fp32_backend);
+    return GAN_OK;
 }
 
 /* 1 if the output of layer l (-1: the net's input) is read by a product:
@@ -115,11 +137,25 @@ static int output_read_by_product(const net_t *net, int l)
 int net_set_precision(net_t *net, precision_t precision, const int *batches, int n_batches,
                       gan_err_t *err)
 {
+    return net_set_products(net, precision, PRODUCTS_OPENBLAS, batches, n_batches, err);
+}
+
+int net_set_products(net_t *net, precision_t precision, products_lib_t lib, const int *batches,
+                     int n_batches, gan_err_t *err)
+{
+    if ((unsigned)precision >= PRECISION_COUNT || (unsigned)lib >= PRODUCTS_LIB_COUNT)
+        return gan_err_set(err, GAN_ERR_INPUT, "net: unknown precision %d or library %d",
+                           (int)precision, (int)lib);
     drop_bf16(net);
-    if (precision == PRECISION_FP32)
-        return GAN_OK;
-    if ((unsigned)precision >= PRECISION_COUNT)
-        return gan_err_set(err, GAN_ERR_INPUT, "net: unknown precision %d", (int)precision);
+    if (precision == PRECISION_FP32) {
+        int rc = prepare_products(net, (int)products_backend(lib, precision), -1, batches,
+                                  n_batches, err);
+        if (rc) {
+            drop_bf16(net);
+            prepare_products(net, PRODUCTS_OPENBLAS_F32, -1, NULL, 0, NULL);
+        }
+        return rc;
+    }
     const size_t rows = (size_t)net->max_batch;
     size_t widest = 0, elements = net->n_params;
     int input16 = output_read_by_product(net, -1);
@@ -134,9 +170,11 @@ int net_set_precision(net_t *net, precision_t precision, const int *batches, int
     elements += rows * widest;
     size_t size = bf16_operand_size(precision);
     net->buffer16 = calloc(elements, size);
-    if (!net->buffer16)
+    if (!net->buffer16) {
+        prepare_products(net, PRODUCTS_OPENBLAS_F32, -1, NULL, 0, NULL);
         return gan_err_set(err, GAN_ERR_RUNTIME, "net: out of memory for %zu bf16 operands",
                            elements);
+    }
     size_t at = 0;
     net->weights16 = bf16_operand_at(net->buffer16, at, precision), at += net->n_params;
     if (input16) {
@@ -155,16 +193,14 @@ int net_set_precision(net_t *net, precision_t precision, const int *batches, int
         below16 = net->acts16[l];
     }
     net->dz16 = bf16_operand_at(net->buffer16, at, precision);
-    for (int l = 0; l < net->n_layers; l++) {
-        layer_t *layer = &net->layers[l];
-        const layer_kind_ops_t *k = layer_kind_ops(layer->kind);
-        int rc = k->set_precision
-                     ? k->set_precision(layer, precision, net->max_batch, batches, n_batches, err)
-                     : GAN_OK;
-        if (rc) {
-            drop_bf16(net);
-            return rc;
-        }
+    /* A bf16 net's fp32 passes (net_forward_fp32: sample grids, D's probe)
+     * stay on OpenBLAS, as they were before the library was a choice. */
+    int rc = prepare_products(net, PRODUCTS_OPENBLAS_F32, (int)products_backend(lib, precision),
+                              batches, n_batches, err);
+    if (rc) {
+        drop_bf16(net);
+        prepare_products(net, PRODUCTS_OPENBLAS_F32, -1, NULL, 0, NULL);
+        return rc;
     }
     net->precision = precision;
     net_params_changed(net);

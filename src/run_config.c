@@ -63,6 +63,13 @@ const cfg_option_t cfg_options[] = {
      "on any CPU, slower than fp32 (for studying bf16).\n"
      "Weights, Adam, losses and metrics stay fp32; samples\n"
      "and evaluations run fp32. Kept by --resume"},
+    {"products", "products_lib", CFG_PRODUCTS, F(products), 0, 0, 0, "auto", 1, "",
+     CFG_PASS_IF_CHANGED, TRAINING, MODEL, "LIB",
+     "the library of fp32's matrix products: auto (oneDNN\n"
+     "where the CPU has AVX-512, else OpenBLAS), openblas\n"
+     "(the bits of runs made before this option), onednn\n"
+     "(strict fp32 math). bf16 is always oneDNN. The run\n"
+     "records the library used; --resume may change it"},
     {"data", "data_dir", CFG_PATH, F(data_dir), 0, 0, 0, "", 0, NULL, CFG_PASS_ALWAYS,
      TRAINING | CFG_CMD_PROBE, DATA, "DIR",
      "MNIST folder (default: the first of $GAN_DATA/mnist,\n"
@@ -243,6 +250,10 @@ static int set_value(train_cfg_t *cfg, const cfg_option_t *o, const char *text, 
         if (precision_from_name(at, text, &why) != GAN_OK)
             return gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: %s", label(o), text, why.msg);
         return GAN_OK;
+    case CFG_PRODUCTS:
+        if (products_lib_from_name(at, text, &why) != GAN_OK)
+            return gan_err_set(err, GAN_ERR_INPUT, "--%s=%s: %s", label(o), text, why.msg);
+        return GAN_OK;
     }
     return gan_err_set(err, GAN_ERR_INPUT, "--%s: unknown option type", label(o));
 }
@@ -272,6 +283,9 @@ static void get_value(char *out, size_t size, const train_cfg_t *cfg, const cfg_
     }
     case CFG_PATH: snprintf(out, size, "%s", (const char *)at); return;
     case CFG_PRECISION: snprintf(out, size, "%s", precision_name(*(const precision_t *)at)); return;
+    case CFG_PRODUCTS:
+        snprintf(out, size, "%s", products_lib_name(*(const products_lib_t *)at));
+        return;
     }
     out[0] = '\0';
 }
@@ -319,6 +333,10 @@ int train_cfg_check(const train_cfg_t *cfg, gan_err_t *err)
             (unsigned)*(const precision_t *)cfield(cfg, o) >= PRECISION_COUNT)
             return gan_err_set(err, GAN_ERR_INPUT, "--%s: not one of %s", label(o),
                                precision_valid_names());
+        if (o->type == CFG_PRODUCTS &&
+            (unsigned)*(const products_lib_t *)cfield(cfg, o) >= PRODUCTS_LIB_COUNT)
+            return gan_err_set(err, GAN_ERR_INPUT, "--%s: not one of auto, openblas, onednn",
+                               label(o));
         if (o->type == CFG_SIZES) {
             int n = *(const int *)((const char *)cfg + o->count_offset);
             if (n < 1 || n > GAN_MAX_HIDDEN)
@@ -567,7 +585,7 @@ static void help_row(FILE *out, const cfg_option_t *o)
         snprintf(extra, sizeof extra, " (%g..%g, default %s)", o->lo, o->hi, o->def);
     else if (o->type == CFG_SIZES)
         snprintf(extra, sizeof extra, " (default %s)", o->def);
-    else if (o->type == CFG_PRECISION)
+    else if (o->type == CFG_PRECISION || o->type == CFG_PRODUCTS)
         snprintf(extra, sizeof extra, " (default %s)", o->def);
     const char *line = o->help;
     int first = 1;

@@ -17,9 +17,14 @@ int threads_available(void)
 
 void threads_set(int n, precision_t precision)
 {
+    threads_set_products(n, products_resolve(PRODUCTS_OPENBLAS, precision));
+}
+
+void threads_set_products(int n, products_lib_t lib)
+{
     /* n = 0 leaves the product library its own default, which follows
      * OPENBLAS_NUM_THREADS / OMP_NUM_THREADS and else takes every core. */
-    if (precision == PRECISION_BF16) {
+    if (lib == PRODUCTS_ONEDNN) {
         openblas_set_num_threads(1);
         if (n > 0)
             omp_set_num_threads(n);
@@ -36,13 +41,10 @@ int threads_openmp(void) { return omp_get_max_threads(); }
 
 int threads_products(precision_t precision)
 {
-    return precision == PRECISION_BF16 ? threads_openmp() : threads_openblas();
+    return threads_products_of(products_resolve(PRODUCTS_OPENBLAS, precision));
 }
 
-void threads_products_library(char *out, size_t size, precision_t precision)
+int threads_products_of(products_lib_t lib)
 {
-    if (precision == PRECISION_BF16)
-        snprintf(out, size, "onednn");
-    else
-        snprintf(out, size, "openblas %s", openblas_get_corename());
+    return lib == PRODUCTS_ONEDNN ? threads_openmp() : threads_openblas();
 }

@@ -103,17 +103,19 @@ static int run_prepare(run_t *run, const train_cfg_t *cfg, gan_err_t *err)
     if (realpath(cfg->data_dir, absolute) && strlen(absolute) < sizeof run->cfg.data_dir)
         snprintf(run->cfg.data_dir, sizeof run->cfg.data_dir, "%s", absolute);
 
-    threads_set(cfg->threads, cfg->precision);
+    const products_lib_t lib = products_resolve(cfg->products, cfg->precision);
+    threads_set_products(cfg->threads, lib);
     /* The count the bits depend on, not "the library's default". */
     if (run->cfg.threads == 0)
-        run->cfg.threads = threads_products(cfg->precision);
-    threads_products_library(run->products, sizeof run->products, cfg->precision);
+        run->cfg.threads = threads_products_of(lib);
+    products_describe(run->products, sizeof run->products,
+                      products_backend(lib, cfg->precision));
     adam_cfg_t d_adam = cfg->adam;
     if (cfg->d_lr > 0)
         d_adam.lr = cfg->d_lr;
     rc = gan_create(&run->gan, &cfg->arch, cfg->adam, d_adam, cfg->batch, err);
     if (!rc)
-        rc = gan_set_precision(&run->gan, cfg->precision, err);
+        rc = gan_set_products(&run->gan, cfg->precision, lib, err);
     if (rc)
         return rc;
     run->n_samples = cfg->grid * cfg->grid;

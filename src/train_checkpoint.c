@@ -401,6 +401,8 @@ int train_load_weights(gan_t *gan, train_cfg_t *cfg, train_weights_t *from, cons
         rc = gan_err_set(err, GAN_ERR_INPUT, "%s: header has no epoch and step", path);
     if (!rc)
         rc = gan_create(gan, &cfg->arch, cfg->adam, cfg->adam, max_batch, err);
+    if (!rc) /* the library that drew the run's grids, so they redraw byte for byte */
+        rc = gan_set_products(gan, PRECISION_FP32, products_lib_recorded(ckpt.header), err);
     if (!rc)
         rc = run_restore_state(gan, NULL, &ckpt, path, err);
     if (rc)

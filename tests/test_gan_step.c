@@ -37,6 +37,7 @@
 #include "gan/bf16.h"
 #include "gan/dense_bf16.h"
 #include "gan/gan.h"
+#include "gan/products.h"
 #include "ref_fixture.h"
 #include "test_util.h"
 
@@ -109,6 +110,9 @@ TestSuite(gan_step, .fini = teardown);
 /* The fixture's tensor name (n floats). */
 static const float *ref(const char *name, size_t n) { return ref_get_lazy(&fx, FIXTURE, name, n); }
 
+/* The library of the fp32 products under test (TEST_EVERY_PRODUCTS). */
+static products_lib_t test_products = PRODUCTS_OPENBLAS;
+
 static void build_gan(void)
 {
     const gan_arch_t arch = {
@@ -129,6 +133,8 @@ static void build_gan(void)
     cr_assert_eq(mlp_output_size(&gan.g), IMAGE);
     cr_assert_eq(mlp_input_size(&gan.d), IMAGE);
     cr_assert_eq(mlp_output_size(&gan.d), 1);
+    cr_assert_eq(gan_set_products(&gan, PRECISION_FP32, test_products, &err), GAN_OK, "%s",
+                 err.msg);
 }
 
 /* Copies "<prefix>.l<i>.w" / ".b" into net's params. */
@@ -233,7 +239,7 @@ static void step_and_compare(const char *step)
     expect_layers(&gan.g, gan.g.params, prefix, ".w", ".b", PARAM_ATOL);
 }
 
-Test(gan_step, two_steps_match_pytorch)
+TEST_EVERY_PRODUCTS(gan_step, two_steps_match_pytorch)
 {
     build_gan();
     load_params(&gan.g, "G");

@@ -30,6 +30,7 @@
 #include "gan/dense.h"
 #include "gan/loss.h"
 #include "gan/mlp.h"
+#include "gan/products.h"
 #include "gan/rng.h"
 #include "test_util.h"
 
@@ -571,11 +572,16 @@ static double mlp_ref_loss(void *p)
     return dot(mlp_ref_forward(m), m->r, (size_t)m->batch * MLP_NOUT);
 }
 
+/* The library of the fp32 products under test (TEST_EVERY_PRODUCTS). */
+static products_lib_t test_products = PRODUCTS_OPENBLAS;
+
 static void make_net(mlp_t *net, const act_t *acts)
 {
     gan_err_t err;
     int rc = mlp_create(net, NLAYER, mlp_sizes, acts, LEAK, MAXB, &err);
     cr_assert_eq(rc, GAN_OK, "mlp_create: %s", err.msg);
+    rc = net_set_products(net, PRECISION_FP32, test_products, NULL, 0, &err);
+    cr_assert_eq(rc, GAN_OK, "net_set_products: %s", err.msg);
     cr_assert_eq(net->n_params, mlp_ref_n_params());
 }
 
@@ -610,7 +616,7 @@ static const act_t mlp_configs[][NLAYER] = {
 static const uint64_t mlp_seeds[] = {101, 202, 303};
 #define N_SEEDS (sizeof mlp_seeds / sizeof mlp_seeds[0])
 
-Test(mlp, forward_matches_double_reference)
+TEST_EVERY_PRODUCTS(mlp, forward_matches_double_reference)
 {
     for (size_t c = 0; c < N_CONFIGS; c++)
         for (size_t s = 0; s < N_SEEDS; s++) {
@@ -629,7 +635,7 @@ Test(mlp, forward_matches_double_reference)
         }
 }
 
-Test(mlp, backward_matches_central_differences_for_every_param_and_input)
+TEST_EVERY_PRODUCTS(mlp, backward_matches_central_differences_for_every_param_and_input)
 {
     for (size_t c = 0; c < N_CONFIGS; c++)
         for (size_t s = 0; s < N_SEEDS; s++) {
@@ -664,7 +670,7 @@ Test(mlp, backward_matches_central_differences_for_every_param_and_input)
         }
 }
 
-Test(mlp, backward_without_param_grads_leaves_grads_and_gives_dx)
+TEST_EVERY_PRODUCTS(mlp, backward_without_param_grads_leaves_grads_and_gives_dx)
 {
     mlp_t net;
     mlp_ref_t ref;
@@ -689,7 +695,7 @@ Test(mlp, backward_without_param_grads_leaves_grads_and_gives_dx)
 /* GRADS_SET is the single-pass mode the GAN step uses: whatever the buffer
  * held before (NaN here, which any read-and-add would spread) is replaced
  * by the true gradient. */
-Test(mlp, backward_set_mode_overwrites_stale_grads)
+TEST_EVERY_PRODUCTS(mlp, backward_set_mode_overwrites_stale_grads)
 {
     mlp_t net;
     mlp_ref_t ref;
@@ -712,7 +718,7 @@ Test(mlp, backward_set_mode_overwrites_stale_grads)
 /* The discriminator's pattern: a real and a fake pass (here with batches
  * smaller than max_batch and different from each other, the second with
  * no input gradient) add up in one gradient buffer. */
-Test(mlp, backward_accumulates_over_two_passes)
+TEST_EVERY_PRODUCTS(mlp, backward_accumulates_over_two_passes)
 {
     const int b1 = 3, b2 = 5;
     mlp_t net;

@@ -219,12 +219,42 @@ Test(precision, native_bf16_resumes_exactly_is_thread_count_independent_and_thre
     size_t body_a = 20 + le32(a + 12), body_b = 20 + le32(b + 12);
     cr_expect(la - body_a == lb - body_b && memcmp(a + body_a, b + body_b, la - body_a) == 0,
               "bf16 at 1 and at 2 threads trained different weights");
-    GAN_OK("train", "--out", fp32, "--epochs=1", TINY, "--threads=2");
+    GAN_OK("train", "--out", fp32, "--epochs=1", TINY, "--threads=2", "--products=openblas");
     const char *config = must_read(join(bf16, "config.json"), NULL);
     expect_setting(config, "\"openmp_threads\": 2,", "bf16 config.json");
     expect_setting(config, "\"openblas_threads\": 1,", "bf16 config.json");
+    expect_setting(config, "\"products\": \"onednn bf16\",", "bf16 config.json");
     expect_setting(must_read(join(fp32, "config.json"), NULL), "\"openmp_threads\": 1,",
                    "fp32 config.json");
+    /* fp32 on oneDNN: its threads go to OpenMP as bf16's do. */
+    char *fp32_onednn = tmp_path("fp32-onednn");
+    GAN_OK("train", "--out", fp32_onednn, "--epochs=1", TINY, "--threads=2",
+           "--products=onednn");
+    config = must_read(join(fp32_onednn, "config.json"), NULL);
+    expect_setting(config, "\"openmp_threads\": 2,", "fp32 oneDNN config.json");
+    expect_setting(config, "\"openblas_threads\": 1,", "fp32 oneDNN config.json");
+    expect_setting(config, "\"products\": \"onednn f32\",", "fp32 oneDNN config.json");
+}
+
+/* An fp32 run's grids are drawn by the library the run recorded; gan
+ * sample --run uses that library, so it redraws the grid byte for byte
+ * whichever library made the run. */
+Test(precision, an_fp32_run_on_either_library_is_redrawn_byte_for_byte_by_sample)
+{
+    need_mnist();
+    make_tmp_dir();
+    static const char *const libs[] = {"--products=openblas", "--products=onednn"};
+    for (int i = 0; i < 2; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "run%d", i);
+        char *run = tmp_path(name);
+        GAN_OK("train", "--out", run, libs[i], "--epochs=1", TINY);
+        snprintf(name, sizeof name, "grid%d.png", i);
+        char *grid = tmp_path(name);
+        GAN_OK("sample", "--run", run, "--n=64", "-o", grid);
+        cr_expect(same_bytes(grid, join(run, "samples/epoch_0001.png")),
+                  "%s: gan sample differs from the run's own grid", libs[i]);
+    }
 }
 
 /* Runs on every CPU: oneDNN is capped at AVX2 (its own variable), where it

@@ -23,6 +23,7 @@
 #include "gan/loss.h"
 #include "gan/mlp.h"
 #include "gan/optim.h"
+#include "gan/products.h"
 #include "ref_fixture.h"
 #include "test_util.h"
 
@@ -38,6 +39,8 @@
 
 static ref_fixture_t *fx;
 static mlp_t net;
+/* The library of the fp32 products under test (TEST_EVERY_PRODUCTS). */
+static products_lib_t test_products = PRODUCTS_OPENBLAS;
 static adam_t adam;
 
 static void teardown(void)
@@ -66,6 +69,8 @@ static void load_net(const char *prefix, int n_layers, const int *sizes,
 {
     gan_err_t err;
     cr_assert_eq(mlp_create(&net, n_layers, sizes, acts, 0.2f, batch, &err), GAN_OK,
+                 "%s", err.msg);
+    cr_assert_eq(net_set_products(&net, PRECISION_FP32, test_products, NULL, 0, &err), GAN_OK,
                  "%s", err.msg);
     for (int l = 0; l < n_layers; l++) {
         const mlp_layer_t *layer = &net.layers[l];
@@ -135,7 +140,7 @@ static float d_step(float logits[D_BATCH], float *dx)
 
 /* ---- net "d": leaky ReLU, logit, BCE ------------------------------------ */
 
-Test(reference, d_forward_logits_and_loss_match_pytorch)
+TEST_EVERY_PRODUCTS(reference, d_forward_logits_and_loss_match_pytorch)
 {
     float logits[D_BATCH];
     load_d();
@@ -144,7 +149,7 @@ Test(reference, d_forward_logits_and_loss_match_pytorch)
     expect_ref(&loss, "d.loss", 1);
 }
 
-Test(reference, d_parameter_gradients_match_pytorch)
+TEST_EVERY_PRODUCTS(reference, d_parameter_gradients_match_pytorch)
 {
     float logits[D_BATCH];
     load_d();
@@ -152,7 +157,7 @@ Test(reference, d_parameter_gradients_match_pytorch)
     expect_layers(net.grads, "d", ".dw", ".db");
 }
 
-Test(reference, d_input_gradient_matches_pytorch)
+TEST_EVERY_PRODUCTS(reference, d_input_gradient_matches_pytorch)
 {
     float logits[D_BATCH], dx[D_BATCH * D_IN];
     load_d();
@@ -163,7 +168,7 @@ Test(reference, d_input_gradient_matches_pytorch)
 /* The GAN's D step runs D(real) and D(fake) as two passes whose gradients
  * add up in net.grads; splitting the batch the same way must give PyTorch's
  * gradients of the one 4-row mean. */
-Test(reference, d_gradients_accumulate_over_two_half_batches)
+TEST_EVERY_PRODUCTS(reference, d_gradients_accumulate_over_two_half_batches)
 {
     const float *x = ref("d.x", D_BATCH * D_IN);
     float dlogits[2];
@@ -176,7 +181,7 @@ Test(reference, d_gradients_accumulate_over_two_half_batches)
     expect_layers(net.grads, "d", ".dw", ".db");
 }
 
-Test(reference, three_adam_steps_match_pytorch)
+TEST_EVERY_PRODUCTS(reference, three_adam_steps_match_pytorch)
 {
     gan_err_t err;
     float logits[D_BATCH];
@@ -198,14 +203,14 @@ Test(reference, three_adam_steps_match_pytorch)
 
 /* ---- net "g": leaky ReLU, tanh, given upstream gradient ----------------- */
 
-Test(reference, g_forward_leaky_relu_tanh_matches_pytorch)
+TEST_EVERY_PRODUCTS(reference, g_forward_leaky_relu_tanh_matches_pytorch)
 {
     load_g();
     const float *out = mlp_forward(&net, ref("g.z", G_BATCH * G_IN), G_BATCH);
     expect_ref(out, "g.out", G_BATCH * G_OUT);
 }
 
-Test(reference, g_parameter_and_input_gradients_match_pytorch)
+TEST_EVERY_PRODUCTS(reference, g_parameter_and_input_gradients_match_pytorch)
 {
     float dz[G_BATCH * G_IN];
     load_g();

@@ -1450,7 +1450,7 @@ Test(report, an_unknown_axis_is_an_input_error_listing_the_axes)
     cr_expect_eq(write_study_report(exp.s, NULL, "learning-rate", &err), GAN_ERR_INPUT);
     cr_expect_str_eq(err.msg, "--facet=learning-rate: not an axis; use one of init, g-init, "
                               "d-init, init-std, lr, d-lr, beta1, beta2, batch, z-dim, leak, g-hidden, "
-                              "d-hidden, precision, limit, seed");
+                              "d-hidden, precision, products, limit, seed");
     cr_expect_eq(write_study_report(exp.s, "epochs", NULL, &err), GAN_ERR_INPUT,
                  "epochs is an option but not an axis");
     cr_expect_not_null(strstr(err.msg, "--color=epochs: not an axis"), "%s", err.msg);

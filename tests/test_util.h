@@ -12,6 +12,23 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* A test run once per fp32 products library (products.h): `name` on
+ * OpenBLAS, `name_onednn_f32` on oneDNN f32. The body (which follows the
+ * macro) reads the file's own `static products_lib_t test_products`. */
+#define TEST_EVERY_PRODUCTS(suite, name)                                   \
+    static void suite##_##name##_body(void);                               \
+    Test(suite, name)                                                      \
+    {                                                                      \
+        test_products = PRODUCTS_OPENBLAS;                                 \
+        suite##_##name##_body();                                           \
+    }                                                                      \
+    Test(suite, name##_onednn_f32)                                         \
+    {                                                                      \
+        test_products = PRODUCTS_ONEDNN;                                   \
+        suite##_##name##_body();                                           \
+    }                                                                      \
+    static void suite##_##name##_body(void)
+
 /* Asserts |a[i]-b[i]| <= atol + rtol*|b[i]| for every i, reporting the max
  * difference and the first bad index under label. */
 static inline void expect_close(const float *a, const float *b, size_t n,

@@ -71,4 +71,9 @@ void dense_bf16_backward(const dense_bf16_t *d, float *dx, float *dw, const void
  * instruction set it found and what bf16 needs, and the alternatives. */
 int dense_bf16_native_check(gan_err_t *err);
 
+/* 1 when every primitive of d runs in oneDNN's strict fpmath mode (the
+ * operands' own precision, no implicit down-conversion): the primitives
+ * ask for it, this reads back what oneDNN made. */
+int dense_bf16_fpmath_strict(const dense_bf16_t *d);
+
 #endif

@@ -91,6 +91,9 @@ void gan_destroy(gan_t *gan);
  * max_batch (the G step). GAN_ERR_INPUT when this CPU cannot run
  * PRECISION_BF16 (the message says why and what to use instead). */
 int gan_set_precision(gan_t *gan, precision_t precision, gan_err_t *err);
+/* The same with the library of the products (net_set_products;
+ * gan_set_precision is this with PRODUCTS_OPENBLAS). */
+int gan_set_products(gan_t *gan, precision_t precision, products_lib_t lib, gan_err_t *err);
 
 /* Both nets' parameters were written from outside the step (init, a
  * checkpoint): refreshes their bf16 copies (net_params_changed).

@@ -31,6 +31,7 @@
 #include "gan/bf16.h"
 #include "gan/dense.h"
 #include "gan/error.h"
+#include "gan/products.h"
 
 typedef enum {
     LAYER_DENSE,
@@ -72,7 +73,10 @@ typedef struct {
     size_t p_off, n_params; /* its slice of the net's params (and grads) */
     size_t w_off, n_weights; /* the weights in it: the products' operands */
     size_t b_off;          /* the rest (dense: the bias, n_out floats) */
-    void *products;        /* bf16 modes: the kind's prepared products */
+    void *products;        /* products_t: its fp32 products (every net has
+                              them from net_create: OpenBLAS until
+                              net_set_products picks another library) */
+    void *products16;      /* products_t: a bf16 mode's products, else NULL */
 } layer_t;
 
 /* Buffers of one forward pass of one layer (pointers into the net's).
@@ -129,12 +133,14 @@ typedef struct {
     int (*plan)(layer_t *layer, const layer_spec_t *spec, gan_err_t *err);
     /* fan_in, fan_out of the weights (init.h); NULL for kinds without. */
     void (*fans)(const layer_t *layer, int *fan_in, int *fan_out);
-    /* Prepares the products of a bf16 precision for max_batch rows (and
-     * the n_batches row counts in batches): layer->products. NULL for
+    /* Prepares the layer's products for max_batch rows (and the
+     * n_batches row counts in batches): layer->products on fp32_backend
+     * and, unless bf16_backend is -1, layer->products16 on it. NULL for
      * kinds without products. */
-    int (*set_precision)(layer_t *layer, precision_t precision, int max_batch, const int *batches,
-                         int n_batches, gan_err_t *err);
-    void (*drop_precision)(layer_t *layer);
+    int (*set_products)(layer_t *layer, int fp32_backend, int bf16_backend, int max_batch,
+                        const int *batches, int n_batches, gan_err_t *err);
+    /* Frees both (either may be NULL). */
+    void (*drop_products)(layer_t *layer);
     void (*forward)(const layer_t *layer, const layer_fwd_t *io);
     void (*backward)(const layer_t *layer, const layer_bwd_t *io);
 } layer_kind_ops_t;

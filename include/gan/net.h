@@ -77,6 +77,7 @@ typedef struct {
     void *dz16;                  /* max_batch x widest: a layer's output gradient */
     void *buffer16;
     int forward16;               /* the last forward ran the bf16 products */
+    products_backend_t products; /* what runs net_forward's products */
 } net_t;
 
 /* Builds the net arch describes (max_batch rows). Parameters start at
@@ -96,6 +97,13 @@ void net_destroy(net_t *net);
  * in fp32. */
 int net_set_precision(net_t *net, precision_t precision, const int *batches, int n_batches,
                       gan_err_t *err);
+/* net_set_precision with the library that runs the products (products.h;
+ * net_set_precision is this with PRODUCTS_OPENBLAS): fp32's products on
+ * products_resolve(lib, PRECISION_FP32); a bf16 mode's on its library,
+ * and its fp32 passes (net_forward_fp32) on OpenBLAS. A net made by
+ * net_create runs fp32 on OpenBLAS. */
+int net_set_products(net_t *net, precision_t precision, products_lib_t lib, const int *batches,
+                     int n_batches, gan_err_t *err);
 /* params[first, first + n) changed (an optimizer step on a slice): rewrites
  * the bf16 copy of the weights among them. Nothing to do in fp32. */
 void net_weights_changed(net_t *net, size_t first, size_t n);

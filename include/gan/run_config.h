@@ -23,6 +23,7 @@
 #include "gan/gan.h"
 #include "gan/init.h"
 #include "gan/optim.h"
+#include "gan/products.h"
 
 /* Every setting that shapes a run (written to config.json and to every
  * checkpoint header; a resumed run takes them from there). The options of
@@ -52,6 +53,7 @@ typedef struct {
     int log_every;
     int events;
     precision_t precision;   /* the step's matrix products (bf16.h) */
+    products_lib_t products; /* the library of fp32's products (products.h) */
     int keep_every;          /* kept epochs: every keep_every-th and the last (0: none) */
 } train_cfg_t;
 
@@ -66,6 +68,7 @@ typedef enum {
     CFG_SIZES,     /* int list "256,512,1024" (count at count_offset); each lo..hi */
     CFG_PATH,      /* char[PATH_MAX]; "" means found when needed */
     CFG_PRECISION, /* precision_t by name */
+    CFG_PRODUCTS,  /* products_lib_t by name */
     CFG_FLAG       /* int 0/1, default 1, set to 0 by --no-<name> */
 } cfg_type_t;
 

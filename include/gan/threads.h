@@ -1,8 +1,9 @@
 /* One meaning of --threads in every precision: the cores the step's matrix
  * products run on.
  *
- * fp32 (and bf16-emulated) products run in OpenBLAS, on its own pthreads;
- * bf16 products run in oneDNN, which Debian builds on OpenMP (libgomp).
+ * OpenBLAS products (fp32 on --products=openblas, bf16-emulated) run on
+ * its own pthreads; oneDNN products (bf16, fp32 on --products=onednn) on
+ * OpenMP (Debian builds oneDNN on libgomp).
  * Both pools busy-wait for a while after each product. Given cores to both,
  * each library's idle threads spin on the cores the other one's threads
  * need (the trap the PyTorch twin falls into, see bench/torch_twin.py), so
@@ -15,6 +16,7 @@
 #include <stddef.h>
 
 #include "gan/bf16.h"
+#include "gan/products.h"
 
 /* Cores this process may use (its CPU affinity), at least 1. */
 int threads_available(void);
@@ -34,9 +36,11 @@ int threads_openmp(void);
  * count its bits depend on. */
 int threads_products(precision_t precision);
 
-/* The library that runs precision's products and, for OpenBLAS, the kernel
- * core it picked ("openblas Haswell", "onednn"): a run records it because
- * another library (or core) gives other bits. */
-void threads_products_library(char *out, size_t size, precision_t precision);
+/* threads_set for the resolved library lib (products_resolve): the one
+ * that runs the products gets n, the other one. threads_set(n, precision)
+ * is this with precision's library on fp32's OpenBLAS. */
+void threads_set_products(int n, products_lib_t lib);
+/* threads_products for a resolved library. */
+int threads_products_of(products_lib_t lib);
 
 #endif

@@ -134,7 +134,7 @@ int cmd_train(int argc, char **argv)
     train_cfg_default(&cfg);
     const char *name = NULL, *out = NULL, *resume = NULL;
     int force = 0, quiet = 0, epochs_given = 0, threads_given = 0, from_prev = 0;
-    int precision_given = 0, data_given = 0, ensure = 0;
+    int precision_given = 0, data_given = 0, ensure = 0, products_given = 0;
     const char *changed = NULL; /* a run-shaping option given with --resume */
     int c;
     optind = 1;
@@ -151,6 +151,8 @@ int cmd_train(int argc, char **argv)
                 precision_given = 1;
             else if (o == cfg_option("data"))
                 data_given = 1;
+            else if (o == cfg_option("products"))
+                products_given = 1;
             else if (!changed)
                 changed = o->name;
             continue;
@@ -179,7 +181,8 @@ int cmd_train(int argc, char **argv)
     if (resume) {
         if (changed)
             return cli_fail(2, "--%s: a resumed run keeps its own settings (only --epochs, "
-                               "--threads, --data and the run's own --precision may be given "
+                               "--threads, --products, --data and the run's own --precision "
+                               "may be given "
                                "with --resume)", changed);
         if (name || out || force)
             return cli_fail(2, "--resume: cannot be combined with --name, --out or --force");
@@ -196,6 +199,8 @@ int cmd_train(int argc, char **argv)
         }
         if (threads_given)
             saved.threads = cfg.threads;
+        if (products_given) /* another library: allowed, and the run says so */
+            saved.products = cfg.products;
         if (data_given)
             snprintf(saved.data_dir, sizeof saved.data_dir, "%s", cfg.data_dir);
         /* Repeating the run's precision is fine; another one would mix two
