@@ -56,7 +56,7 @@ const cfg_option_t cfg_options[] = {
     {"precision", "precision", CFG_PRECISION, F(precision), 0, 0, 0, "fp32", 1, "",
      CFG_PASS_IF_CHANGED, TRAINING, MODEL, "MODE",
      "the matrix products of training:\n"
-     "fp32: OpenBLAS sgemm, the reference;\n"
+     "fp32: float products (which library: --products), the reference;\n"
      "bf16: oneDNN with bf16 operands and fp32 accumulation\n"
      "(needs a CPU with AVX-512, fast with AVX512_BF16);\n"
      "bf16-emulated: the same bf16 numerics through OpenBLAS\n"
