@@ -20,39 +20,40 @@
 /* In help order; the JSON of a run lists them in this order too. */
 const cfg_option_t cfg_options[] = {
     {"init", "init", CFG_INIT_BOTH, 0, 0, 0, 0, "he_xavier", 0, "", CFG_PASS_NEVER,
-     TRAINING | CFG_CMD_PROBE, MODEL, "NAME", "init scheme of G and D"},
+     TRAINING | CFG_CMD_PROBE, MODEL, "NAME", "init scheme of G and D", NULL},
     {"g-init", "g_init", CFG_INIT, F(g_init), 0, 0, 0, "he_xavier", 0, "ginit_",
-     CFG_PASS_ALWAYS, TRAINING, MODEL, "NAME", "G's scheme instead of --init's"},
+     CFG_PASS_ALWAYS, TRAINING, MODEL, "NAME", "G's scheme instead of --init's", NULL},
     {"d-init", "d_init", CFG_INIT, F(d_init), 0, 0, 0, "he_xavier", 0, "dinit_",
-     CFG_PASS_ALWAYS, TRAINING, MODEL, "NAME", "D's scheme instead of --init's"},
+     CFG_PASS_ALWAYS, TRAINING, MODEL, "NAME", "D's scheme instead of --init's", NULL},
     {"init-std", "init_std", CFG_FLOAT, F(init_std), 0, 1e-12, 100, "0.01", 0, "std",
-     CFG_PASS_ALWAYS, TRAINING | CFG_CMD_PROBE, MODEL, "S", "std of the 'random' scheme"},
+     CFG_PASS_ALWAYS, TRAINING | CFG_CMD_PROBE, MODEL, "S", "std of the 'random' scheme", NULL},
     {"seed", "seed", CFG_U64, F(seed), 0, 0, 2147483647.0, "1", 0, "s", CFG_PASS_ALWAYS,
-     TRAINING | CFG_CMD_PROBE | CFG_CMD_SAMPLE | CFG_CMD_EVAL | CFG_CMD_CLASSIFIER, MODEL, "N", "seed of data order, noise and weights"},
+     TRAINING | CFG_CMD_PROBE | CFG_CMD_SAMPLE | CFG_CMD_EVAL | CFG_CMD_CLASSIFIER, MODEL, "N",
+     "seed of data order, noise and weights", NULL},
     {"epochs", "epochs", CFG_INT, F(epochs), 0, 1, 100000, "30", 0, NULL, CFG_PASS_NEVER,
-     TRAINING, MODEL, "N", "total epochs"},
+     TRAINING, MODEL, "N", "total epochs", NULL},
     {"lr", "lr", CFG_FLOAT, F(adam.lr), 0, 1e-12, 9.99, "0.0002", 0, "lr", CFG_PASS_ALWAYS,
-     TRAINING, MODEL, "X", "Adam learning rate"},
+     TRAINING, MODEL, "X", "Adam learning rate", NULL},
     {"d-lr", "d_lr", CFG_FLOAT, F(d_lr), 0, 0, 9.99, "0", 1, "dlr", CFG_PASS_IF_CHANGED,
-     TRAINING, MODEL, "X", "D's Adam learning rate (0: --lr's)"},
+     TRAINING, MODEL, "X", "D's Adam learning rate (0: --lr's)", NULL},
     {"beta1", "beta1", CFG_FLOAT, F(adam.beta1), 0, 0, 0.999999, "0.5", 0, "b1_",
-     CFG_PASS_ALWAYS, TRAINING, MODEL, "X", "Adam beta1"},
+     CFG_PASS_ALWAYS, TRAINING, MODEL, "X", "Adam beta1", NULL},
     {"beta2", "beta2", CFG_FLOAT, F(adam.beta2), 0, 0, 0.999999, "0.999", 0, "b2_",
-     CFG_PASS_ALWAYS, TRAINING, MODEL, "X", "Adam beta2"},
+     CFG_PASS_ALWAYS, TRAINING, MODEL, "X", "Adam beta2", NULL},
     {"batch", "batch", CFG_INT, F(batch), 0, 1, 65536, "64", 0, "bs", CFG_PASS_ALWAYS, TRAINING,
-     MODEL, "N", "batch size (the last partial batch of an epoch is dropped)"},
+     MODEL, "N", "batch size (the last partial batch of an epoch is dropped)", NULL},
     {NULL, "eps", CFG_FLOAT, F(adam.eps), 0, 1e-30, 1, "1e-08", 1, NULL, CFG_PASS_NEVER, 0, NULL,
-     NULL, NULL},
+     NULL, NULL, NULL},
     {"z-dim", "z_dim", CFG_INT, F(arch.z_dim), 0, 1, 4096, "100", 0, "z", CFG_PASS_ALWAYS,
-     TRAINING, MODEL, "N", "noise size"},
+     TRAINING, MODEL, "N", "noise size", NULL},
     {NULL, "image_size", CFG_INT, F(arch.image_size), 0, 1, 1 << 20, "784", 0, NULL,
-     CFG_PASS_NEVER, 0, NULL, NULL, NULL},
+     CFG_PASS_NEVER, 0, NULL, NULL, NULL, NULL},
     {"leak", "leak", CFG_FLOAT, F(arch.leak), 0, 0, 0.999, "0.2", 0, "leak", CFG_PASS_ALWAYS,
-     TRAINING | CFG_CMD_PROBE, MODEL, "X", "leaky-ReLU slope"},
+     TRAINING | CFG_CMD_PROBE, MODEL, "X", "leaky-ReLU slope", NULL},
     {"g-hidden", "g_hidden", CFG_SIZES, F(arch.g_hidden), F(arch.n_g_hidden), 1, 16384,
-     "256,512,1024", 0, "g", CFG_PASS_ALWAYS, TRAINING, MODEL, "LIST", "G hidden sizes"},
+     "256,512,1024", 0, "g", CFG_PASS_ALWAYS, TRAINING, MODEL, "LIST", "G hidden sizes", NULL},
     {"d-hidden", "d_hidden", CFG_SIZES, F(arch.d_hidden), F(arch.n_d_hidden), 1, 16384,
-     "1024,512,256", 0, "d", CFG_PASS_ALWAYS, TRAINING, MODEL, "LIST", "D hidden sizes"},
+     "1024,512,256", 0, "d", CFG_PASS_ALWAYS, TRAINING, MODEL, "LIST", "D hidden sizes", NULL},
     {"precision", "precision", CFG_PRECISION, F(precision), 0, 0, 0, "fp32", 1, "",
      CFG_PASS_IF_CHANGED, TRAINING, MODEL, "MODE",
      "the matrix products of training:\n"
@@ -62,50 +63,52 @@ const cfg_option_t cfg_options[] = {
      "bf16-emulated: the same bf16 numerics through OpenBLAS\n"
      "on any CPU, slower than fp32 (for studying bf16).\n"
      "Weights, Adam, losses and metrics stay fp32; samples\n"
-     "and evaluations run fp32. Kept by --resume"},
+     "and evaluations run fp32. Kept by --resume", NULL},
     {"products", "products_lib", CFG_PRODUCTS, F(products), 0, 0, 0, "auto", 1, "",
      CFG_PASS_IF_CHANGED, TRAINING, MODEL, "LIB",
      "the library of fp32's matrix products: auto (oneDNN\n"
      "where the CPU has AVX-512, else OpenBLAS), openblas\n"
      "(the bits of runs made before this option), onednn\n"
      "(strict fp32 math). bf16 is always oneDNN. The run\n"
-     "records the library used; --resume may change it"},
+     "records the library used; --resume may change it",
+     /* Runs from before it made their bits with OpenBLAS: they resume there. */
+     "openblas"},
     {"data", "data_dir", CFG_PATH, F(data_dir), 0, 0, 0, "", 0, NULL, CFG_PASS_ALWAYS,
      TRAINING | CFG_CMD_PROBE, DATA, "DIR",
      "MNIST folder (default: the first of $GAN_DATA/mnist,\n"
-     "data/mnist, ~/.local/share/gan/mnist that exists)"},
+     "data/mnist, ~/.local/share/gan/mnist that exists)", NULL},
     {"limit", "limit", CFG_LONG, F(limit), 0, 0, 100000000.0, "0", 0, "n", CFG_PASS_IF_CHANGED,
-     TRAINING, DATA, "N", "use the first N training images (0: all 60000)"},
+     TRAINING, DATA, "N", "use the first N training images (0: all 60000)", NULL},
     {"threads", "threads", CFG_INT, F(threads), 0, 0, 256, "0", 0, NULL, CFG_PASS_NEVER,
      TRAINING | CFG_CMD_SAMPLE | CFG_CMD_EVAL | CFG_CMD_CLASSIFIER, DATA, "N",
      "threads of the matrix products, OpenBLAS in fp32, oneDNN in\n"
      "bf16 (0: the library default, all cores; a resumed run keeps\n"
-     "its own count unless given)"},
+     "its own count unless given)", NULL},
     {"sample-every", "sample_every", CFG_INT, F(sample_every), 0, 1, 100000, "1", 0, NULL,
-     CFG_PASS_ALWAYS, TRAINING, DATA, "N", "write a sample grid every N epochs"},
+     CFG_PASS_ALWAYS, TRAINING, DATA, "N", "write a sample grid every N epochs", NULL},
     {"grid", "grid", CFG_INT, F(grid), 0, 1, 32, "8", 0, NULL, CFG_PASS_ALWAYS, TRAINING, DATA,
-     "N", "grid side: N x N samples"},
+     "N", "grid side: N x N samples", NULL},
     {"keep-every", "keep_every", CFG_INT, F(keep_every), 0, 0, 100000, "0", 1, NULL,
      CFG_PASS_IF_CHANGED, TRAINING, DATA, "K",
      "keep G and D of every K-th and the last epoch in\n"
      "checkpoints/epoch_NNNN.bin, for --epoch of sample, eval\n"
-     "and export (0: none; ~12 MB each, default nets)"},
+     "and export (0: none; ~12 MB each, default nets)", NULL},
     {"eval-every", "eval_every", CFG_INT, F(eval_every), 0, 0, 100000, "0", 1, NULL,
      CFG_PASS_ALWAYS, TRAINING, QUALITY, "K",
      "FD and class coverage every K epochs and after the last\n"
-     "(0: never); adds columns to metrics.csv"},
+     "(0: never); adds columns to metrics.csv", NULL},
     {"eval-n", "eval_n", CFG_LONG, F(eval_n), 0, 2, 100000, "10000", 1, NULL, CFG_PASS_IF_EVAL,
-     TRAINING, QUALITY, "N", "generated samples per evaluation"},
+     TRAINING, QUALITY, "N", "generated samples per evaluation", NULL},
     {"classifier", "classifier", CFG_PATH, F(classifier), 0, 0, 0, "", 1, NULL,
      CFG_PASS_IF_EVAL, TRAINING, QUALITY, "PATH",
      "the classifier (default: mnist-classifier.bin in the first\n"
-     "of $GAN_DATA, data and ~/.local/share/gan that holds one)"},
+     "of $GAN_DATA, data and ~/.local/share/gan that holds one)", NULL},
     {"log-every", "log_every", CFG_INT, F(log_every), 0, 0, 1000000, "10", 1, NULL,
      CFG_PASS_ALWAYS, TRAINING, WATCH, "N",
      "steps.csv and step scalars at the first step and every\n"
-     "N-th (0: none)"},
+     "N-th (0: none)", NULL},
     {"events", "events", CFG_FLAG, F(events), 0, 0, 1, "1", 1, NULL, CFG_PASS_ALWAYS, TRAINING,
-     WATCH, NULL, "write no TensorBoard event file (default: write one)"},
+     WATCH, NULL, "write no TensorBoard event file (default: write one)", NULL},
 };
 const int cfg_n_options = (int)(sizeof cfg_options / sizeof cfg_options[0]);
 
@@ -447,7 +450,7 @@ static int read_key(train_cfg_t *cfg, const cfg_option_t *o, const char *json, c
         if (!o->json_since || strstr(json, pat))
             return gan_err_set(err, GAN_ERR_INPUT, "%s: setting '%s' missing or bad", origin,
                                o->key);
-        snprintf(text, sizeof text, "%s", o->def);
+        snprintf(text, sizeof text, "%s", o->before ? o->before : o->def);
     }
     gan_err_t why;
     if (set_value(cfg, o, text, &why) != GAN_OK)

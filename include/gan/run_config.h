@@ -106,6 +106,8 @@ typedef struct {
     const char *section;    /* help section, "model and training" */
     const char *metavar;    /* "X", "N", "LIST" (CFG_FLAG: none) */
     const char *help;       /* help lines, '\n' between; "(default ...)" is added */
+    const char *before;     /* json_since: what a run from before the key had, when
+                               not def (NULL: def) */
 } cfg_option_t;
 
 /* The table and its length. */
