@@ -182,30 +182,36 @@ static int is_sample_grid(const char *name)
     return run_epoch_of_name(name, RUN_SAMPLES) >= 0;
 }
 
-void run_remove_files(const char *dir)
+int run_remove_files(const char *dir, const run_lock_t *lock, gan_err_t *err)
 {
     static const run_file_t files[] = {RUN_CONFIG, RUN_METRICS, RUN_LAYERS, RUN_STEPS,
                                        RUN_CKPT, RUN_CKPT_PREV, RUN_CKPT_NEW};
     char path[PATH_MAX];
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-        if (run_path(path, dir, files[i], NULL) == GAN_OK)
+    int rc = GAN_OK;
+    for (size_t i = 0; i < sizeof files / sizeof files[0] && !rc; i++)
+        if (!(rc = run_lock_check(lock, err)) && run_path(path, dir, files[i], NULL) == GAN_OK)
             unlink(path);
     /* A replaced run's event files would mix into the new run's curves. */
-    fs_remove_files(dir, run_is_events_file);
-    fs_remove_stale_temps(dir);
-    if (run_path(path, dir, RUN_SAMPLES, NULL) == GAN_OK) {
+    if (!rc && !(rc = run_lock_check(lock, err))) {
+        fs_remove_files(dir, run_is_events_file);
+        fs_remove_stale_temps(dir);
+    }
+    if (!rc && !(rc = run_lock_check(lock, err)) &&
+        run_path(path, dir, RUN_SAMPLES, NULL) == GAN_OK) {
         fs_remove_files(path, is_sample_grid);
         fs_remove_stale_temps(path);
     }
     /* A replaced run's kept epochs are not the new run's. */
     int *kept = NULL, n_kept = 0;
-    if (run_kept_epochs(&kept, &n_kept, dir, NULL) == GAN_OK)
-        for (int i = 0; i < n_kept; i++)
-            if (run_kept_path(path, dir, kept[i], NULL) == GAN_OK)
+    if (!rc && run_kept_epochs(&kept, &n_kept, dir, NULL) == GAN_OK)
+        for (int i = 0; i < n_kept && !rc; i++)
+            if (!(rc = run_lock_check(lock, err)) &&
+                run_kept_path(path, dir, kept[i], NULL) == GAN_OK)
                 unlink(path);
     free(kept);
-    if (run_path(path, dir, RUN_KEPT, NULL) == GAN_OK)
+    if (!rc && !(rc = run_lock_check(lock, err)) && run_path(path, dir, RUN_KEPT, NULL) == GAN_OK)
         fs_remove_stale_temps(path);
+    return rc;
 }
 
 int run_make_folder(run_lock_t **lock, const char *dir, double stale_seconds, int force,
@@ -230,8 +236,8 @@ int run_make_folder(run_lock_t **lock, const char *dir, double stale_seconds, in
                            "%s: a run already exists there; use --resume=%s to continue it, "
                            "--force to replace it, or another --name",
                            dir, dir);
-    if (force)
-        run_remove_files(dir);
+    if (force && (rc = run_remove_files(dir, *lock, err)) != GAN_OK)
+        return rc;
     char samples[PATH_MAX];
     rc = run_path(samples, dir, RUN_SAMPLES, err);
     return rc ? rc : fs_mkdirs(samples, err);

@@ -119,7 +119,10 @@ int run_write_grid(const char *dir, int epoch, const float *images, int n, int g
  * written or, with force, removed. */
 int run_make_folder(run_lock_t **lock, const char *dir, double stale_seconds, int force,
                     gan_err_t *err);
-/* Removes a run's files (and leftovers of atomic writes); the lock stays. */
-void run_remove_files(const char *dir);
+/* Removes a run's files (and leftovers of atomic writes); the lock stays.
+ * Each removal is made only while lock (not NULL) is still ours: a holder
+ * that lost its lock (stopped and taken over) must not remove the new
+ * holder's files. GAN_ERR_RUNTIME, naming the lost lock, when it is not. */
+int run_remove_files(const char *dir, const run_lock_t *lock, gan_err_t *err);
 
 #endif
