@@ -109,8 +109,15 @@ void run_metrics_row(char *out, size_t size, const run_metrics_t *m, int with_ev
     snprintf(out + len, size - (size_t)len, "\n");
 }
 
-int run_trim_csv(const char *path, const csv_vouch_t *vouch, csv_trim_report_t *report,
-                 gan_err_t *err)
+/* GAN_OK while lock (NULL: no lock to keep) is still ours: the check before
+ * a write that replaces or removes what a new holder may have written. */
+static int still_ours(const run_lock_t *lock, gan_err_t *err)
+{
+    return lock ? run_lock_check(lock, err) : GAN_OK;
+}
+
+int run_trim_csv(const char *path, const csv_vouch_t *vouch, const run_lock_t *lock,
+                 csv_trim_report_t *report, gan_err_t *err)
 {
     memset(report, 0, sizeof *report);
     char *text = NULL;
@@ -130,6 +137,8 @@ int run_trim_csv(const char *path, const csv_vouch_t *vouch, csv_trim_report_t *
     rc = metrics_csv_trim(af.fp, exists ? (text ? text : "") : NULL, len, path, vouch, report,
                           err);
     free(text);
+    if (!rc)
+        rc = still_ours(lock, err);
     if (rc) {
         atomic_abort(&af);
         return rc;
@@ -189,14 +198,14 @@ int run_remove_files(const char *dir, const run_lock_t *lock, gan_err_t *err)
     char path[PATH_MAX];
     int rc = GAN_OK;
     for (size_t i = 0; i < sizeof files / sizeof files[0] && !rc; i++)
-        if (!(rc = run_lock_check(lock, err)) && run_path(path, dir, files[i], NULL) == GAN_OK)
+        if (!(rc = still_ours(lock, err)) && !run_path(path, dir, files[i], NULL))
             unlink(path);
     /* A replaced run's event files would mix into the new run's curves. */
-    if (!rc && !(rc = run_lock_check(lock, err))) {
+    if (!rc && !(rc = still_ours(lock, err))) {
         fs_remove_files(dir, run_is_events_file);
         fs_remove_stale_temps(dir);
     }
-    if (!rc && !(rc = run_lock_check(lock, err)) &&
+    if (!rc && !(rc = still_ours(lock, err)) &&
         run_path(path, dir, RUN_SAMPLES, NULL) == GAN_OK) {
         fs_remove_files(path, is_sample_grid);
         fs_remove_stale_temps(path);
@@ -205,11 +214,11 @@ int run_remove_files(const char *dir, const run_lock_t *lock, gan_err_t *err)
     int *kept = NULL, n_kept = 0;
     if (!rc && run_kept_epochs(&kept, &n_kept, dir, NULL) == GAN_OK)
         for (int i = 0; i < n_kept && !rc; i++)
-            if (!(rc = run_lock_check(lock, err)) &&
+            if (!(rc = still_ours(lock, err)) &&
                 run_kept_path(path, dir, kept[i], NULL) == GAN_OK)
                 unlink(path);
     free(kept);
-    if (!rc && !(rc = run_lock_check(lock, err)) && run_path(path, dir, RUN_KEPT, NULL) == GAN_OK)
+    if (!rc && !(rc = still_ours(lock, err)) && !run_path(path, dir, RUN_KEPT, NULL))
         fs_remove_stale_temps(path);
     return rc;
 }

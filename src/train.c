@@ -465,7 +465,7 @@ static int trim_log(run_t *run, run_file_t f, const char *header, long first_key
     if (!rc)
         rc = run_guard(run, err);
     if (!rc)
-        rc = run_trim_csv(path, &vouch, &rep, err);
+        rc = run_trim_csv(path, &vouch, run->lock, &rep, err);
     char text[PATH_MAX + 200];
     if (!rc && rep.header_restored) {
         snprintf(text, sizeof text, "%s: no header line (or a damaged one); restored it from "

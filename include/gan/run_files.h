@@ -103,9 +103,12 @@ int run_begin_csv(const char *dir, run_file_t f, const char *header, gan_err_t *
 
 /* Rewrites a CSV log (atomically) from what the checkpoint vouches for
  * (metrics_csv_trim: repairs in *report, refusals naming file, line and
- * the fix); a refused file is left as it was. */
-int run_trim_csv(const char *path, const csv_vouch_t *vouch, csv_trim_report_t *report,
-                 gan_err_t *err);
+ * the fix); a refused file is left as it was. The rewrite replaces the
+ * file only while lock (not NULL) is still ours: a holder stopped in the
+ * middle and taken over must not put back the rows of before the new
+ * holder's appends. */
+int run_trim_csv(const char *path, const csv_vouch_t *vouch, const run_lock_t *lock,
+                 csv_trim_report_t *report, gan_err_t *err);
 
 /* samples/epoch_NNNN.png of dir: the n images (rows x cols pixels each,
  * values in [-1, 1]) in a grid of `grid` per row with 2 px padding.
