@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "gan/run_config.h"
 #include "test_util.h"
 
 #ifndef GAN_BIN
@@ -153,6 +154,22 @@ static inline int wait_gan(pid_t pid)
     cr_assert(WIFEXITED(status));
     cr_assert_neq(WEXITSTATUS(status), 127, "cannot execute %s", GAN_BIN);
     return WEXITSTATUS(status);
+}
+
+/* The settings of a library-level run of a few seconds: the defaults with
+ * 16-unit hidden layers, the first 256 images, one epoch, one thread, no
+ * event file. */
+static inline void small_run_cfg(train_cfg_t *cfg)
+{
+    gan_err_t err;
+    train_cfg_default(cfg);
+    cr_assert_eq(train_cfg_set(cfg, "g-hidden", "16", &err), GAN_OK);
+    cr_assert_eq(train_cfg_set(cfg, "d-hidden", "16", &err), GAN_OK);
+    cfg->limit = 256;
+    cfg->batch = 64;
+    cfg->epochs = 1;
+    cfg->threads = 1;
+    cfg->events = 0;
 }
 
 /* Runs GAN_BIN args... to the end; returns the exit code. */

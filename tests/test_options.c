@@ -183,15 +183,8 @@ Test(options, an_out_of_range_value_gets_one_error_naming_the_range_from_every_c
 static void train_small(const char *name, float d_lr, gan_t *out)
 {
     train_cfg_t cfg;
-    train_cfg_default(&cfg);
+    small_run_cfg(&cfg);
     gan_err_t err;
-    cr_assert_eq(train_cfg_set(&cfg, "g-hidden", "16", &err), GAN_OK);
-    cr_assert_eq(train_cfg_set(&cfg, "d-hidden", "16", &err), GAN_OK);
-    cfg.limit = 256;
-    cfg.batch = 64;
-    cfg.epochs = 1;
-    cfg.threads = 1;
-    cfg.events = 0;
     cfg.d_lr = d_lr;
     char *dir = tmp_path(name);
     train_opts_t opts = {.run_dir = dir};

@@ -201,15 +201,8 @@ static void setup_runs(void) { test_tmpdir_make(tmp_dir, sizeof tmp_dir, "produc
 static char *train_small(const char *name, products_lib_t lib, gan_t *out)
 {
     train_cfg_t cfg;
-    train_cfg_default(&cfg);
+    small_run_cfg(&cfg);
     gan_err_t err;
-    cr_assert_eq(train_cfg_set(&cfg, "g-hidden", "16", &err), GAN_OK);
-    cr_assert_eq(train_cfg_set(&cfg, "d-hidden", "16", &err), GAN_OK);
-    cfg.limit = 256;
-    cfg.batch = 64;
-    cfg.epochs = 1;
-    cfg.threads = 1;
-    cfg.events = 0;
     cfg.products = lib;
     char *dir = tmp_path(name);
     train_opts_t opts = {.run_dir = dir};
